@@ -1,0 +1,68 @@
+"""The ``emg-monitor`` command: dispatches to emg_monitor/commands/<name>.py.
+
+Expected failures (bad arguments, files, ports) end as one line on stderr and
+a non-zero exit, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+from .errors import UserError
+
+#: subcommand -> module under emg_monitor.commands; the first is the default.
+COMMANDS = ("dashboard", "simulate", "record", "analyze", "export", "report", "history",
+            "ports", "monitor")
+EXIT_USER_ERROR = 2
+
+
+def _load(name: str):
+    try:
+        return importlib.import_module(f".commands.{name}", __package__)
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.endswith(f"commands.{name}"):
+            return None
+        raise
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="emg-monitor",
+        description="Glute-to-erector activation ratio at the top of every rep "
+                    "(no command: open the dashboard).")
+    parser.add_argument("--version", action="version", version=f"emg-monitor {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = _load(name)
+        if module is not None:
+            module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+        argv = ["dashboard", *argv]
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USER_ERROR
+    from .sources.base import SourceError
+    try:
+        return int(args.func(args) or 0)
+    except (UserError, SourceError) as exc:
+        print(f"emg-monitor: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        print(f"emg-monitor: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

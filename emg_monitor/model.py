@@ -1,0 +1,185 @@
+"""Records that travel with the data: channel roles, units and sampling rate.
+
+Nothing downstream of a source may assume a sampling rate or a channel order;
+it reads them from :class:`DeviceInfo`, which every source publishes before
+its first block.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+class Muscle(str, enum.Enum):
+    GLUTE = "glute"
+    ERECTOR = "erector"
+
+
+class Side(str, enum.Enum):
+    LEFT = "left"
+    RIGHT = "right"
+
+
+class Kind(str, enum.Enum):
+    """What a channel carries, which decides how it is processed."""
+
+    RAW_EMG = "raw_emg"      # bipolar sEMG: band-pass, notch, rectify, RMS
+    ENVELOPE = "envelope"    # a sensor's own envelope (MyoWare ENV): baseline + smoothing only
+    MOTION = "motion"        # accelerometer axis in g, or an inclination/joint angle in deg
+    OTHER = "other"          # carried and recorded, not analysed
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    kind: Kind
+    unit: str                      # "uV" raw EMG, "mV" sensor envelope, "g" accel axis, "deg" angle
+    muscle: Muscle | None = None
+    side: Side | None = None
+
+    @property
+    def is_emg(self) -> bool:
+        return self.kind in (Kind.RAW_EMG, Kind.ENVELOPE)
+
+
+#: Firmware pin order: A0..A3 are EMG, A4..A5 motion (see docs/protocol.md).
+EMG_PIN_ROLES: tuple[tuple[str, Muscle, Side], ...] = (
+    ("left_glute", Muscle.GLUTE, Side.LEFT),
+    ("left_erector", Muscle.ERECTOR, Side.LEFT),
+    ("right_glute", Muscle.GLUTE, Side.RIGHT),
+    ("right_erector", Muscle.ERECTOR, Side.RIGHT),
+)
+MOTION_PIN_NAMES: tuple[str, ...] = ("accel_x", "accel_y")
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    sample_rate_hz: float
+    channels: tuple[Channel, ...]
+    device: str = ""                 # human description: "simulated athlete", "serial COM3", ...
+    firmware_version: str = ""
+    protocol_version: int = 0
+    adc_bits: int = 0
+
+    def index(self, name: str) -> int:
+        for i, ch in enumerate(self.channels):
+            if ch.name == name:
+                return i
+        raise KeyError(f"no channel named {name!r} (have: {', '.join(self.names)})")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(ch.name for ch in self.channels)
+
+    def emg_indices(self) -> list[int]:
+        return [i for i, ch in enumerate(self.channels) if ch.is_emg]
+
+    def motion_indices(self) -> list[int]:
+        return [i for i, ch in enumerate(self.channels) if ch.kind == Kind.MOTION]
+
+
+@dataclass(frozen=True)
+class SampleBlock:
+    """Consecutive samples of every channel.
+
+    ``first_index`` counts samples since the stream started, *including* lost
+    ones, so ``t = index / sample_rate_hz`` stays true across gaps.
+    """
+
+    first_index: int
+    data: np.ndarray                 # shape (n, n_channels), float64, in channel units
+    lost_before: int = 0             # samples lost immediately before this block
+    host_time_s: float = 0.0         # time.monotonic() when the block was received
+
+    @property
+    def n(self) -> int:
+        return int(self.data.shape[0])
+
+    def times_s(self, sample_rate_hz: float) -> np.ndarray:
+        return (self.first_index + np.arange(self.n)) / sample_rate_hz
+
+
+class EventKind(str, enum.Enum):
+    GAP = "gap"                      # samples lost (sequence jump or disconnection)
+    DISCONNECTED = "disconnected"
+    RECONNECTED = "reconnected"
+    INFO = "info"                    # device info (re)announced
+    END = "end"                      # a finite source (replay) reached its end
+
+
+@dataclass(frozen=True)
+class SourceEvent:
+    kind: EventKind
+    sample_index: int                # where in the stream it happened
+    host_time_s: float
+    detail: str = ""
+    duration_s: float = 0.0          # gaps and disconnections
+
+
+@dataclass
+class SourceStats:
+    bytes: int = 0
+    frames: int = 0
+    lost_samples: int = 0
+    crc_errors: int = 0
+    resyncs: int = 0
+    reconnects: int = 0
+    disconnected_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    """What the host asks the board for (see firmware commands)."""
+
+    sample_rate_hz: int = 1000
+    n_emg: int = 4
+    n_motion: int = 2
+    emg_kind: Kind = Kind.RAW_EMG
+    #: front-end gain between electrode and ADC pin; MyoWare 2.0 RAW is x200.
+    emg_gain: float = 200.0
+    #: analog accelerometer (ADXL335 at 3.3 V): zero-g level and sensitivity at the pin
+    accel_zero_g_mv: float = 1650.0
+    accel_mv_per_g: float = 330.0
+    extra: dict = field(default_factory=dict, compare=False)
+
+
+class Verdict(str, enum.Enum):
+    GLUTES_FINISHED = "glutes_finished"
+    BORDERLINE = "borderline"
+    LUMBAR_DOMINANT = "lumbar_dominant"
+    UNKNOWN = "unknown"              # no usable amplitude (e.g. electrode off)
+
+
+@dataclass(frozen=True)
+class RepResult:
+    """One repetition, judged at its top (lockout).
+
+    Amplitudes are the RMS envelope averaged over the lockout window, in
+    ``amplitude_unit`` ("pct_mvc" once calibrated, else the channel unit,
+    e.g. "uV"); NaN where a side is not recorded.
+    """
+
+    rep: int                         # 1-based within the set
+    set_index: int                   # 1-based
+    t_start_s: float
+    t_top_s: float
+    t_end_s: float
+    window_start_s: float            # lockout window used for the amplitudes
+    window_end_s: float
+    lockout_s: float                 # time spent near the top
+    glute_left: float
+    glute_right: float
+    erector_left: float
+    erector_right: float
+    glute: float                     # sides combined (mean of the sides present)
+    erector: float
+    ratio: float                     # glute / erector; NaN if erector is ~0
+    verdict: Verdict
+    amplitude_unit: str
+    calibrated: bool
+    onset_lag_s: float = float("nan")        # erector onset - glute onset; > 0: glutes fired first
+    symmetry_index_pct: float = float("nan")  # glute L/R symmetry, 0 = symmetric
+    quality_flags: tuple[str, ...] = ()
+    exercise: str = ""

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Set up and run the whole test suite, the firmware in simavr included.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+set +e
+QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest "$@"
+rc=$?
+set -e
+if [ "$rc" -eq 5 ]; then
+  echo "test: pytest collected no tests: the suite is broken" >&2
+  exit 1
+fi
+exit "$rc"
