@@ -1,0 +1,227 @@
+"""The acquisition-thread glue: pipeline, quality, motion and reps behind one Listener.
+
+A source calls :class:`Engine` on its acquisition thread; the engine runs the
+same streaming code the offline analysis runs (``analysis.py``) and fans the
+results out to its own listeners: the display buffer for the GUI, the
+recorder, rep tables. Requests from other threads (new set, new
+calibration, new exercise) are queued and applied between blocks, so the
+DSP state is only ever touched by one thread.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+import numpy as np
+
+from .dsp.calibration import Calibration
+from .dsp.pipeline import FilterSettings, Pipeline
+from .dsp.quality import QualityMonitor
+from .exercises import Exercise, get_exercise
+from .model import DeviceInfo, EventKind, RepResult, SampleBlock, SourceEvent
+from .motion import MotionTracker
+from .reps import RepDetector
+from .ringbuffer import RingBuffer
+from .sources.base import Listener
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ProcessedChunk:
+    first_index: int
+    sample_rate_hz: float
+    emg_names: tuple[str, ...]
+    filtered: np.ndarray             # (n, n_emg), channel units
+    envelope: np.ndarray             # (n, n_emg), envelope_unit
+    envelope_unit: str
+    angle_deg: np.ndarray | None     # (n,) or None without a motion channel
+
+
+class EngineListener:
+    """Receives the engine's output, on the acquisition thread."""
+
+    def on_processed(self, chunk: ProcessedChunk) -> None: ...
+    def on_rep(self, rep: RepResult) -> None: ...
+    def on_quality(self, issues: dict) -> None: ...
+    def on_set(self, set_index: int, active: bool) -> None: ...
+
+
+@dataclass
+class EngineSettings:
+    filters: FilterSettings = field(default_factory=FilterSettings)
+    calibration: Calibration | None = None
+    exercise: str = "deadlift"
+    top_at: str = "min"              # trunk inclination: most upright = minimum
+    target_ratio: float | None = None
+    use_motion: bool | None = None   # None: use it when the device has motion channels
+
+
+class Engine(Listener):
+    def __init__(self, settings: EngineSettings | None = None) -> None:
+        self.settings = settings or EngineSettings()
+        self._listeners: list[EngineListener] = []
+        self._requests: "queue.SimpleQueue[Callable[[], None]]" = queue.SimpleQueue()
+        self.info: DeviceInfo | None = None
+        self.pipeline: Pipeline | None = None
+        self.motion: MotionTracker | None = None
+        self.reps: RepDetector | None = None
+        self.quality: QualityMonitor | None = None
+        self.set_index = 0
+        self.set_active = False
+        self.latest_issues: dict = {}
+        self.error: BaseException | None = None
+        self._lock = threading.Lock()
+
+    # --- wiring ----------------------------------------------------------------
+    def add_listener(self, listener: EngineListener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    def _notify(self, method: str, *args) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                getattr(listener, method)(*args)
+            except Exception as exc:  # a failing consumer must not stop acquisition
+                log.exception("engine listener %r failed", listener)
+                self.error = exc
+
+    # --- requests from other threads (applied between blocks) --------------------
+    def start_set(self) -> None:
+        self._requests.put(self._do_start_set)
+
+    def stop_set(self) -> None:
+        self._requests.put(self._do_stop_set)
+
+    def set_calibration(self, calibration: Calibration | None) -> None:
+        self._requests.put(lambda: self._reconfigure(calibration=calibration))
+
+    def set_exercise(self, exercise: str) -> None:
+        get_exercise(exercise)                   # validate on the caller's thread
+        self._requests.put(lambda: self._reconfigure(exercise=exercise))
+
+    def _apply_requests(self) -> None:
+        while True:
+            try:
+                request = self._requests.get_nowait()
+            except queue.Empty:
+                return
+            request()
+
+    def _do_start_set(self) -> None:
+        self.set_index += 1
+        self.set_active = True
+        if self.reps is not None:
+            self.reps.new_set(self.set_index)
+        self._notify("on_set", self.set_index, True)
+
+    def _do_stop_set(self) -> None:
+        if self.set_active:
+            self.set_active = False
+            self._notify("on_set", self.set_index, False)
+
+    def _reconfigure(self, **changes) -> None:
+        self.settings = replace(self.settings, **changes)
+        if self.info is not None:
+            self._build(self.info)
+
+    # --- Listener (acquisition thread) -----------------------------------------
+    def on_info(self, info: DeviceInfo) -> None:
+        self._build(info)
+
+    def _build(self, info: DeviceInfo) -> None:
+        s = self.settings
+        self.info = info
+        exercise: Exercise = get_exercise(s.exercise)
+        self.pipeline = Pipeline(info, s.filters, s.calibration)
+        has_motion = bool(info.motion_indices())
+        use_motion = has_motion if s.use_motion is None else (s.use_motion and has_motion)
+        self.motion = MotionTracker(info, top_at=s.top_at) if use_motion else None
+        self.reps = RepDetector(info, self.pipeline.emg_names,
+                                amplitude_unit=self.pipeline.envelope_unit,
+                                calibrated=self.pipeline.calibrated, exercise=exercise,
+                                sample_rate_hz=info.sample_rate_hz, use_motion=use_motion,
+                                top_at=s.top_at, target_ratio=s.target_ratio)
+        if self.set_index:
+            self.reps.new_set(self.set_index)
+        self.quality = QualityMonitor(info, s.filters)
+
+    def on_block(self, block: SampleBlock) -> None:
+        self._apply_requests()
+        if self.pipeline is None or self.info is None:
+            return
+        processed = self.pipeline.process(block.data)
+        angle = self.motion.process(block.data) if self.motion is not None else None
+        chunk = ProcessedChunk(block.first_index, self.info.sample_rate_hz,
+                               self.pipeline.emg_names, processed.filtered, processed.envelope,
+                               self.pipeline.envelope_unit, angle)
+        self._notify("on_processed", chunk)
+        issues = self.quality.update(block.data)
+        if issues != self.latest_issues:
+            self.latest_issues = issues
+            self._notify("on_quality", issues)
+        for rep in self.reps.update(block.first_index, processed.envelope, angle):
+            flags = tuple(sorted({f"{name}:{issue.flag.value}"
+                                  for name, found in self.latest_issues.items() for issue in found}))
+            rep = replace(rep, quality_flags=tuple(rep.quality_flags) + flags)
+            self._notify("on_rep", rep)
+
+    def on_event(self, event: SourceEvent) -> None:
+        if event.kind == EventKind.INFO:
+            return
+
+    def on_error(self, exc: BaseException) -> None:
+        self.error = exc
+
+
+class DisplayBuffer(EngineListener):
+    """What the GUI draws: envelopes and angle decimated to ~``display_rate_hz``,
+    filtered EMG at full rate for the last ``seconds`` (on demand)."""
+
+    def __init__(self, seconds: float = 10.0, display_rate_hz: float = 100.0) -> None:
+        self.seconds = seconds
+        self.display_rate_hz = display_rate_hz
+        self.envelope: RingBuffer | None = None       # columns: t_s, envelopes..., angle
+        self.filtered: RingBuffer | None = None       # columns: t_s, filtered...
+        self.emg_names: tuple[str, ...] = ()
+        self.envelope_unit = ""
+        self._step = 1
+        self._phase = 0
+        self.reps: list[RepResult] = []
+        self.issues: dict = {}
+        self._lock = threading.Lock()
+
+    def on_processed(self, chunk: ProcessedChunk) -> None:
+        if self.envelope is None or chunk.emg_names != self.emg_names:
+            fs = chunk.sample_rate_hz
+            self.emg_names = chunk.emg_names
+            self.envelope_unit = chunk.envelope_unit
+            self._step = max(1, int(round(fs / self.display_rate_hz)))
+            n_emg = len(chunk.emg_names)
+            self.envelope = RingBuffer(int(self.seconds * fs / self._step) + 1, n_emg + 2)
+            self.filtered = RingBuffer(int(self.seconds * fs) + 1, n_emg + 1)
+            self._phase = 0
+        n = chunk.envelope.shape[0]
+        t = (chunk.first_index + np.arange(n)) / chunk.sample_rate_hz
+        self.filtered.append(np.column_stack([t, chunk.filtered]))
+        pick = np.arange((-self._phase) % self._step, n, self._step)
+        self._phase = (self._phase + n) % self._step
+        angle = chunk.angle_deg if chunk.angle_deg is not None else np.full(n, np.nan)
+        self.envelope.append(np.column_stack([t[pick], chunk.envelope[pick], angle[pick]]))
+
+    def on_rep(self, rep: RepResult) -> None:
+        with self._lock:
+            self.reps.append(rep)
+
+    def on_quality(self, issues: dict) -> None:
+        with self._lock:
+            self.issues = issues
+
+    def reps_snapshot(self) -> list[RepResult]:
+        with self._lock:
+            return list(self.reps)
