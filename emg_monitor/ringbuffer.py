@@ -32,10 +32,11 @@ class RingBuffer:
         rows = np.asarray(rows, dtype=float)
         if rows.ndim == 1:
             rows = rows[:, None]
-        if rows.shape[0] > self._capacity:
-            rows = rows[-self._capacity:]
+        total = rows.shape[0]
+        rows = rows[-self._capacity:]
         n = rows.shape[0]
         with self._lock:
+            self._write += total - n          # rows pushed out before they were stored
             start = self._write % self._capacity
             first = min(n, self._capacity - start)
             self._data[start:start + first] = rows[:first]
