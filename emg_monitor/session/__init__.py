@@ -1,0 +1,7 @@
+"""Sessions on disk: recorder (streams to disk), reader, exports, report, history."""
+from .meta import FORMAT_VERSION, SessionMeta, new_session_folder, sessions_root
+from .reader import Session, load_session
+from .recorder import Recorder
+
+__all__ = ["FORMAT_VERSION", "Recorder", "Session", "SessionMeta", "load_session",
+           "new_session_folder", "sessions_root"]

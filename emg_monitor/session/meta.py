@@ -1,0 +1,89 @@
+"""What a session is about (athlete, exercise, settings) and the on-disk names.
+
+The layout is documented in docs/session-format.md; bump ``FORMAT_VERSION``
+whenever a reader of the previous version would misread the files.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+
+FORMAT_NAME = "emg-monitor-session"
+FORMAT_VERSION = 1
+SESSION_FILE = "session.json"
+SAMPLES_FILE = "samples.bin"
+EVENTS_FILE = "events.jsonl"
+REPS_FILE = "reps.jsonl"
+
+
+def now_iso() -> str:
+    """Local time with its UTC offset: a physiotherapist reads local dates, tools need the offset."""
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class SessionMeta:
+    athlete: str
+    exercise: str
+    software_version: str = __version__
+    filter_settings: dict = field(default_factory=dict)
+    calibration: dict | None = None
+    started: str = field(default_factory=now_iso)
+    notes: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SessionMeta":
+        known = {k: d[k] for k in ("athlete", "exercise", "software_version", "filter_settings",
+                                   "calibration", "started", "notes") if k in d}
+        known.setdefault("athlete", "")
+        known.setdefault("exercise", "")
+        return cls(**known)
+
+    @property
+    def started_dt(self) -> datetime:
+        return datetime.fromisoformat(self.started)
+
+
+def sample_dtype(n_channels: int) -> np.dtype:
+    """One row per sample: the stream index (counts lost samples, so t = index / rate
+    stays exact across gaps) and every channel in its unit as float32 (24-bit mantissa:
+    far finer than a 10-12 bit ADC step)."""
+    return np.dtype([("index", "<i8"), ("data", "<f4", (n_channels,))])
+
+
+def sessions_root(root: Path | str | None = None) -> Path:
+    """Where sessions live: --root, else $EMG_MONITOR_HOME/sessions, else ~/.emg-monitor/sessions."""
+    if root is not None:
+        return Path(root)
+    home = os.environ.get("EMG_MONITOR_HOME")
+    if home:
+        return Path(home) / "sessions"
+    return Path.home() / ".emg-monitor" / "sessions"
+
+
+def session_folder_name(started: str, athlete: str = "") -> str:
+    """Start time first so folders sort chronologically; athlete appended for humans."""
+    dt = datetime.fromisoformat(started)
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", athlete).strip("-")[:40]
+    name = dt.strftime("%Y-%m-%d_%H%M%S")
+    return f"{name}_{slug}" if slug else name
+
+
+def new_session_folder(root: Path, meta: SessionMeta) -> Path:
+    base = session_folder_name(meta.started, meta.athlete)
+    folder = root / base
+    n = 2
+    while folder.exists():
+        folder = root / f"{base}-{n}"
+        n += 1
+    return folder
