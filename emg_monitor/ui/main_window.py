@@ -1,0 +1,423 @@
+"""The training dashboard window: live set view, set control, summary, replay controls.
+
+The GUI thread only draws. A 30 Hz QTimer copies the newest rows from the
+engine's display buffer (a copy under the buffer's lock, never held while
+drawing); reps, quality, sets, disconnects and errors arrive as queued signals
+from :class:`~.bridge.AcquisitionBridge` and are always shown.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from typing import Callable
+
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QKeySequence, QShortcut
+from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QHBoxLayout, QLabel,
+                             QMainWindow, QPushButton, QSlider, QStackedWidget, QVBoxLayout,
+                             QWidget)
+
+from ..model import EventKind, RepResult, SourceEvent, Verdict
+from . import theme
+from .bridge import RateMeter
+from .live import LiveSession
+from .summary import summarise_set
+from .widgets import (CueBanner, MessageBanner, QualityBadges, RatioIndicator, RepBarChart,
+                      RepCounter, SetSummaryPanel, TracesView, big_font, live_ratio, panel)
+
+log = logging.getLogger(__name__)
+
+DRAW_HZ = 30
+CALIBRATED_UNITS = ("pct_mvc", "%mvc", "%MVC")
+
+
+class DashboardWindow(QMainWindow):
+    """``DashboardWindow(session=None, athletes=(), exercises=(...))``; ``attach(session)`` later.
+
+    ``source_factories`` maps a button caption ("Simulated athlete", "Connect board")
+    to a callable returning a new :class:`LiveSession`; used when no source is attached
+    or after one failed.
+    """
+
+    frame_drawn = pyqtSignal()
+
+    def __init__(self, session: LiveSession | None = None, *, athlete: str = "",
+                 athletes: tuple[str, ...] = (), exercise: str = "deadlift",
+                 exercises: tuple[str, ...] = ("deadlift",),
+                 source_factories: dict[str, Callable[[], LiveSession]] | None = None,
+                 on_athlete: Callable[[str], object] | None = None,
+                 on_calibrate: Callable[["DashboardWindow"], object] | None = None,
+                 target_ratio: Callable[[str], float | None] | None = None,
+                 draw_hz: float = DRAW_HZ) -> None:
+        super().__init__()
+        self.setWindowTitle("emg-monitor — glute : erector at lockout")
+        self.setStyleSheet(theme.STYLE_SHEET)
+        self.session: LiveSession | None = None
+        self.source_factories = dict(source_factories or {})
+        self._on_athlete = on_athlete
+        self._on_calibrate = on_calibrate
+        self._target_ratio = target_ratio or (lambda name: None)
+        self.reps: list[RepResult] = []
+        self.set_index = 0
+        self.set_active = False
+        self.frames = 0
+        self.calibrated = False
+        self.audio_cues = False
+        self._rate = RateMeter()
+        self._status_every = max(1, int(draw_hz / 2))
+        self._build(athlete, athletes, exercise, exercises)
+        self.timer = QTimer(self)
+        self.timer.setInterval(int(round(1000 / draw_hz)))
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+        if session is not None:
+            self.attach(session)
+        else:
+            self._show_no_source()
+
+    # --- layout ---------------------------------------------------------------------
+    def _build(self, athlete, athletes, exercise, exercises) -> None:
+        central = QWidget()
+        root = QVBoxLayout(central)
+        root.setContentsMargins(10, 8, 10, 8)
+        root.setSpacing(8)
+        self.banner = MessageBanner()
+        root.addWidget(self.banner)
+
+        top = QHBoxLayout()
+        self.bars = RepBarChart()
+        self.ratio = RatioIndicator()
+        self.counter = RepCounter()
+        top.addWidget(self.bars, 3)
+        top.addWidget(self.ratio, 0)
+        top.addWidget(self.counter, 0)
+        root.addLayout(top, 3)
+
+        self.cue = CueBanner()
+        root.addWidget(self.cue)
+
+        middle = QHBoxLayout()
+        self.pages = QStackedWidget()
+        self.traces = TracesView()
+        self.summary = SetSummaryPanel()
+        self.pages.addWidget(self.traces)
+        self.pages.addWidget(self.summary)
+        middle.addWidget(self.pages, 1)
+        middle.addWidget(self._side_panel(athlete, athletes, exercise, exercises), 0)
+        root.addLayout(middle, 5)
+        self.setCentralWidget(central)
+
+        status = self.statusBar()
+        self.status_device = QLabel("no source")
+        self.status_rate = QLabel("rate —")
+        self.status_lost = QLabel("lost 0")
+        self.status_calibration = QLabel("uncalibrated")
+        self.status_recording = QLabel("not recording")
+        for w in (self.status_device, self.status_rate, self.status_lost,
+                  self.status_calibration):
+            status.addWidget(w)
+        status.addPermanentWidget(self.status_recording)
+
+        self.space = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
+        self.space.setContext(Qt.ShortcutContext.WindowShortcut)
+        self.space.activated.connect(self.toggle_set)
+
+    def _side_panel(self, athlete, athletes, exercise, exercises) -> QWidget:
+        box = panel()
+        box.setFixedWidth(330)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(10)
+
+        def caption(text: str) -> QLabel:
+            label = QLabel(text)
+            label.setObjectName("muted")
+            return label
+
+        layout.addWidget(caption("Athlete"))
+        self.athlete_box = QComboBox()
+        self.athlete_box.setEditable(True)
+        self.athlete_box.addItems(list(athletes))
+        self.athlete_box.setCurrentText(athlete)
+        self.athlete_box.lineEdit().editingFinished.connect(self._athlete_changed)
+        self.athlete_box.activated.connect(lambda _i: self._athlete_changed())
+        layout.addWidget(self.athlete_box)
+
+        layout.addWidget(caption("Exercise"))
+        self.exercise_box = QComboBox()
+        self.exercise_box.addItems(list(exercises))
+        self.exercise_box.setCurrentText(exercise)
+        self.exercise_box.currentTextChanged.connect(self._exercise_changed)
+        layout.addWidget(self.exercise_box)
+
+        self.set_button = QPushButton("START SET\n(space)")
+        self.set_button.setObjectName("bigStart")
+        self.set_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.set_button.clicked.connect(self.toggle_set)
+        layout.addWidget(self.set_button)
+
+        self.calibrate_button = QPushButton("Calibrate (MVC)…")
+        self.calibrate_button.setMinimumHeight(48)
+        self.calibrate_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.calibrate_button.clicked.connect(self._calibrate)
+        layout.addWidget(self.calibrate_button)
+
+        self.filtered_check = QCheckBox("Show filtered EMG")
+        self.filtered_check.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.filtered_check.toggled.connect(self.traces.set_show_filtered)
+        layout.addWidget(self.filtered_check)
+        self.audio_check = QCheckBox("Beep on lumbar-dominant rep")
+        self.audio_check.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.audio_check.toggled.connect(lambda on: setattr(self, "audio_cues", on))
+        layout.addWidget(self.audio_check)
+
+        layout.addWidget(caption("Signal quality (hover for the reason)"))
+        self.badges = QualityBadges()
+        layout.addWidget(self.badges)
+
+        # replay controls (shown for seekable sources)
+        self.replay_box = QWidget()
+        replay = QVBoxLayout(self.replay_box)
+        replay.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setCheckable(True)
+        self.pause_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.pause_button.toggled.connect(self._pause_toggled)
+        self.position_label = QLabel("0:00")
+        row.addWidget(self.pause_button)
+        row.addWidget(self.position_label, 1)
+        replay.addLayout(row)
+        self.seek_slider = QSlider(Qt.Orientation.Horizontal)
+        self.seek_slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.seek_slider.sliderReleased.connect(self._seek_released)
+        replay.addWidget(self.seek_slider)
+        layout.addWidget(caption("Replay"))
+        layout.addWidget(self.replay_box)
+        self._replay_widgets = (layout.itemAt(layout.count() - 2).widget(), self.replay_box)
+        for w in self._replay_widgets:
+            w.hide()
+
+        layout.addStretch(1)
+        self.source_buttons: dict[str, QPushButton] = {}
+        for caption_text in self.source_factories:
+            button = QPushButton(caption_text)
+            button.setMinimumHeight(44)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(lambda _c=False, name=caption_text: self.use_source(name))
+            layout.addWidget(button)
+            self.source_buttons[caption_text] = button
+        return box
+
+    # --- sessions ------------------------------------------------------------------------
+    def attach(self, session: LiveSession) -> None:
+        """Show ``session``: connect its signals, then start its source (if not running)."""
+        self.detach()
+        self.session = session
+        b = session.bridge
+        b.info_changed.connect(self._on_info)
+        b.rep_arrived.connect(self.on_rep)
+        b.quality_changed.connect(self.badges.set_issues)
+        b.set_changed.connect(self.on_set)
+        b.source_event.connect(self.on_source_event)
+        b.source_error.connect(self.on_source_error)
+        b.source_stopped.connect(self._on_source_stopped)
+        rec = session.recording_path
+        self.status_recording.setText(f"● REC {rec}" if rec else "not recording")
+        seekable = hasattr(session.source, "seek")
+        for w in self._replay_widgets:
+            w.setVisible(seekable)
+        self.cue.clear()
+        if session.source.info is not None:
+            self._on_info(session.source.info)
+        if not session.source.running:
+            try:
+                session.start()
+            except Exception as exc:  # shown, and the user can choose another source
+                self.on_source_error(exc)
+
+    def detach(self) -> None:
+        if self.session is None:
+            return
+        b = self.session.bridge
+        for sig in (b.info_changed, b.rep_arrived, b.quality_changed, b.set_changed,
+                    b.source_event, b.source_error, b.source_stopped):
+            try:
+                sig.disconnect()
+            except TypeError:
+                pass
+        self.session.close()
+        self.session = None
+
+    def use_source(self, caption: str) -> None:
+        try:
+            session = self.source_factories[caption]()
+        except Exception as exc:
+            self.banner.show_error(f"{caption}: {exc}")
+            return
+        self.banner.hide()
+        self.attach(session)
+
+    def _show_no_source(self) -> None:
+        self.status_device.setText("no source")
+        choices = " or ".join(f"'{c}'" for c in self.source_factories) or "a source"
+        self.cue.clear(f"No board found — choose {choices}")
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.timer.stop()
+        self.detach()
+        super().closeEvent(event)
+
+    # --- set control ------------------------------------------------------------------------
+    def toggle_set(self) -> None:
+        if self.session is None:
+            self.banner.show_error("No source connected: choose the board or the simulated athlete")
+            return
+        if self.set_active:
+            self.session.engine.stop_set()
+        else:
+            self.session.engine.start_set()
+
+    def on_set(self, set_index: int, active: bool) -> None:
+        self.set_index = set_index
+        self.set_active = active
+        self.counter.show_set(set_index, active)
+        if active:
+            self.set_button.setText("STOP SET\n(space)")
+            self.set_button.setObjectName("bigStop")
+            self.bars.clear_reps()
+            self.pages.setCurrentWidget(self.traces)
+            self.cue.clear("Set running — lift!")
+        else:
+            self.set_button.setText("START SET\n(space)")
+            self.set_button.setObjectName("bigStart")
+            self.summary.show_summary(summarise_set(self.reps, set_index))
+            self.pages.setCurrentWidget(self.summary)
+            self.cue.clear(f"Set {set_index} done — SPACE for the next set")
+        self.set_button.style().unpolish(self.set_button)
+        self.set_button.style().polish(self.set_button)
+
+    def on_rep(self, rep: RepResult) -> None:
+        self.reps.append(rep)
+        if rep.set_index != self.set_index and self.set_active:
+            return
+        self.bars.add_rep(rep)
+        self.counter.set_count(max(self.counter.reps, rep.rep))
+        self.cue.show_rep(rep)
+        self.ratio.set_last_rep(rep)
+        if rep.verdict == Verdict.LUMBAR_DOMINANT and self.audio_cues:
+            QApplication.beep()
+
+    # --- source events ------------------------------------------------------------------------
+    def on_source_event(self, event: SourceEvent) -> None:
+        if event.kind == EventKind.DISCONNECTED:
+            self.banner.show_error(f"DEVICE DISCONNECTED — {event.detail or 'check the cable'}"
+                                   " (reconnecting…)")
+        elif event.kind == EventKind.RECONNECTED:
+            self.banner.show_notice(f"Device reconnected {event.detail}".strip())
+        elif event.kind == EventKind.GAP:
+            self.banner.show_notice(f"Lost {event.duration_s * 1000:.0f} ms of signal "
+                                    f"{event.detail}".strip())
+        elif event.kind == EventKind.END:
+            self.banner.show_notice("Replay finished", seconds=30)
+
+    def on_source_error(self, exc: BaseException) -> None:
+        text = str(exc) or type(exc).__name__
+        self.banner.show_error(f"SOURCE STOPPED: {text}")
+        self.status_device.setText("source failed")
+
+    def _on_source_stopped(self) -> None:
+        if self.session is not None and self.session.source.error is None:
+            self.status_rate.setText("stopped")
+
+    def _on_info(self, info) -> None:
+        self.status_device.setText(f"{info.device or 'device'} · {info.sample_rate_hz:g} Hz nominal"
+                                   f" · {len(info.channels)} ch")
+        self.badges.set_channels(tuple(info.names[i] for i in info.emg_indices()))
+
+    # --- athlete, exercise, calibration ------------------------------------------------------
+    @property
+    def athlete(self) -> str:
+        return self.athlete_box.currentText().strip()
+
+    @property
+    def exercise(self) -> str:
+        return self.exercise_box.currentText()
+
+    def _athlete_changed(self) -> None:
+        if self._on_athlete is not None and self.athlete:
+            try:
+                self._on_athlete(self.athlete)
+            except Exception as exc:
+                self.banner.show_error(f"Athlete {self.athlete}: {exc}")
+
+    def _exercise_changed(self, name: str) -> None:
+        if self.session is not None:
+            try:
+                self.session.engine.set_exercise(name)
+            except Exception as exc:
+                self.banner.show_error(f"Exercise {name}: {exc}")
+        self.bars.set_target(self._target_ratio(name))
+
+    def _calibrate(self) -> None:
+        if self._on_calibrate is None or self.session is None:
+            self.banner.show_error("Calibration needs a connected source")
+            return
+        self._on_calibrate(self)
+
+    # --- replay ------------------------------------------------------------------------------
+    def _pause_toggled(self, paused: bool) -> None:
+        src = self.session.source if self.session else None
+        if src is None:
+            return
+        (src.pause if paused else src.resume)()
+        self.pause_button.setText("Resume" if paused else "Pause")
+
+    def _seek_released(self) -> None:
+        if self.session is not None and hasattr(self.session.source, "seek"):
+            self.session.source.seek(self.seek_slider.value() / 10.0)
+
+    # --- the draw timer ------------------------------------------------------------------------
+    def _tick(self) -> None:
+        self.frames += 1
+        s = self.session
+        if s is None:
+            return
+        d = s.display
+        env_buf, filt_buf = d.envelope, d.filtered
+        if env_buf is not None:
+            if d.emg_names != self.traces.names:
+                self.calibrated = d.envelope_unit in CALIBRATED_UNITS
+                self.traces.configure(d.emg_names, d.envelope_unit, self.calibrated)
+                self.status_calibration.setText("calibrated (%MVC)" if self.calibrated
+                                                else f"uncalibrated ({d.envelope_unit})")
+            env = env_buf.latest()
+            filt = filt_buf.latest() if self.traces.show_filtered and filt_buf is not None else None
+            self.traces.draw(env, filt)
+            self.ratio.set_live(live_ratio(env, d.emg_names))
+        if self.frames % self._status_every == 0:
+            self._update_status()
+        self.frame_drawn.emit()
+
+    def _update_status(self) -> None:
+        s = self.session
+        samples, lost = s.bridge.counters()
+        rate = self._rate.update(samples)
+        self.status_rate.setText(f"measured {rate:,.0f} Hz" if math.isfinite(rate) else "rate —")
+        self.status_lost.setText(f"lost {max(lost, s.source.stats.lost_samples):,}")
+        for owner, what in ((s.engine, "processing"), (s.recorder, "recording")):
+            err = getattr(owner, "error", None) if owner is not None else None
+            if err is not None and getattr(owner, "_shown_error", None) is not err:
+                owner._shown_error = err
+                self.banner.show_error(f"{what.upper()} FAILED: {err}")
+                if owner is s.recorder:
+                    self.status_recording.setText("recording stopped")
+        src = s.source
+        if hasattr(src, "position_s") and not self.seek_slider.isSliderDown():
+            pos = float(src.position_s)
+            dur = float(getattr(src, "duration_s", 0.0) or 0.0)
+            if dur > 0:
+                self.seek_slider.setRange(0, int(dur * 10))
+            self.seek_slider.setValue(int(pos * 10))
+            self.position_label.setText(f"{int(pos // 60)}:{int(pos % 60):02d}"
+                                        + (f" / {int(dur // 60)}:{int(dur % 60):02d}" if dur else ""))

@@ -1,0 +1,92 @@
+"""Colours, fonts and the dark style sheet.
+
+Verdict colours come from the Okabe-Ito palette (Okabe & Ito 2008, "Color
+Universal Design"), which stays distinguishable with the common colour-vision
+deficiencies; every verdict also carries a symbol and a word, so colour is
+never the only cue.
+"""
+from __future__ import annotations
+
+from ..model import Verdict
+
+BACKGROUND = "#15171c"
+PANEL = "#1f232b"
+TEXT = "#e8e8e8"
+MUTED = "#9aa0a6"
+GRID_ALPHA = 0.25
+
+BLUISH_GREEN = "#009E73"
+ORANGE = "#E69F00"
+VERMILLION = "#D55E00"
+SKY_BLUE = "#56B4E9"
+BLUE = "#0072B2"
+YELLOW = "#F0E442"
+PURPLE = "#CC79A7"
+GREY = "#8c8c8c"
+
+VERDICT_COLOUR = {
+    Verdict.GLUTES_FINISHED: BLUISH_GREEN,
+    Verdict.BORDERLINE: ORANGE,
+    Verdict.LUMBAR_DOMINANT: VERMILLION,
+    Verdict.UNKNOWN: GREY,
+}
+#: shape cue drawn above each bar and beside the cue text
+VERDICT_SYMBOL = {
+    Verdict.GLUTES_FINISHED: "✔",
+    Verdict.BORDERLINE: "▲",
+    Verdict.LUMBAR_DOMINANT: "✖",
+    Verdict.UNKNOWN: "?",
+}
+VERDICT_CUE = {
+    Verdict.GLUTES_FINISHED: "GLUTES FINISHED",
+    Verdict.BORDERLINE: "BORDERLINE — drive the hips through",
+    Verdict.LUMBAR_DOMINANT: "SQUEEZE YOUR GLUTES — lower back finished",
+    Verdict.UNKNOWN: "NO READING — check the electrodes",
+}
+VERDICT_SHORT = {
+    Verdict.GLUTES_FINISHED: "glutes",
+    Verdict.BORDERLINE: "borderline",
+    Verdict.LUMBAR_DOMINANT: "lumbar",
+    Verdict.UNKNOWN: "no reading",
+}
+
+#: trace colours by channel role (glutes warm-free blues/greens, erectors orange/purple)
+TRACE_COLOURS = {
+    "left_glute": SKY_BLUE,
+    "right_glute": BLUISH_GREEN,
+    "left_erector": ORANGE,
+    "right_erector": PURPLE,
+}
+FALLBACK_TRACE_COLOURS = (SKY_BLUE, ORANGE, BLUISH_GREEN, PURPLE, YELLOW, BLUE)
+ANGLE_COLOUR = YELLOW
+
+
+def trace_colour(name: str, index: int) -> str:
+    return TRACE_COLOURS.get(name, FALLBACK_TRACE_COLOURS[index % len(FALLBACK_TRACE_COLOURS)])
+
+
+STYLE_SHEET = f"""
+QWidget {{ background: {BACKGROUND}; color: {TEXT}; font-size: 15px; }}
+QFrame#panel {{ background: {PANEL}; border-radius: 8px; }}
+QPushButton {{ background: #2d3340; border: 1px solid #3d4452; border-radius: 8px;
+              padding: 8px 14px; }}
+QPushButton:hover {{ background: #384051; }}
+QPushButton:checked {{ background: {BLUE}; }}
+QPushButton:disabled {{ color: #5f6670; }}
+QPushButton#bigStart {{ background: {BLUISH_GREEN}; color: black; font-size: 26px;
+                        font-weight: bold; min-height: 72px; }}
+QPushButton#bigStop {{ background: {VERMILLION}; color: black; font-size: 26px;
+                       font-weight: bold; min-height: 72px; }}
+QComboBox, QLineEdit {{ background: #2d3340; border: 1px solid #3d4452; border-radius: 6px;
+                        padding: 6px; min-height: 28px; }}
+QLabel#muted {{ color: {MUTED}; }}
+QLabel#banner {{ background: {VERMILLION}; color: black; font-size: 18px; font-weight: bold;
+                 padding: 8px; border-radius: 6px; }}
+QLabel#bannerInfo {{ background: {SKY_BLUE}; color: black; font-size: 18px; font-weight: bold;
+                     padding: 8px; border-radius: 6px; }}
+QStatusBar {{ background: {PANEL}; color: {TEXT}; font-size: 14px; }}
+QStatusBar QLabel {{ background: {PANEL}; padding: 0 10px; }}
+QCheckBox {{ spacing: 8px; }}
+QCheckBox::indicator {{ width: 22px; height: 22px; }}
+QToolTip {{ background: {PANEL}; color: {TEXT}; border: 1px solid {MUTED}; }}
+"""

@@ -1,0 +1,458 @@
+"""Glanceable widgets: readable from two metres, fed by the window's timer and signals.
+
+None of these read from a source or a thread; they only display what they are given.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtGui import QFont
+from PyQt6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ..model import RepResult, Verdict
+from . import theme
+from .summary import SetSummary
+
+
+def big_font(px: int, bold: bool = True) -> QFont:
+    font = QFont()
+    font.setPixelSize(px)
+    font.setBold(bold)
+    return font
+
+
+def panel() -> QFrame:
+    frame = QFrame()
+    frame.setObjectName("panel")
+    return frame
+
+
+def format_ratio(value: float) -> str:
+    return f"{value:.2f}" if math.isfinite(value) else "—"
+
+
+class RatioIndicator(QFrame):
+    """The live glute:erector ratio in digits big enough to read across the room."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("panel")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 6)
+        title = QLabel("GLUTE : ERECTOR")
+        title.setObjectName("muted")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title.setFont(big_font(18))
+        self.value = QLabel("—")
+        self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.value.setFont(big_font(110))
+        self.value.setMinimumWidth(330)
+        self.last = QLabel("last rep: —")
+        self.last.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.last.setFont(big_font(22))
+        layout.addWidget(title)
+        layout.addWidget(self.value, 1)
+        layout.addWidget(self.last)
+
+    def set_live(self, ratio: float) -> None:
+        self.value.setText(format_ratio(ratio))
+
+    def set_last_rep(self, rep: RepResult | None) -> None:
+        if rep is None:
+            self.last.setText("last rep: —")
+            self.last.setStyleSheet("")
+            return
+        colour = theme.VERDICT_COLOUR[rep.verdict]
+        self.last.setText(f"last rep: {format_ratio(rep.ratio)} {theme.VERDICT_SYMBOL[rep.verdict]}")
+        self.last.setStyleSheet(f"color: {colour};")
+
+
+class RepCounter(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("panel")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 6)
+        self.set_label = QLabel("NO SET")
+        self.set_label.setObjectName("muted")
+        self.set_label.setFont(big_font(18))
+        self.set_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.count = QLabel("0")
+        self.count.setFont(big_font(110))
+        self.count.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.count.setMinimumWidth(170)
+        caption = QLabel("REPS")
+        caption.setObjectName("muted")
+        caption.setFont(big_font(22))
+        caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.set_label)
+        layout.addWidget(self.count, 1)
+        layout.addWidget(caption)
+        self.reps = 0
+
+    def show_set(self, set_index: int, active: bool) -> None:
+        self.set_label.setText(f"SET {set_index}" + ("" if active else " — done"))
+        if active:
+            self.set_count(0)
+
+    def set_count(self, n: int) -> None:
+        self.reps = n
+        self.count.setText(str(n))
+
+
+class CueBanner(QLabel):
+    """The big per-rep cue: colour, symbol and words (never colour alone)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setFont(big_font(44))
+        self.setMinimumHeight(84)
+        self.verdict: Verdict | None = None
+        self.clear()
+
+    def clear(self, text: str = "Press SPACE to start a set") -> None:
+        self.verdict = None
+        self.setText(text)
+        self.setStyleSheet(f"background: {theme.PANEL}; color: {theme.MUTED}; border-radius: 8px;")
+
+    def show_rep(self, rep: RepResult) -> None:
+        self.verdict = rep.verdict
+        colour = theme.VERDICT_COLOUR[rep.verdict]
+        self.setText(f"{theme.VERDICT_SYMBOL[rep.verdict]}  {theme.VERDICT_CUE[rep.verdict]}")
+        self.setStyleSheet(f"background: {colour}; color: black; border-radius: 8px;")
+
+
+class MessageBanner(QLabel):
+    """Errors stay until the problem goes away or the user clicks; notices fade."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("click to dismiss")
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.hide)
+        self.history: list[str] = []
+        self.hide()
+
+    def show_error(self, text: str) -> None:
+        self._show(text, "banner", 0)
+
+    def show_notice(self, text: str, seconds: float = 6.0) -> None:
+        self._show(text, "bannerInfo", int(seconds * 1000))
+
+    def _show(self, text: str, name: str, ms: int) -> None:
+        self.history.append(text)
+        self.setObjectName(name)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.setText(text)
+        self._timer.stop()
+        if ms:
+            self._timer.start(ms)
+        self.show()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.hide()
+
+
+def short_channel_name(name: str) -> str:
+    side, _, muscle = name.partition("_")
+    if side in ("left", "right") and muscle:
+        return f"{side[0].upper()} {muscle}"
+    return name
+
+
+class QualityBadges(QFrame):
+    """One badge per EMG channel: OK or the flag, the reason as tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("panel")
+        self._layout = QGridLayout(self)
+        self._layout.setContentsMargins(8, 8, 8, 8)
+        self._layout.setSpacing(6)
+        self.badges: dict[str, QLabel] = {}
+
+    def set_channels(self, names: tuple[str, ...]) -> None:
+        for badge in self.badges.values():
+            badge.deleteLater()
+        self.badges = {}
+        for i, name in enumerate(names):
+            badge = QLabel()
+            badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            badge.setFont(big_font(15))
+            badge.setMinimumHeight(34)
+            self._layout.addWidget(badge, i // 2, i % 2)
+            self.badges[name] = badge
+        self.set_issues({})
+
+    def set_issues(self, issues: dict) -> None:
+        for name, badge in self.badges.items():
+            found = tuple(issues.get(name, ()))
+            label = short_channel_name(name)
+            if not found:
+                badge.setText(f"● {label}  OK")
+                badge.setToolTip(f"{name}: signal looks fine")
+                badge.setStyleSheet(f"background: #243a30; color: {theme.TEXT}; border-radius: 6px;"
+                                    f"border: 2px solid {theme.BLUISH_GREEN};")
+            else:
+                flags = ", ".join(_flag_name(i) for i in found)
+                badge.setText(f"▲ {label}  {flags}")
+                badge.setToolTip("\n".join(f"{name}: {getattr(i, 'reason', i)}" for i in found))
+                badge.setStyleSheet(f"background: #3f2a1a; color: {theme.TEXT}; border-radius: 6px;"
+                                    f"border: 2px solid {theme.ORANGE};")
+
+
+def _flag_name(issue) -> str:
+    flag = getattr(issue, "flag", issue)
+    return str(getattr(flag, "value", flag)).replace("_", " ")
+
+
+class RepBarChart(pg.PlotWidget):
+    """Ratio of every rep in the set, bars coloured (and marked) by verdict, target line."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, background=theme.PANEL)
+        self.setMenuEnabled(False)
+        self.setMouseEnabled(x=False, y=False)
+        self.hideButtons()
+        item = self.getPlotItem()
+        item.setLabel("left", "glute : erector")
+        item.setLabel("bottom", "rep")
+        item.showGrid(y=True, alpha=theme.GRID_ALPHA)
+        for axis in ("left", "bottom"):
+            item.getAxis(axis).setTickFont(big_font(14, bold=False))
+        self.target_line = pg.InfiniteLine(angle=0, movable=False,
+                                           pen=pg.mkPen(theme.TEXT, width=2,
+                                                        style=Qt.PenStyle.DashLine),
+                                           label="target {value:.2f}",
+                                           labelOpts={"position": 0.03, "color": theme.TEXT,
+                                                      "anchors": [(0, 1), (0, 1)]})
+        self.target_line.hide()
+        self.addItem(self.target_line)
+        self._items: list = []
+        self.reps: list[RepResult] = []
+        self.setMinimumHeight(220)
+        self._update_range()
+
+    def set_target(self, ratio: float | None) -> None:
+        if ratio is None or not math.isfinite(ratio):
+            self.target_line.hide()
+        else:
+            self.target_line.setValue(ratio)
+            self.target_line.show()
+        self._update_range()
+
+    def clear_reps(self) -> None:
+        self.reps = []
+        self._redraw()
+
+    def add_rep(self, rep: RepResult) -> None:
+        self.reps.append(rep)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        for it in self._items:
+            self.removeItem(it)
+        self._items = []
+        for verdict in Verdict:
+            mine = [r for r in self.reps if r.verdict == verdict]
+            if not mine:
+                continue
+            heights = [r.ratio if math.isfinite(r.ratio) else 0.0 for r in mine]
+            colour = theme.VERDICT_COLOUR[verdict]
+            bars = pg.BarGraphItem(x=[r.rep for r in mine], height=heights, width=0.7,
+                                   brush=colour, pen=pg.mkPen("black", width=1))
+            self.addItem(bars)
+            self._items.append(bars)
+            for r, h in zip(mine, heights):
+                text = pg.TextItem(f"{theme.VERDICT_SYMBOL[verdict]}\n{format_ratio(r.ratio)}",
+                                   color=colour, anchor=(0.5, 1.0))
+                text.setFont(big_font(15))
+                text.setPos(r.rep, h)
+                self.addItem(text)
+                self._items.append(text)
+        self._update_range()
+
+    def _update_range(self) -> None:
+        n = max([r.rep for r in self.reps] + [8])
+        top = max([r.ratio for r in self.reps if math.isfinite(r.ratio)] + [1.0])
+        if self.target_line.isVisible():
+            top = max(top, self.target_line.value())
+        self.setXRange(0.4, n + 0.6, padding=0)
+        self.setYRange(0, top * 1.35, padding=0)
+
+
+class SetSummaryPanel(QFrame):
+    """Shown when a set ends: reps, mean ratio, worst rep, onset order, verdict counts."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("panel")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(30, 20, 30, 20)
+        self.title = QLabel("Set summary")
+        self.title.setFont(big_font(34))
+        layout.addWidget(self.title)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(30)
+        self.fields: dict[str, QLabel] = {}
+        for row, (key, caption) in enumerate([("reps", "Reps"), ("mean", "Mean glute : erector"),
+                                              ("worst", "Worst rep"), ("onset", "Onset order"),
+                                              ("verdicts", "Verdicts")]):
+            cap = QLabel(caption)
+            cap.setObjectName("muted")
+            cap.setFont(big_font(22, bold=False))
+            value = QLabel("—")
+            value.setFont(big_font(30))
+            value.setWordWrap(True)
+            grid.addWidget(cap, row, 0)
+            grid.addWidget(value, row, 1)
+            self.fields[key] = value
+        grid.setColumnStretch(1, 1)
+        layout.addLayout(grid)
+        layout.addStretch(1)
+        self.hint = QLabel("Press SPACE for the next set")
+        self.hint.setObjectName("muted")
+        self.hint.setFont(big_font(20, bold=False))
+        layout.addWidget(self.hint)
+        self.summary: SetSummary | None = None
+
+    def show_summary(self, s: SetSummary) -> None:
+        self.summary = s
+        self.title.setText(f"Set {s.set_index} summary" + (f" — {s.exercise}" if s.exercise else ""))
+        self.fields["reps"].setText(str(s.reps))
+        self.fields["mean"].setText(format_ratio(s.mean_ratio))
+        self.fields["worst"].setText("—" if s.worst_rep is None
+                                     else f"rep {s.worst_rep} ({format_ratio(s.worst_ratio)})")
+        self.fields["onset"].setText(s.onset_order)
+        parts = []
+        for verdict, n in s.verdicts.items():
+            if n:
+                parts.append(f"<span style='color:{theme.VERDICT_COLOUR[verdict]}'>"
+                             f"{theme.VERDICT_SYMBOL[verdict]} {n} {theme.VERDICT_SHORT[verdict]}</span>")
+        self.fields["verdicts"].setText("&nbsp;&nbsp; ".join(parts) or "no reps")
+
+
+class TracesView(pg.GraphicsLayoutWidget):
+    """Scrolling traces: one plot per EMG channel and the trunk angle, x-linked.
+
+    Envelopes come decimated (~100 Hz) from the display buffer; the filtered EMG
+    (full rate) is drawn only on demand, with peak downsampling and clip-to-view so
+    the cost stays near the pixel width rather than the sample count.
+    """
+
+    def __init__(self, parent: QWidget | None = None, window_s: float = 10.0) -> None:
+        super().__init__(parent)
+        self.setBackground(theme.PANEL)
+        self.window_s = window_s
+        self.plots: list[pg.PlotItem] = []
+        self.curves: list[pg.PlotDataItem] = []
+        self.angle_plot: pg.PlotItem | None = None
+        self.angle_curve: pg.PlotDataItem | None = None
+        self.names: tuple[str, ...] = ()
+        self.unit = ""
+        self.show_filtered = False
+
+    def configure(self, names: tuple[str, ...], unit: str, calibrated: bool,
+                  has_angle: bool = True) -> None:
+        self.clear()
+        self.plots, self.curves = [], []
+        self.names = tuple(names)
+        self.unit = unit
+        self._calibrated = calibrated
+        first = None
+        for i, name in enumerate(names):
+            plot = self.addPlot(row=i, col=0)
+            self._style(plot, short_channel_name(name))
+            curve = plot.plot(pen=pg.mkPen(theme.trace_colour(name, i), width=2))
+            if first is None:
+                first = plot
+            else:
+                plot.setXLink(first)
+            self.plots.append(plot)
+            self.curves.append(curve)
+        self._set_unit_labels()
+        if has_angle:
+            self.angle_plot = self.addPlot(row=len(names), col=0)
+            self._style(self.angle_plot, "trunk angle")
+            self.angle_plot.setLabel("left", "deg")
+            self.angle_plot.setLabel("bottom", "time", units="s")
+            self.angle_curve = self.angle_plot.plot(pen=pg.mkPen(theme.ANGLE_COLOUR, width=2))
+            if first is not None:
+                self.angle_plot.setXLink(first)
+        else:
+            self.angle_plot, self.angle_curve = None, None
+
+    def _style(self, plot: pg.PlotItem, title: str) -> None:
+        plot.setTitle(f"<span style='font-size:13pt'>{title}</span>", justify="left")
+        plot.setDownsampling(mode="peak")
+        plot.setClipToView(True)
+        plot.showGrid(x=True, y=True, alpha=theme.GRID_ALPHA)
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        plot.getAxis("left").setWidth(70)
+        plot.enableAutoRange(axis="y", enable=True)
+
+    def _set_unit_labels(self) -> None:
+        for plot in self.plots:
+            if self.show_filtered:
+                plot.setLabel("left", "filtered")
+            elif self._calibrated:
+                plot.setLabel("left", "%MVC")
+            else:
+                plot.setLabel("left", f"{self.unit} (uncalibrated)")
+
+    def set_show_filtered(self, on: bool) -> None:
+        self.show_filtered = on
+        self._set_unit_labels()
+
+    def draw(self, envelope_rows: np.ndarray | None, filtered_rows: np.ndarray | None) -> None:
+        """envelope rows: t_s, envelope per channel, angle_deg; filtered rows: t_s, filtered."""
+        rows = filtered_rows if self.show_filtered else envelope_rows
+        if rows is not None and len(rows):
+            t = rows[:, 0]
+            for i, curve in enumerate(self.curves):
+                if i + 1 < rows.shape[1]:
+                    curve.setData(t, rows[:, i + 1])
+            t_end = t[-1]
+            if self.plots:
+                self.plots[0].setXRange(t_end - self.window_s, t_end, padding=0)
+        if self.angle_curve is not None and envelope_rows is not None and len(envelope_rows):
+            angle = envelope_rows[:, -1]
+            self.angle_curve.setData(envelope_rows[:, 0], angle)
+            if not self.plots:
+                self.angle_plot.setXRange(envelope_rows[-1, 0] - self.window_s,
+                                          envelope_rows[-1, 0], padding=0)
+
+
+def live_ratio(envelope_rows: np.ndarray, names: tuple[str, ...], last_s: float = 0.5) -> float:
+    """Mean glute envelope over mean erector envelope in the last ``last_s`` seconds."""
+    if envelope_rows is None or len(envelope_rows) == 0:
+        return math.nan
+    t = envelope_rows[:, 0]
+    recent = envelope_rows[t >= t[-1] - last_s]
+    glute = [i + 1 for i, n in enumerate(names) if "glute" in n]
+    erector = [i + 1 for i, n in enumerate(names) if "erector" in n]
+    if not glute or not erector:
+        return math.nan
+    with np.errstate(all="ignore"):
+        g = np.nanmean(recent[:, glute]) if recent[:, glute].size else math.nan
+        e = np.nanmean(recent[:, erector]) if recent[:, erector].size else math.nan
+    if not (math.isfinite(g) and math.isfinite(e)) or e <= 1e-12:
+        return math.nan
+    return float(g / e)
+
+
+def hbox(*widgets, stretch: tuple[int, ...] = ()) -> QHBoxLayout:
+    layout = QHBoxLayout()
+    for i, w in enumerate(widgets):
+        layout.addWidget(w, stretch[i] if i < len(stretch) else 0)
+    return layout

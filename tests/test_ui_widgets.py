@@ -1,0 +1,103 @@
+"""Dashboard widgets and the set summary, fed with hand-made reps (no source needed)."""
+import math
+
+import numpy as np
+import pytest
+
+from emg_monitor.model import RepResult, Verdict
+from emg_monitor.ui.summary import summarise_set
+
+pytest.importorskip("pytestqt")
+
+
+def make_rep(rep, ratio, verdict, set_index=1, lag=0.05):
+    return RepResult(rep=rep, set_index=set_index, t_start_s=rep * 3.0, t_top_s=rep * 3.0 + 1,
+                     t_end_s=rep * 3.0 + 2, window_start_s=0, window_end_s=0, lockout_s=0.4,
+                     glute_left=ratio, glute_right=ratio, erector_left=1, erector_right=1,
+                     glute=ratio, erector=1.0, ratio=ratio, verdict=verdict,
+                     amplitude_unit="pct_mvc", calibrated=True, onset_lag_s=lag,
+                     exercise="deadlift")
+
+
+def test_summary_mean_worst_and_onset_order():
+    reps = [make_rep(1, 1.4, Verdict.GLUTES_FINISHED), make_rep(2, 0.6, Verdict.LUMBAR_DOMINANT, lag=-0.1),
+            make_rep(3, 1.1, Verdict.BORDERLINE), make_rep(1, 9.0, Verdict.GLUTES_FINISHED, set_index=2)]
+    s = summarise_set(reps, 1)
+    assert s.reps == 3
+    assert s.mean_ratio == pytest.approx((1.4 + 0.6 + 1.1) / 3)
+    assert (s.worst_rep, s.worst_ratio) == (2, 0.6)
+    assert (s.glutes_first, s.erectors_first) == (2, 1)
+    assert "glutes first in 2 of 3" in s.onset_order
+    assert s.verdicts[Verdict.LUMBAR_DOMINANT] == 1
+
+
+def test_summary_of_empty_set():
+    s = summarise_set([], 4)
+    assert s.reps == 0 and math.isnan(s.mean_ratio) and s.worst_rep is None
+    assert s.onset_order == "onset order unknown"
+
+
+def test_bar_chart_colours_and_marks_by_verdict(qtbot):
+    from emg_monitor.ui import theme
+    from emg_monitor.ui.widgets import RepBarChart
+    chart = RepBarChart()
+    qtbot.addWidget(chart)
+    chart.set_target(1.2)
+    chart.add_rep(make_rep(1, 1.5, Verdict.GLUTES_FINISHED))
+    chart.add_rep(make_rep(2, 0.5, Verdict.LUMBAR_DOMINANT))
+    import pyqtgraph as pg
+    bars = [i for i in chart._items if isinstance(i, pg.BarGraphItem)]
+    texts = [i.toPlainText() for i in chart._items if isinstance(i, pg.TextItem)]
+    assert len(bars) == 2
+    brushes = {b.opts["brush"] for b in bars}
+    assert brushes == {theme.BLUISH_GREEN, theme.VERMILLION}
+    assert any(theme.VERDICT_SYMBOL[Verdict.LUMBAR_DOMINANT] in t for t in texts)
+    assert chart.target_line.value() == pytest.approx(1.2)
+    chart.clear_reps()
+    assert not chart._items
+
+
+def test_cue_and_quality_badges(qtbot):
+    from emg_monitor.ui.widgets import CueBanner, QualityBadges
+    cue = CueBanner()
+    qtbot.addWidget(cue)
+    cue.show_rep(make_rep(1, 0.5, Verdict.LUMBAR_DOMINANT))
+    assert "SQUEEZE YOUR GLUTES" in cue.text()
+    cue.show_rep(make_rep(2, 1.5, Verdict.GLUTES_FINISHED))
+    assert "GLUTES FINISHED" in cue.text()
+
+    class Issue:
+        def __init__(self, flag, reason):
+            self.flag, self.reason, self.channel = flag, reason, "left_glute"
+    badges = QualityBadges()
+    qtbot.addWidget(badges)
+    badges.set_channels(("left_glute", "left_erector"))
+    badges.set_issues({"left_glute": (Issue("saturated", "ADC at full scale for 12% of samples"),)})
+    assert "saturated" in badges.badges["left_glute"].text()
+    assert "full scale" in badges.badges["left_glute"].toolTip()
+    assert "OK" in badges.badges["left_erector"].text()
+
+
+def test_live_ratio_uses_recent_glute_and_erector_columns():
+    from emg_monitor.ui.widgets import live_ratio
+    t = np.arange(0, 2, 0.01)
+    rows = np.column_stack([t, np.full_like(t, 30.0), np.full_like(t, 20.0), np.full_like(t, 10.0)])
+    rows[:-60, 1] = 1000.0   # old data outside the last 0.5 s must not count
+    r = live_ratio(rows, ("left_glute", "left_erector"))
+    assert r == pytest.approx(1.5)
+    assert math.isnan(live_ratio(rows, ("a", "b")))
+
+
+def test_traces_label_uncalibrated_unit(qtbot):
+    from emg_monitor.ui.widgets import TracesView
+    view = TracesView()
+    qtbot.addWidget(view)
+    view.configure(("left_glute", "left_erector"), "uV", calibrated=False)
+    assert "uncalibrated" in view.plots[0].getAxis("left").labelText
+    t = np.arange(0, 12, 0.01)
+    rows = np.column_stack([t, np.sin(t), np.cos(t), 10 * t])
+    view.draw(rows, None)
+    x, y = view.curves[1].getOriginalDataset()
+    assert np.allclose(y, np.cos(t))
+    view.configure(("left_glute",), "pct_mvc", calibrated=True)
+    assert view.plots[0].getAxis("left").labelText == "%MVC"
