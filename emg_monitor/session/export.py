@@ -1,0 +1,176 @@
+"""CSV exports of a session for the physiotherapist: per rep, per set, signals.
+
+Units are in the column names (``_pct_mvc`` when the reps were calibrated to a
+maximal voluntary contraction, else the channel unit such as ``_uv``), so a
+spreadsheet never shows a bare number without its unit.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..model import RepResult, Verdict
+from .csvsafe import cell, write_csv
+from .reader import Session, load_session
+
+AMPLITUDES = ("glute_left", "glute_right", "erector_left", "erector_right", "glute", "erector")
+
+
+def unit_suffix(unit: str) -> str:
+    """"uV" -> "uv", "pct_mvc" stays: a column-name-safe unit."""
+    return unit.lower().replace("%", "pct").replace(" ", "_") or "au"
+
+
+def rep_unit(rep: RepResult) -> str:
+    return "pct_mvc" if rep.calibrated else unit_suffix(rep.amplitude_unit)
+
+
+def _time_format(sample_rate_hz: float) -> str:
+    """Enough decimals to tell samples apart (3 at 1 kHz), no more."""
+    return f".{max(0, math.ceil(math.log10(max(sample_rate_hz, 1.0))))}f"
+
+
+def rep_header_and_rows(session: Session) -> tuple[list[str], list[list[str]]]:
+    units = list(dict.fromkeys(rep_unit(r) for r in session.reps)) or ["pct_mvc"
+                                                                      if session.meta.calibration
+                                                                      else "uv"]
+    header = ["athlete", "date", "exercise", "set", "rep", "t_top_s"]
+    for u in units:
+        header += [f"{a}_{u}" for a in AMPLITUDES]
+    header += ["ratio", "verdict", "lockout_s", "onset_lag_s", "symmetry_index_pct",
+               "quality_flags"]
+    tf = _time_format(session.sample_rate_hz)
+    rows = []
+    for r in sorted(session.reps, key=lambda r: (r.set_index, r.rep)):
+        row = [cell(session.meta.athlete), cell(session.meta.started),
+               cell(r.exercise or session.meta.exercise), cell(r.set_index), cell(r.rep),
+               cell(r.t_top_s, tf)]
+        for u in units:
+            row += [cell(getattr(r, a)) if rep_unit(r) == u else "" for a in AMPLITUDES]
+        row += [cell(r.ratio), cell(r.verdict.value), cell(r.lockout_s, ".3f"),
+                cell(r.onset_lag_s, ".3f"), cell(r.symmetry_index_pct, ".1f"),
+                cell("; ".join(r.quality_flags))]
+        rows.append(row)
+    return header, rows
+
+
+@dataclass(frozen=True)
+class SetSummary:
+    set_index: int
+    reps: int
+    mean_ratio: float
+    min_ratio: float
+    worst_rep: int | None            # the rep with the lowest ratio: the one to look at first
+    glutes_finished: int
+    borderline: int
+    lumbar_dominant: int
+    unknown: int
+    glute_first_reps: int            # onset_lag_s > 0: glutes fired before the erectors
+    erector_first_reps: int
+    onset_order: str                 # "glute_first" | "erector_first" | "mixed" | "unknown"
+    mean_onset_lag_s: float
+    mean_symmetry_index_pct: float
+
+
+def _nanmean(values) -> float:
+    a = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
+    return float(a.mean()) if a.size else float("nan")
+
+
+def summarize_sets(reps: list[RepResult]) -> list[SetSummary]:
+    out = []
+    for set_index in sorted({r.set_index for r in reps}):
+        rs = sorted((r for r in reps if r.set_index == set_index), key=lambda r: r.rep)
+        ratios = [(r.ratio, r.rep) for r in rs if math.isfinite(r.ratio)]
+        lags = [r.onset_lag_s for r in rs if math.isfinite(r.onset_lag_s)]
+        g_first = sum(1 for x in lags if x > 0)
+        e_first = sum(1 for x in lags if x < 0)
+        if not lags:
+            order = "unknown"
+        elif g_first == len(lags):
+            order = "glute_first"
+        elif e_first == len(lags):
+            order = "erector_first"
+        else:
+            order = "mixed"
+        count = {v: sum(1 for r in rs if r.verdict == v) for v in Verdict}
+        out.append(SetSummary(
+            set_index=set_index, reps=len(rs),
+            mean_ratio=_nanmean(x for x, _ in ratios),
+            min_ratio=min(ratios)[0] if ratios else float("nan"),
+            worst_rep=min(ratios)[1] if ratios else None,
+            glutes_finished=count[Verdict.GLUTES_FINISHED], borderline=count[Verdict.BORDERLINE],
+            lumbar_dominant=count[Verdict.LUMBAR_DOMINANT], unknown=count[Verdict.UNKNOWN],
+            glute_first_reps=g_first, erector_first_reps=e_first, onset_order=order,
+            mean_onset_lag_s=_nanmean(lags),
+            mean_symmetry_index_pct=_nanmean(r.symmetry_index_pct for r in rs)))
+    return out
+
+
+SET_HEADER = ["athlete", "date", "exercise", "set", "reps", "mean_ratio", "min_ratio",
+              "worst_rep", "glutes_finished_reps", "borderline_reps", "lumbar_dominant_reps",
+              "unknown_reps", "onset_order", "glute_first_reps", "erector_first_reps",
+              "mean_onset_lag_s", "mean_symmetry_index_pct"]
+
+
+def set_rows(session: Session) -> list[list[str]]:
+    m = session.meta
+    return [[cell(m.athlete), cell(m.started), cell(m.exercise), cell(s.set_index), cell(s.reps),
+             cell(s.mean_ratio), cell(s.min_ratio), cell(s.worst_rep), cell(s.glutes_finished),
+             cell(s.borderline), cell(s.lumbar_dominant), cell(s.unknown), cell(s.onset_order),
+             cell(s.glute_first_reps), cell(s.erector_first_reps),
+             cell(s.mean_onset_lag_s, ".3f"), cell(s.mean_symmetry_index_pct, ".1f")]
+            for s in summarize_sets(session.reps)]
+
+
+def session_settings(session: Session):
+    """The recorded filter settings and calibration, as the DSP objects."""
+    from ..dsp.pipeline import FilterSettings
+    settings = FilterSettings.from_dict(session.meta.filter_settings or {})
+    calibration = None
+    if session.meta.calibration:
+        from ..dsp.calibration import Calibration
+        calibration = Calibration.from_dict(session.meta.calibration)
+    return settings, calibration
+
+
+def envelopes(session: Session):
+    """(names, envelope (n, n_emg), unit) with the recorded settings: the live numbers."""
+    from ..dsp.pipeline import Pipeline
+    settings, calibration = session_settings(session)
+    pipe = Pipeline(session.info, settings, calibration)
+    processed = pipe.process(session.data)
+    return pipe.emg_names, processed.envelope, pipe.envelope_unit
+
+
+def signal_header_and_rows(session: Session):
+    info = session.info
+    header = ["t_s"] + [f"{ch.name}_{unit_suffix(ch.unit)}" for ch in info.channels]
+    names, env, env_unit = envelopes(session)
+    header += [f"{n}_env_{unit_suffix(env_unit)}" for n in names]
+    tf = _time_format(info.sample_rate_hz)
+    t = session.times_s
+    table = np.column_stack([session.data, env])
+
+    def rows():
+        for i in range(len(t)):
+            yield [format(t[i], tf)] + [cell(float(x)) for x in table[i]]
+    return header, rows()
+
+
+def export_session(path_or_session: Path | str | Session, out_dir: Path | str | None = None
+                   ) -> list[Path]:
+    """Write ``<name>_reps.csv``, ``<name>_sets.csv`` and ``<name>_signals.csv``."""
+    session = (path_or_session if isinstance(path_or_session, Session)
+               else load_session(path_or_session))
+    out = Path(out_dir) if out_dir is not None else session.path / "export"
+    name = session.path.name
+    header, rows = rep_header_and_rows(session)
+    written = [write_csv(out / f"{name}_reps.csv", header, rows),
+               write_csv(out / f"{name}_sets.csv", SET_HEADER, set_rows(session))]
+    header, rows = signal_header_and_rows(session)
+    written.append(write_csv(out / f"{name}_signals.csv", header, rows))
+    return written
