@@ -216,7 +216,7 @@ class FrameDecoder:
             start = buf.find(SYNC, pos)
             if start < 0:
                 # keep a trailing 0xA5 that may begin the next sync word
-                keep_from = n - 1 if n and buf[-1] == SYNC[0] else n
+                keep_from = n - 1 if n > pos and buf[-1] == SYNC[0] else n
                 self._skip(keep_from - pos)
                 pos = keep_from
                 break

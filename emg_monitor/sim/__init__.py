@@ -1,0 +1,1 @@
+"""Simulation: the athlete model, the firmware emulator and the pty board."""

@@ -1,0 +1,194 @@
+"""A byte-exact Python model of the firmware (arduino/emg_monitor), for demos and tests.
+
+Commands in (``feed_host``), frames out: HELLO at reset (not streaming), each
+command ACKed, INFO answered with its ACK and then a HELLO, SAMPLES frames built
+with the real ``protocol.encode_samples`` from ADC counts produced by
+``sources.board.units_to_counts`` (gain, 10-bit range, rails). Every demo thus
+runs the real decoder and the real counts -> units conversion.
+
+The signal is sampled only while streaming (the firmware converts only then), so
+stream sample k is the signal's sample k after START.
+"""
+from __future__ import annotations
+
+import struct
+from typing import Callable, Union
+
+import numpy as np
+
+from .. import protocol
+from ..model import DeviceConfig
+from ..protocol import AckStatus, FrameType, Hello, Unknown
+from ..sources.board import units_to_counts
+from .athlete import Athlete
+
+FIRMWARE_VERSION = "1.0.0"
+#: analog pins: EMG on A0..A3, motion on A4..A5 (model.EMG_PIN_ROLES)
+EMG_PINS = (0, 1, 2, 3)
+MOTION_PINS = (4, 5)
+
+#: a signal function returns n samples (n, 6): 4 EMG then 2 motion, in channel units
+SignalFn = Callable[[int, float], np.ndarray]
+
+
+class DeviceEmulator:
+    """The firmware's behaviour on the host side of a byte stream."""
+
+    def __init__(self, source: Union[Athlete, SignalFn], config: DeviceConfig = DeviceConfig(),
+                 vref_mv: int = 5000, adc_prescaler: int = 64,
+                 firmware_version: str = FIRMWARE_VERSION,
+                 drop_every: int = 0, corrupt_every: int = 0) -> None:
+        """``config`` gives the analog front end (gain, accel scale, EMG kind) the
+        counts are computed for; rate and channels start at the firmware defaults.
+
+        drop_every=k: every k-th sample frame is not sent (its sequence number is
+        still used, as when the UART buffer overflows). corrupt_every=k: one byte
+        of every k-th frame is flipped (CRC fails).
+        """
+        self.source = source
+        self.config = config
+        self.vref_mv = int(vref_mv)
+        self.adc_prescaler = int(adc_prescaler)
+        self.firmware_version = firmware_version
+        self.drop_every = int(drop_every)
+        self.corrupt_every = int(corrupt_every)
+        self._decoder = protocol.FrameDecoder()
+        self.frames_sent = 0
+        self.samples_dropped = 0
+        self.reset()
+
+    # --- state -----------------------------------------------------------------
+    def reset(self) -> bytes:
+        """Power-on / DTR reset: firmware defaults, not streaming; returns the HELLO."""
+        self.sample_rate_hz = 1000
+        self.n_emg = protocol.MAX_EMG
+        self.n_motion = protocol.MAX_MOTION
+        self.streaming = False
+        self.seq = 0
+        self._frame_count = 0
+        self._decoder = protocol.FrameDecoder()
+        return protocol.encode_hello(self.hello())
+
+    def hello(self) -> Hello:
+        pins = EMG_PINS[:self.n_emg] + MOTION_PINS[:self.n_motion]
+        return Hello(protocol.PROTOCOL_VERSION, self.firmware_version, self.sample_rate_hz,
+                     self.n_emg, self.n_motion, 10, self.adc_prescaler, self.streaming,
+                     self.vref_mv, pins)
+
+    # --- host -> device --------------------------------------------------------
+    def feed_host(self, data: bytes) -> bytes:
+        """Bytes written by the host; returns the board's answers."""
+        out = bytearray()
+        for frame in self._decoder.feed(bytes(data)):
+            if isinstance(frame, Unknown):
+                out += self._command(frame.frame_type, frame.payload)
+            else:   # a device->host frame type sent by the host: not a command
+                ftype = {protocol.Samples: FrameType.SAMPLES, protocol.Hello: FrameType.HELLO,
+                         protocol.Ack: FrameType.ACK}[type(frame)]
+                out += protocol.encode_ack(ftype, AckStatus.UNKNOWN_COMMAND)
+        return bytes(out)
+
+    def _command(self, ftype: int, payload: bytes) -> bytes:
+        ok = protocol.encode_ack(ftype, AckStatus.OK)
+        bad = protocol.encode_ack(ftype, AckStatus.BAD_ARGUMENT)
+        if ftype == FrameType.START and not payload:
+            if not self.streaming:
+                self.streaming = True
+                self.seq = 0
+            return ok
+        if ftype == FrameType.STOP and not payload:
+            self.streaming = False
+            return ok
+        if ftype == FrameType.SET_RATE:
+            if len(payload) != 2:
+                return bad
+            (rate,) = struct.unpack("<H", payload)
+            if rate not in protocol.SUPPORTED_RATES_HZ:
+                return bad
+            self._set_rate(rate)
+            return ok
+        if ftype == FrameType.SET_CHANNELS:
+            if len(payload) != 2:
+                return bad
+            n_emg, n_motion = payload
+            if n_emg > protocol.MAX_EMG or n_motion > protocol.MAX_MOTION or n_emg + n_motion == 0:
+                return bad
+            self.n_emg, self.n_motion = n_emg, n_motion
+            return ok
+        if ftype == FrameType.INFO and not payload:
+            return ok + protocol.encode_hello(self.hello())
+        if ftype in (FrameType.START, FrameType.STOP, FrameType.INFO):
+            return bad
+        return protocol.encode_ack(ftype, AckStatus.UNKNOWN_COMMAND)
+
+    def _set_rate(self, rate: int) -> None:
+        self.sample_rate_hz = rate
+        if isinstance(self.source, Athlete) and self.source.fs != rate:
+            # same athlete, sampled at the new rate from the same point in time
+            pos_s = self.source.position / self.source.fs
+            new = self.source.with_rate(rate)
+            new.render(int(round(pos_s * rate)))
+            self.source = new
+
+    # --- device -> host --------------------------------------------------------
+    def _signal(self, n: int) -> np.ndarray:
+        if isinstance(self.source, Athlete):
+            return self.source.render(n)
+        return np.asarray(self.source(n, float(self.sample_rate_hz)), dtype=np.float64)
+
+    def counts(self, n_samples: int) -> np.ndarray:
+        """ADC counts of the next n samples for the active channels (advances the signal)."""
+        values = self._signal(n_samples)
+        cols = list(range(self.n_emg)) + [protocol.MAX_EMG + j for j in range(self.n_motion)]
+        return units_to_counts(values[:, cols], self.hello(), self.config)
+
+    def produce(self, n_samples: int) -> bytes:
+        """The bytes the board sends during n sample periods ('' when not streaming)."""
+        if not self.streaming or n_samples <= 0:
+            return b""
+        out = bytearray()
+        for row in self.counts(n_samples):
+            seq = self.seq
+            self.seq = (self.seq + 1) % protocol.SEQ_MODULO
+            self._frame_count += 1
+            if self.drop_every and self._frame_count % self.drop_every == 0:
+                self.samples_dropped += 1
+                continue
+            frame = protocol.encode_samples(seq, row)
+            if self.corrupt_every and self._frame_count % self.corrupt_every == 0:
+                frame = bytearray(frame)
+                frame[5] ^= 0x40
+                frame = bytes(frame)
+            out += frame
+            self.frames_sent += 1
+        return bytes(out)
+
+
+class EmulatorPort:
+    """The emulator as an in-memory serial port (a BoardLink transport).
+
+    ``pump(n)`` lets n sample periods pass; ``read`` never blocks.
+    """
+
+    def __init__(self, emulator: DeviceEmulator, reset_on_open: bool = True) -> None:
+        self.emulator = emulator
+        self._buf = bytearray(emulator.reset() if reset_on_open else b"")
+
+    @property
+    def in_waiting(self) -> int:
+        return len(self._buf)
+
+    def write(self, data: bytes) -> int:
+        self._buf += self.emulator.feed_host(data)
+        return len(data)
+
+    def read(self, n: int) -> bytes:
+        out = bytes(self._buf[:n])
+        del self._buf[:n]
+        return out
+
+    def pump(self, n_samples: int) -> None:
+        self._buf += self.emulator.produce(n_samples)
+
+    def reset_input_buffer(self) -> None:
+        self._buf.clear()

@@ -1,0 +1,100 @@
+"""The simulated athlete as a live source, through the emulated board and the real decoder.
+
+``realtime=True`` paces the stream at wall-clock time x ``speed`` in blocks of
+~20 ms and runs forever (after the planned session the athlete stands quietly)
+unless ``duration_s`` is given. ``realtime=False`` produces as fast as possible
+and is finite: it ends after ``duration_s`` (default: the planned session,
+``athlete.duration_s``) with an END event.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from ..model import DeviceConfig, DeviceInfo, Kind, SampleBlock
+from ..sim.athlete import Athlete, AthleteConfig
+from ..sim.device import DeviceEmulator, EmulatorPort
+from .base import Source
+from .board import BoardLink, info_from_hello
+
+BLOCK_S = 0.02
+
+
+class SimulatedSource(Source):
+    def __init__(self, config: AthleteConfig | None = None,
+                 device_config: DeviceConfig = DeviceConfig(), realtime: bool = True,
+                 speed: float = 1.0, duration_s: float | None = None,
+                 drop_every: int = 0, corrupt_every: int = 0) -> None:
+        super().__init__()
+        config = config or AthleteConfig()
+        envelope = config.envelope_output or device_config.emg_kind == Kind.ENVELOPE
+        # the athlete is sampled at the board's rate, in the units the board expects
+        self.device_config = replace(device_config,
+                                     emg_kind=Kind.ENVELOPE if envelope else Kind.RAW_EMG)
+        self.athlete = Athlete(replace(config, envelope_output=envelope,
+                                       sample_rate_hz=float(device_config.sample_rate_hz)))
+        self.realtime = bool(realtime)
+        self.speed = float(speed)
+        if duration_s is None and not realtime:
+            duration_s = self.athlete.duration_s
+        self.duration_s = duration_s
+        self.emulator = DeviceEmulator(self.athlete, self.device_config,
+                                       drop_every=drop_every, corrupt_every=corrupt_every)
+        self._port: EmulatorPort | None = None
+        self._link: BoardLink | None = None
+        self._produced = 0
+        self._total = 0
+        self._t0 = 0.0
+
+    @property
+    def truth(self):
+        return self.athlete.truth
+
+    def _open(self) -> DeviceInfo:
+        self._port = EmulatorPort(self.emulator)
+        self._link = BoardLink(self._port, name="the simulated board")
+        hello = self._link.handshake(self.device_config, timeout_s=2.0)
+        self.athlete = self.emulator.source if isinstance(self.emulator.source, Athlete) \
+            else self.athlete
+        rate = float(hello.sample_rate_hz)
+        self._total = (int(round(self.duration_s * rate)) if self.duration_s is not None
+                       else None)
+        self._produced = 0
+        self._t0 = time.monotonic()
+        ex = self.athlete.config.exercise
+        return info_from_hello(hello, self.device_config,
+                               f"simulated athlete ({ex}, seed {self.athlete.config.seed})")
+
+    def _read(self) -> list[SampleBlock]:
+        assert self._port is not None and self._link is not None
+        rate = float(self.emulator.sample_rate_hz)
+        if self._total is not None and self._produced >= self._total:
+            raise StopIteration
+        if self.realtime:
+            due = int((time.monotonic() - self._t0) * rate * self.speed) - self._produced
+            if due < int(rate * BLOCK_S):
+                time.sleep(min(BLOCK_S, max(0.0, (int(rate * BLOCK_S) - due) / (rate * self.speed))))
+                due = int((time.monotonic() - self._t0) * rate * self.speed) - self._produced
+        else:
+            due = max(1, int(rate * 0.1))
+        if self._total is not None:
+            due = min(due, self._total - self._produced)
+        if due <= 0:
+            return []
+        self._port.pump(due)
+        self._produced += due
+        blocks = self._link.read_blocks()
+        self._copy_stats()
+        return blocks
+
+    def _copy_stats(self) -> None:
+        st = self._link.decoder.stats
+        self.stats.bytes, self.stats.frames = st.bytes, st.frames
+        self.stats.crc_errors, self.stats.resyncs = st.crc_errors, st.resyncs
+
+    def _end_index(self) -> int:
+        return self._link.next_index if self._link is not None else 0
+
+    def _close(self) -> None:
+        if self._link is not None:
+            self._link.stop_streaming()
