@@ -1,0 +1,81 @@
+"""An athlete's sessions under the sessions root, and the ratio trend across them.
+
+Only session.json and reps.jsonl are read (never the samples), so listing a
+year of sessions stays quick.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ..errors import UserError
+from .meta import REPS_FILE, SessionMeta, sessions_root
+from .reader import _read_jsonl, read_header
+from .codec import rep_from_dict
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    path: Path
+    athlete: str
+    started: datetime
+    exercise: str
+    sets: int
+    reps: int
+    mean_ratio: float                # over reps with a usable ratio; NaN if none
+    lumbar_dominant: int
+    calibrated: bool
+
+
+def _summarize(folder: Path) -> SessionSummary | None:
+    try:
+        header = read_header(folder)
+        meta = SessionMeta.from_dict(header.get("meta") or {})
+        started = meta.started_dt
+    except (UserError, ValueError, TypeError):
+        return None                          # not a session (or damaged): not listed
+    reps = []
+    for d in _read_jsonl(folder / header.get("reps", REPS_FILE)):
+        try:
+            reps.append(rep_from_dict(d))
+        except (KeyError, TypeError, ValueError):
+            continue
+    ratios = [r.ratio for r in reps if math.isfinite(r.ratio)]
+    return SessionSummary(
+        path=folder, athlete=meta.athlete, started=started, exercise=meta.exercise,
+        sets=len({r.set_index for r in reps}), reps=len(reps),
+        mean_ratio=sum(ratios) / len(ratios) if ratios else float("nan"),
+        lumbar_dominant=sum(1 for r in reps if r.verdict.value == "lumbar_dominant"),
+        calibrated=meta.calibration is not None)
+
+
+def list_sessions(athlete: str | None = None, root: Path | str | None = None
+                  ) -> list[SessionSummary]:
+    """Sessions under ``root`` (oldest first), for one athlete (case-insensitive) or all."""
+    base = sessions_root(root)
+    if not base.is_dir():
+        return []
+    out = []
+    for folder in sorted(p for p in base.iterdir() if p.is_dir()):
+        s = _summarize(folder)
+        if s is None:
+            continue
+        if athlete is not None and s.athlete.casefold() != athlete.casefold():
+            continue
+        out.append(s)
+    out.sort(key=lambda s: s.started)
+    return out
+
+
+def ratio_trend(athlete: str, root: Path | str | None = None, exercise: str | None = None
+                ) -> list[tuple[datetime, float, int]]:
+    """(date, mean ratio, reps) per session with at least one usable ratio, oldest first."""
+    return [(s.started, s.mean_ratio, s.reps) for s in list_sessions(athlete, root)
+            if s.reps and math.isfinite(s.mean_ratio)
+            and (exercise is None or s.exercise == exercise)]
+
+
+def athletes(root: Path | str | None = None) -> list[str]:
+    return sorted({s.athlete for s in list_sessions(None, root)}, key=str.casefold)
