@@ -275,6 +275,13 @@ void setup(void)
     TCCR1B = _BV(WGM12) | _BV(CS10);         /* CTC on OCR1A, clock / 1 */
     TIMSK1 = 0;
     emg_parser_init(&parser);
+    /* The first conversion after enabling the ADC takes 25 ADC clocks instead of 13
+     * (datasheet 24.4): do it here, so every sample frame has the same timing. */
+    ADMUX = admux_for(0);
+    ADCSRA = (uint8_t)(_BV(ADEN) | _BV(ADSC) | adps_bits(128));
+    while (ADCSRA & _BV(ADSC)) {
+    }
+    ADCSRA = (uint8_t)(_BV(ADEN) | _BV(ADIF) | adps_bits(128));   /* writing 1 clears ADIF */
     apply_config();
     sei();
     queue_reply(ENTRY_HELLO, 0, 0);          /* power-up announcement; not streaming */
