@@ -1,0 +1,121 @@
+"""Athlete profiles: a name and the MVC calibrations made for that athlete, one JSON file each.
+
+Stored under ``~/.emg-monitor/profiles`` (or ``$EMG_MONITOR_HOME/profiles``), so
+an athlete calibrates once per electrode placement and every later session
+reports %MVC. Files are written atomically (temp file + ``os.replace``): a
+crash mid-write leaves the previous profile intact.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .dsp.calibration import Calibration
+from .errors import UserError
+
+FORMAT_VERSION = 1
+
+
+def emg_monitor_home(home: Path | str | None = None) -> Path:
+    if home is not None:
+        return Path(home)
+    env = os.environ.get("EMG_MONITOR_HOME")
+    return Path(env) if env else Path.home() / ".emg-monitor"
+
+
+def profiles_dir(home: Path | str | None = None) -> Path:
+    return emg_monitor_home(home) / "profiles"
+
+
+def _file_name(name: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", name.strip()).strip("._")
+    if not slug:
+        raise UserError(f"profile name {name!r} has no usable characters: use letters or digits")
+    return slug + ".json"
+
+
+@dataclass(frozen=True)
+class AthleteProfile:
+    name: str
+    calibrations: list[Calibration] = field(default_factory=list)
+
+    def latest_calibration(self) -> Calibration | None:
+        """The most recent calibration (ISO timestamps sort chronologically)."""
+        if not self.calibrations:
+            return None
+        return max(self.calibrations, key=lambda c: c.created_iso)
+
+    def with_calibration(self, cal: Calibration) -> "AthleteProfile":
+        return AthleteProfile(self.name, [*self.calibrations, cal])
+
+    def to_dict(self) -> dict:
+        return {"format_version": FORMAT_VERSION, "name": self.name,
+                "calibrations": [c.to_dict() for c in self.calibrations]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "AthleteProfile":
+        if not isinstance(d, dict) or "name" not in d:
+            raise UserError("profile has no name")
+        cals = d.get("calibrations", [])
+        if not isinstance(cals, list):
+            raise UserError("profile calibrations are not a list")
+        return cls(str(d["name"]), [Calibration.from_dict(c) for c in cals])
+
+
+def latest_calibration(profile: AthleteProfile) -> Calibration | None:
+    return profile.latest_calibration()
+
+
+def profile_path(name: str, home: Path | str | None = None) -> Path:
+    return profiles_dir(home) / _file_name(name)
+
+
+def load_profile(name: str, home: Path | str | None = None) -> AthleteProfile:
+    path = profile_path(name, home)
+    if not path.is_file():
+        known = ", ".join(list_profiles(home)) or "none yet"
+        raise UserError(f"no profile named {name!r} in {path.parent} (known: {known}); calibrate to create it")
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+        return AthleteProfile.from_dict(d)
+    except (json.JSONDecodeError, UnicodeDecodeError, UserError) as exc:
+        raise UserError(f"profile file {path} is damaged ({exc}); delete it or restore a backup, "
+                        "then calibrate again") from exc
+
+
+def save_profile(profile: AthleteProfile, home: Path | str | None = None) -> Path:
+    path = profile_path(profile.name, home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(profile.to_dict(), indent=2, sort_keys=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+def list_profiles(home: Path | str | None = None) -> list[str]:
+    """Profile names (as stored inside each file; unreadable files are skipped)."""
+    d = profiles_dir(home)
+    if not d.is_dir():
+        return []
+    names = []
+    for p in sorted(d.glob("*.json")):
+        try:
+            names.append(str(json.loads(p.read_text(encoding="utf-8"))["name"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return names
