@@ -54,7 +54,7 @@ class Contamination:
     electrode_off: tuple[str, ...] = ()  # channel names whose electrode is off
     electrode_off_mode: str = "railed"  # "railed" (input at the rail) or "flat" (zero)
     clipping: bool = False              # sensor gain far too high: EMG hits the ADC rails
-    clipping_gain: float = 30.0
+    clipping_gain: float = 50.0
 
 
 @dataclass(frozen=True)

@@ -139,8 +139,10 @@ class PtyBoard:
             del self._pending[:n]
 
 
-def describe(path: str) -> str:
-    return (f"emulated board on {path}\n"
+def describe(path: str, link: str | None = None) -> str:
+    where = f"{link} -> {path}" if link else path
+    path = link or path
+    return (f"emulated board on {where}\n"
             f"  try: emg-monitor monitor --port {path}\n"
             f"  (Ctrl-C stops it; baud rate is irrelevant on a pty)")
 

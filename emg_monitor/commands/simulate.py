@@ -1,0 +1,120 @@
+"""``emg-monitor simulate [--pty] [--exercise ...] [--seed N] [--mains 50|60] [--ecg] ...``
+
+With ``--pty`` the emulated board (byte-exact firmware model, real protocol) is
+put on a pseudo-terminal whose path is printed, for ``emg-monitor monitor
+--port PATH``, the dashboard or any serial terminal (POSIX only). Without it,
+the simulated athlete runs here and a live text summary is printed, with the
+ground truth of every rep.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from dataclasses import replace
+
+from ..errors import UserError
+
+
+def add_athlete_arguments(p: argparse.ArgumentParser) -> None:
+    from ..sim.athlete import EXERCISES
+    g = p.add_argument_group("simulated athlete")
+    g.add_argument("--exercise", choices=sorted(EXERCISES), default="deadlift")
+    g.add_argument("--sets", type=int, default=3)
+    g.add_argument("--reps", type=int, default=5, help="reps per set")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--lumbar", type=float, default=0.3,
+                   help="probability that a rep is lumbar-compensated (0..1)")
+    g.add_argument("--calibration", action="store_true",
+                   help="start with rest and glute/erector MVC holds")
+    g.add_argument("--rest", type=float, default=20.0, help="rest between sets (s)")
+    g.add_argument("--envelope", action="store_true",
+                   help="MyoWare ENV-like envelope output (mV) instead of raw EMG")
+    g.add_argument("--mains", type=int, choices=(0, 50, 60), default=0,
+                   help="mains interference frequency (Hz)")
+    g.add_argument("--ecg", action="store_true", help="heartbeat on the erector channels")
+    g.add_argument("--motion-artifacts", action="store_true",
+                   help="low-frequency bursts at the bottom and at lockout")
+    g.add_argument("--electrode-off", action="append", default=[], metavar="CHANNEL",
+                   help="a channel whose electrode is off (repeatable), e.g. right_glute")
+    g.add_argument("--clipping", action="store_true", help="gain so high the ADC clips")
+    g.add_argument("--speed", type=float, default=1.0, help="time speed-up factor")
+
+
+def athlete_config_from_args(args: argparse.Namespace):
+    from ..sim.athlete import AthleteConfig, Contamination
+    if not 0.0 <= args.lumbar <= 1.0:
+        raise UserError("--lumbar is a probability between 0 and 1")
+    cont = Contamination(mains_hz=args.mains, ecg=args.ecg,
+                         motion_artifacts=args.motion_artifacts,
+                         electrode_off=tuple(args.electrode_off), clipping=args.clipping)
+    try:
+        cfg = AthleteConfig(exercise=args.exercise, sets=args.sets, reps_per_set=args.reps,
+                            seed=args.seed, lumbar_pattern=args.lumbar,
+                            calibration=args.calibration, rest_between_sets_s=args.rest,
+                            envelope_output=args.envelope, contamination=cont)
+        from ..sim.athlete import Athlete
+        Athlete(replace(cfg, sets=0))          # validates names cheaply
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    return cfg
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("simulate", help="run the simulated athlete (optionally on a pty)",
+                       description="Simulated athlete behind an emulated board speaking the "
+                                   "real protocol. --pty exposes it as a serial device.")
+    p.add_argument("--pty", action="store_true",
+                   help="put the emulated board on a pseudo-terminal and print its path")
+    p.add_argument("--link", metavar="PATH",
+                   help="with --pty: also create a symlink PATH to the pty (a stable name)")
+    p.add_argument("--seconds", type=float, default=None, help="stop after S seconds")
+    p.add_argument("--rate", type=int, default=1000, choices=(500, 1000, 2000),
+                   help="sampling rate of the stream (Hz)")
+    add_athlete_arguments(p)
+    p.set_defaults(func=run)
+
+
+def _run_pty(args: argparse.Namespace, cfg) -> int:
+    from ..model import DeviceConfig, Kind
+    from ..sim.athlete import Athlete
+    from ..sim.device import DeviceEmulator
+    from ..sim.pty import PtyBoard, check_supported, describe
+    check_supported()
+    device_config = DeviceConfig(emg_kind=Kind.ENVELOPE if cfg.envelope_output else Kind.RAW_EMG)
+    board = PtyBoard(DeviceEmulator(Athlete(cfg), device_config), speed=args.speed)
+    if args.link:
+        if os.path.lexists(args.link):
+            if not os.path.islink(args.link):
+                raise UserError(f"--link {args.link} exists and is not a symlink; choose another")
+            os.unlink(args.link)
+        os.symlink(board.path, args.link)
+    print(describe(board.path, args.link), flush=True)
+    board.start()
+    t0 = time.monotonic()
+    try:
+        while args.seconds is None or time.monotonic() - t0 < args.seconds:
+            time.sleep(0.2)
+            if board.error is not None:
+                raise board.error
+    finally:
+        board.close()
+        if args.link and os.path.islink(args.link):
+            os.unlink(args.link)
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    cfg = replace(athlete_config_from_args(args), sample_rate_hz=float(args.rate))
+    if args.pty:
+        return _run_pty(args, cfg)
+    from ..model import DeviceConfig, Kind
+    from ..sources.simulated import SimulatedSource
+    from .monitor import print_live
+    source = SimulatedSource(cfg, DeviceConfig(sample_rate_hz=args.rate,
+                                               emg_kind=Kind.ENVELOPE if cfg.envelope_output
+                                               else Kind.RAW_EMG),
+                             realtime=True, speed=args.speed)
+    print(f"simulated {cfg.exercise}: {cfg.sets} x {cfg.reps_per_set}, planned session "
+          f"{source.athlete.duration_s:.0f} s (then quiet standing)", flush=True)
+    return print_live(source, args.seconds, truth=source.athlete.truth)
