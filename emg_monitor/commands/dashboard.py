@@ -1,0 +1,41 @@
+"""``emg-monitor dashboard`` (also what ``emg-monitor`` with no command opens)."""
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("dashboard", help="open the training dashboard (the default)",
+                       description="The live dashboard: traces, the glute:erector ratio at the "
+                                   "top of every rep, set control, calibration, replay. Without "
+                                   "options it connects to the first board found, else offers "
+                                   "the simulated athlete.")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--simulate", action="store_true", help="start on the simulated athlete")
+    src.add_argument("--port", help="serial port of the board (default: auto-detect)")
+    src.add_argument("--replay", metavar="SESSION", help="replay a recorded session folder or CSV")
+    p.add_argument("--athlete", default="", help="athlete profile (its calibration is applied)")
+    p.add_argument("--exercise", default="deadlift", help="exercise (default: deadlift)")
+    p.add_argument("--speed", type=float, default=1.0, help="simulator / replay speed factor")
+    p.add_argument("--seed", type=int, default=0, help="simulated athlete's random seed")
+    p.add_argument("--sim-calibration", action="store_true",
+                   help="the simulated athlete starts with its calibration routine")
+    p.add_argument("--no-record", action="store_true", help="do not record the session to disk")
+    p.add_argument("--sessions", metavar="DIR",
+                   help="where sessions are recorded (default: $EMG_MONITOR_HOME/sessions)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import UserError
+    from ..ui.app import DashboardOptions, exercise_names
+    from ..ui.app import run as run_dashboard
+    if args.exercise not in exercise_names():
+        raise UserError(f"unknown exercise {args.exercise!r}; choose from {', '.join(exercise_names())}")
+    if args.speed <= 0:
+        raise UserError("--speed must be positive")
+    opts = DashboardOptions(simulate=args.simulate, port=args.port, replay=args.replay,
+                            athlete=args.athlete, exercise=args.exercise,
+                            record=not args.no_record, sessions_root=args.sessions,
+                            speed=args.speed, seed=args.seed, sim_calibration=args.sim_calibration)
+    return run_dashboard(opts)

@@ -1,0 +1,220 @@
+"""Building the dashboard: sources from options, engine settings from the athlete's
+profile, a recorder per live session, and the calibration hand-over.
+
+Everything here runs once on the GUI thread; the running pipeline lives on the
+source's thread (see ``live.py``).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..errors import UserError
+from ..sources.base import Source
+from .live import LiveSession
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DashboardOptions:
+    simulate: bool = False
+    port: str | None = None
+    replay: str | None = None
+    athlete: str = ""
+    exercise: str = "deadlift"
+    record: bool = True
+    sessions_root: str | None = None
+    home: str | None = None          # profiles live under <home>/profiles (default ~/.emg-monitor)
+    speed: float = 1.0               # simulator / replay speed
+    seed: int = 0
+    lumbar: float = 0.3              # simulated athlete: chance of a lumbar-dominant rep
+    sim_calibration: bool = False    # simulated athlete starts with its calibration routine
+
+
+def exercise_names() -> tuple[str, ...]:
+    try:
+        from ..exercises import EXERCISES
+    except ImportError:                      # reps module not installed yet
+        from ..sim.athlete import EXERCISES
+    return tuple(EXERCISES)
+
+
+def target_ratio_for(name: str) -> float | None:
+    try:
+        from ..exercises import get_exercise
+        ex = get_exercise(name)
+    except Exception:
+        return None
+    for attr in ("target_ratio", "target", "ratio_target"):
+        value = getattr(ex, attr, None)
+        if isinstance(value, (int, float)):
+            return float(value)
+    return None
+
+
+def load_calibration(athlete: str, home: str | None):
+    """The athlete's latest calibration, or None (no profile yet / no athlete)."""
+    if not athlete:
+        return None
+    from ..profiles import list_profiles, load_profile
+    if athlete not in list_profiles(home):
+        return None
+    return load_profile(athlete, home).latest_calibration()
+
+
+def save_calibration(athlete: str, calibration, home: str | None) -> Path:
+    from ..profiles import AthleteProfile, list_profiles, load_profile, save_profile
+    if not athlete:
+        raise UserError("enter the athlete's name before saving a calibration")
+    profile = load_profile(athlete, home) if athlete in list_profiles(home) else AthleteProfile(athlete)
+    return save_profile(profile.with_calibration(calibration), home)
+
+
+def simulated_source(opts: DashboardOptions, calibration_script: bool | None = None) -> Source:
+    from ..sim.athlete import AthleteConfig
+    from ..sources.simulated import SimulatedSource
+    from ..sim.athlete import EXERCISES as SIM_EXERCISES
+    exercise = opts.exercise if opts.exercise in SIM_EXERCISES else next(iter(SIM_EXERCISES))
+    cfg = AthleteConfig(exercise=exercise, sets=200, reps_per_set=5, seed=opts.seed,
+                        lumbar_pattern=opts.lumbar, rest_between_sets_s=12.0,
+                        calibration=opts.sim_calibration if calibration_script is None
+                        else calibration_script)
+    return SimulatedSource(cfg, realtime=True, speed=opts.speed)
+
+
+def board_source(port: str | None) -> Source:
+    from ..sources.serial_source import SerialSource, find_ports
+    if port is None:
+        boards = [p for p in find_ports() if p.likely_board]
+        if not boards:
+            raise UserError("no board found: plug it in, or use the simulated athlete "
+                            "(emg-monitor dashboard --simulate)")
+        port = boards[0].device
+    return SerialSource(port)
+
+
+def replay_source(path: str, speed: float = 1.0) -> Source:
+    from ..sources.replay import ReplaySource
+    return ReplaySource(path, speed=speed)
+
+
+def make_session(source: Source, opts: DashboardOptions, *, record: bool | None = None) -> LiveSession:
+    """Engine settings from the athlete's profile; a Recorder unless replaying."""
+    from ..dsp.pipeline import FilterSettings
+    from ..engine import EngineSettings
+    calibration = load_calibration(opts.athlete, opts.home)
+    filters = FilterSettings()
+    settings = EngineSettings(filters=filters, calibration=calibration, exercise=opts.exercise)
+    recorder = None
+    if (opts.record if record is None else record):
+        from ..session.meta import SessionMeta, new_session_folder, sessions_root
+        from ..session.recorder import Recorder
+        meta = SessionMeta(athlete=opts.athlete, exercise=opts.exercise,
+                           filter_settings=filters.to_dict(),
+                           calibration=calibration.to_dict() if calibration else None)
+        root = sessions_root(opts.sessions_root)
+        recorder = Recorder(new_session_folder(root, meta), meta)
+    return LiveSession(source, settings, recorder=recorder)
+
+
+def initial_source(opts: DashboardOptions) -> Source | None:
+    """--replay, --simulate, --port, else the first likely board, else None (offer the simulator)."""
+    if opts.replay:
+        return replay_source(opts.replay, opts.speed)
+    if opts.simulate:
+        return simulated_source(opts)
+    if opts.port:
+        return board_source(opts.port)
+    try:
+        return board_source(None)
+    except UserError:
+        return None
+
+
+def build_window(opts: DashboardOptions, source: Source | None = None, **window_kwargs):
+    """The dashboard window with its source (started), or offering choices when there is none."""
+    from ..profiles import list_profiles
+    from .main_window import DashboardWindow
+
+    window: DashboardWindow | None = None
+
+    def current_opts() -> DashboardOptions:
+        return replace(opts, athlete=window.athlete if window else opts.athlete,
+                       exercise=window.exercise if window else opts.exercise)
+
+    def open_simulator() -> LiveSession:
+        return make_session(simulated_source(current_opts()), current_opts())
+
+    def open_board() -> LiveSession:
+        return make_session(board_source(opts.port), current_opts())
+
+    def on_athlete(name: str) -> None:
+        if window.session is None:
+            return
+        cal = load_calibration(name, opts.home)
+        window.session.engine.set_calibration(cal)
+        if window.session.recorder is not None:
+            window.session.recorder.mark("athlete", athlete=name)
+        window.banner.show_notice(f"{name}: calibration of {cal.created_iso} applied" if cal
+                                  else f"{name}: no calibration yet — press Calibrate for %MVC")
+
+    def on_calibrate(win) -> None:
+        from .calibration_wizard import CalibrationWizard
+        session = win.session
+        src = session.source
+        tasks = getattr(getattr(src, "athlete", None), "tasks", None)
+        if hasattr(src, "athlete") and not tasks:
+            # the simulated athlete performs its calibration routine from the start
+            session = make_session(simulated_source(current_opts(), calibration_script=True),
+                                   current_opts())
+            src = session.source
+            src.open()
+            win.attach(session)
+        wizard = CalibrationWizard(src, session.engine.settings.filters, athlete=win.athlete,
+                                   on_done=lambda cal: apply_calibration(win, cal), parent=win)
+        win.wizard = wizard
+        wizard.open()
+
+    def apply_calibration(win, cal) -> None:
+        path = save_calibration(win.athlete, cal, opts.home)
+        if win.session is not None:
+            win.session.engine.set_calibration(cal)
+            if win.session.recorder is not None:
+                win.session.recorder.mark("calibration", athlete=win.athlete, **cal.to_dict())
+        win.banner.show_notice(f"Calibration saved to {path} and applied: envelopes now in %MVC")
+
+    factories = {"Simulated athlete": open_simulator, "Connect board": open_board}
+    if source is None and not opts.replay:
+        session = None
+    else:
+        session = make_session(source, opts, record=False if opts.replay else None)
+    try:
+        athletes = tuple(list_profiles(opts.home))
+    except Exception:
+        athletes = ()
+    window = DashboardWindow(None, athlete=opts.athlete, athletes=athletes,
+                             exercise=opts.exercise, exercises=exercise_names(),
+                             source_factories=factories, on_athlete=on_athlete,
+                             on_calibrate=on_calibrate, target_ratio=target_ratio_for,
+                             **window_kwargs)
+    window.bars.set_target(target_ratio_for(opts.exercise))
+    if session is not None:
+        window.attach(session)
+    return window
+
+
+def run(opts: DashboardOptions) -> int:
+    import sys
+
+    from PyQt6.QtWidgets import QApplication
+    source = initial_source(opts)
+    if source is not None:
+        source.open()              # fail here with a clear line, before any window
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("emg-monitor")
+    window = build_window(opts, source)
+    window.resize(1500, 950)
+    window.show()
+    return app.exec()
