@@ -37,6 +37,8 @@ class SessionMeta:
     calibration: dict | None = None
     started: str = field(default_factory=now_iso)
     notes: str = ""
+    #: the ratio the verdicts were judged against (None: the detector's default)
+    target_ratio: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -44,7 +46,8 @@ class SessionMeta:
     @classmethod
     def from_dict(cls, d: dict) -> "SessionMeta":
         known = {k: d[k] for k in ("athlete", "exercise", "software_version", "filter_settings",
-                                   "calibration", "started", "notes") if k in d}
+                                   "calibration", "started", "notes", "target_ratio")
+                 if k in d}
         known.setdefault("athlete", "")
         known.setdefault("exercise", "")
         return cls(**known)

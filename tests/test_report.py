@@ -1,0 +1,108 @@
+"""The HTML report: self-contained, escaped, one mark per rep, trend from history."""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from emg_monitor.cli import main
+from emg_monitor.dsp.calibration import Calibration
+from emg_monitor.dsp.pipeline import FilterSettings
+from emg_monitor.model import Verdict
+from emg_monitor.session import Recorder, SessionMeta, load_session, new_session_folder
+from emg_monitor.session.report import VERDICT_STYLE, render_report, write_report
+
+from session_support import block, device_info, rep
+
+HOSTILE = "<script>alert('x')</script> & Co"
+
+
+def record(root, started, ratios, athlete=HOSTILE, calibrated=False):
+    info = device_info()
+    cal = (Calibration(created_iso="2026-11-01T09:00:00+01:00", unit="uV",
+                       rest_rms={n: 2.0 for n in info.names[:4]},
+                       mvc_rms={n: 321.5 for n in info.names[:4]}).to_dict()
+           if calibrated else None)
+    meta = SessionMeta(athlete, "deadlift", filter_settings=FilterSettings(mains="off").to_dict(),
+                       calibration=cal, started=started, target_ratio=1.1)
+    folder = new_session_folder(root, meta)
+    with Recorder(folder, meta) as rec:
+        rec.on_info(info)
+        for first in range(0, 6000, 200):
+            rec.on_block(block(first, 200))
+        for i, r in enumerate(ratios, 1):
+            verdict = (Verdict.UNKNOWN if r != r else Verdict.LUMBAR_DOMINANT if r < 0.9
+                       else Verdict.BORDERLINE if r < 1.1 else Verdict.GLUTES_FINISHED)
+            rec.on_rep(rep(1 + (i - 1) // 3, (i - 1) % 3 + 1, r, verdict, 1.0 + i * 0.7,
+                           calibrated))
+        rec.mark("note", text="left hip felt tight")
+    return folder
+
+
+@pytest.fixture
+def root(tmp_path):
+    root = tmp_path / "sessions"
+    record(root, "2026-11-06T10:00:00+01:00", [0.7, 0.8])
+    record(root, "2026-11-13T10:00:00+01:00", [0.9, 1.0, 1.1])
+    return root
+
+
+def svgs(html):
+    return re.findall(r"<svg.*?</svg>", html, flags=re.S)
+
+
+def test_report_is_self_contained_and_escaped(root):
+    folder = record(root, "2026-11-20T10:00:00+01:00", [1.5, 0.8, float("nan"), 1.0, 1.2])
+    html = render_report(load_session(folder))
+    assert "<script" not in html                  # the hostile name is escaped...
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; Co" in html
+    assert not re.search(r"\b(src|href)\s*=", html)   # ...and nothing is fetched
+    assert re.findall(r"https?://[^\s\"']+", html) == ["http://www.w3.org/2000/svg"] * len(svgs(html))
+    for svg in svgs(html):                        # every chart is well-formed XML
+        ET.fromstring(svg)
+    assert "Uncalibrated." in html and "left hip felt tight" in html
+    assert "target 1.10" in html
+
+
+def test_one_mark_per_rep_coloured_by_verdict(root):
+    ratios = [1.5, 0.8, float("nan"), 1.0, 1.2]
+    folder = record(root, "2026-11-20T10:00:00+01:00", ratios)
+    html = render_report(load_session(folder))
+    ratio_svg = svgs(html)[0]
+    for s, r, verdict in [(1, 1, Verdict.GLUTES_FINISHED), (1, 2, Verdict.LUMBAR_DOMINANT),
+                          (2, 1, Verdict.BORDERLINE)]:
+        color = VERDICT_STYLE[verdict][0]
+        assert re.search(rf'fill="{color}"[^>]*><title>set {s} rep {r}: ratio', ratio_svg)
+    # one small-multiple panel per rep
+    assert len(re.findall(r"S\d R\d · ratio", html)) == len(ratios)
+
+
+def test_calibrated_report_names_the_calibration(root):
+    folder = record(root, "2026-11-20T10:00:00+01:00", [1.2, 1.3], calibrated=True)
+    html = render_report(load_session(folder))
+    assert "Uncalibrated" not in html and "%MVC" in html and "321.5" in html
+
+
+def test_trend_across_sessions(root):
+    folder = record(root, "2026-11-20T10:00:00+01:00", [1.2, 1.4])
+    html = render_report(load_session(folder))
+    trend = svgs(html)[-1]
+    points = re.findall(r"<title>(\d{4}-\d\d-\d\d): mean ratio ([\d.]+) over (\d+) reps", trend)
+    assert points == [("2026-11-06", "0.75", "2"), ("2026-11-13", "1.00", "3"),
+                      ("2026-11-20", "1.30", "2")]
+    other = record(root, "2026-11-21T10:00:00+01:00", [2.0], athlete="Somebody else")
+    assert "Only this session is on record" in render_report(load_session(other))
+
+
+def test_report_command_and_errors(root, tmp_path, capsys):
+    folder = record(root, "2026-11-20T10:00:00+01:00", [1.2])
+    out = tmp_path / "r" / "report.html"
+    assert main(["report", str(folder), "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert main(["report", str(tmp_path / "missing")]) == 2
+    assert "no such session" in capsys.readouterr().err
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["report", str(folder), "--out", str(blocker / "r.html")]) == 2
+    assert "cannot write" in capsys.readouterr().err
