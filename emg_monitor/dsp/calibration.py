@@ -132,7 +132,7 @@ def rest_baseline(envelope_1d: np.ndarray, sample_rate_hz: float, skip_s: float 
 
 
 def trial_quality(envelope: np.ndarray, sample_rate_hz: float, rest_level: float | None = None,
-                  min_hold_s: float = 2.0, max_cv: float = 0.5, min_over_rest: float = 3.0) -> tuple[bool, str]:
+                  min_hold_s: float = 2.0, max_cv: float = 0.35, min_over_rest: float = 3.0) -> tuple[bool, str]:
     """Is this MVC hold usable? Long enough, steady, clearly above rest.
 
     - long enough: >= ``min_hold_s`` above half the best-1 s level (holds are 3-5 s);
