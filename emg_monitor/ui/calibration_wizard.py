@@ -165,6 +165,7 @@ class CalibrationWizard(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Calibration — maximal voluntary contractions")
         self.setStyleSheet(theme.STYLE_SHEET)
+        self.setFont(big_font(theme.BASE_FONT_PX, bold=False))
         self.setMinimumSize(820, 560)
         self.source = source
         self.filters = filters or FilterSettings()

@@ -52,6 +52,7 @@ class DashboardWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("emg-monitor — glute : erector at lockout")
         self.setStyleSheet(theme.STYLE_SHEET)
+        self.setFont(big_font(theme.BASE_FONT_PX, bold=False))
         self.session: LiveSession | None = None
         self.source_factories = dict(source_factories or {})
         self._on_athlete = on_athlete
@@ -82,6 +83,7 @@ class DashboardWindow(QMainWindow):
         root.setContentsMargins(10, 8, 10, 8)
         root.setSpacing(8)
         self.banner = MessageBanner()
+        self.banner.setFont(big_font(20))
         root.addWidget(self.banner)
 
         top = QHBoxLayout()
@@ -152,6 +154,7 @@ class DashboardWindow(QMainWindow):
 
         self.set_button = QPushButton("START SET\n(space)")
         self.set_button.setObjectName("bigStart")
+        self.set_button.setFont(big_font(26))
         self.set_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.set_button.clicked.connect(self.toggle_set)
         layout.addWidget(self.set_button)

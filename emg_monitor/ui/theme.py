@@ -66,27 +66,28 @@ def trace_colour(name: str, index: int) -> str:
 
 
 STYLE_SHEET = f"""
-QWidget {{ background: {BACKGROUND}; color: {TEXT}; font-size: 15px; }}
+QWidget {{ background: {BACKGROUND}; color: {TEXT}; }}
+QLabel, QCheckBox {{ background: transparent; }}
 QFrame#panel {{ background: {PANEL}; border-radius: 8px; }}
 QPushButton {{ background: #2d3340; border: 1px solid #3d4452; border-radius: 8px;
               padding: 8px 14px; }}
 QPushButton:hover {{ background: #384051; }}
 QPushButton:checked {{ background: {BLUE}; }}
 QPushButton:disabled {{ color: #5f6670; }}
-QPushButton#bigStart {{ background: {BLUISH_GREEN}; color: black; font-size: 26px;
-                        font-weight: bold; min-height: 72px; }}
-QPushButton#bigStop {{ background: {VERMILLION}; color: black; font-size: 26px;
-                       font-weight: bold; min-height: 72px; }}
+QPushButton#bigStart {{ background: {BLUISH_GREEN}; color: black; min-height: 80px; }}
+QPushButton#bigStop {{ background: {VERMILLION}; color: black; min-height: 80px; }}
 QComboBox, QLineEdit {{ background: #2d3340; border: 1px solid #3d4452; border-radius: 6px;
                         padding: 6px; min-height: 28px; }}
 QLabel#muted {{ color: {MUTED}; }}
-QLabel#banner {{ background: {VERMILLION}; color: black; font-size: 18px; font-weight: bold;
-                 padding: 8px; border-radius: 6px; }}
-QLabel#bannerInfo {{ background: {SKY_BLUE}; color: black; font-size: 18px; font-weight: bold;
-                     padding: 8px; border-radius: 6px; }}
-QStatusBar {{ background: {PANEL}; color: {TEXT}; font-size: 14px; }}
+QLabel#banner {{ background: {VERMILLION}; color: black; padding: 8px; border-radius: 6px; }}
+QLabel#bannerInfo {{ background: {SKY_BLUE}; color: black; padding: 8px; border-radius: 6px; }}
+QStatusBar {{ background: {PANEL}; color: {TEXT}; }}
 QStatusBar QLabel {{ background: {PANEL}; padding: 0 10px; }}
 QCheckBox {{ spacing: 8px; }}
 QCheckBox::indicator {{ width: 22px; height: 22px; }}
 QToolTip {{ background: {PANEL}; color: {TEXT}; border: 1px solid {MUTED}; }}
 """
+
+#: base text size; big numbers and cues set their own pixel sizes (style sheets must not
+#: set font-size on QWidget, or they would override every setFont below them)
+BASE_FONT_PX = 15

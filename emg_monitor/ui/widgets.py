@@ -231,11 +231,12 @@ class RepBarChart(pg.PlotWidget):
             item.getAxis(axis).setTickFont(big_font(14, bold=False))
         self.target_line = pg.InfiniteLine(angle=0, movable=False,
                                            pen=pg.mkPen(theme.TEXT, width=2,
-                                                        style=Qt.PenStyle.DashLine),
-                                           label="target {value:.2f}",
-                                           labelOpts={"position": 0.03, "color": theme.TEXT,
-                                                      "anchors": [(0, 1), (0, 1)]})
+                                                        style=Qt.PenStyle.DashLine))
+        self.target_text = pg.TextItem("", color=theme.TEXT, anchor=(1.0, 1.0))
+        self.target_text.setFont(big_font(14, bold=False))
+        self.addItem(self.target_text)
         self.target_line.hide()
+        self.target_text.hide()
         self.addItem(self.target_line)
         self._items: list = []
         self.reps: list[RepResult] = []
@@ -245,9 +246,12 @@ class RepBarChart(pg.PlotWidget):
     def set_target(self, ratio: float | None) -> None:
         if ratio is None or not math.isfinite(ratio):
             self.target_line.hide()
+            self.target_text.hide()
         else:
             self.target_line.setValue(ratio)
             self.target_line.show()
+            self.target_text.setText(f"target {ratio:.2f}")
+            self.target_text.show()
         self._update_range()
 
     def clear_reps(self) -> None:
@@ -273,7 +277,7 @@ class RepBarChart(pg.PlotWidget):
             self.addItem(bars)
             self._items.append(bars)
             for r, h in zip(mine, heights):
-                text = pg.TextItem(f"{theme.VERDICT_SYMBOL[verdict]}\n{format_ratio(r.ratio)}",
+                text = pg.TextItem(f"{theme.VERDICT_SYMBOL[verdict]} {format_ratio(r.ratio)}",
                                    color=colour, anchor=(0.5, 1.0))
                 text.setFont(big_font(15))
                 text.setPos(r.rep, h)
@@ -287,6 +291,7 @@ class RepBarChart(pg.PlotWidget):
         if self.target_line.isVisible():
             top = max(top, self.target_line.value())
         self.setXRange(0.4, n + 0.6, padding=0)
+        self.target_text.setPos(n + 0.6, self.target_line.value())
         self.setYRange(0, top * 1.35, padding=0)
 
 
