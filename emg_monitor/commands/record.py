@@ -38,6 +38,9 @@ def add_parser(sub) -> None:
     p.add_argument("--speed", type=float, default=1.0,
                    help="simulated time speed-up factor (1 = real time)")
     p.add_argument("--notes", default="", help="free text stored with the session")
+    p.add_argument("--lsl", action="store_true",
+                   help="also publish envelopes and rep markers as Lab Streaming Layer outlets "
+                        "(visible to every machine on the local network; off by default)")
     p.set_defaults(func=run)
 
 
@@ -89,6 +92,12 @@ def run(args: argparse.Namespace) -> int:
     folder = args.out if args.out is not None else new_session_folder(
         sessions_root(args.root), meta)
     engine = _engine(dict(filters=filters, calibration=calibration, exercise=args.exercise))
+    outlet = None
+    if args.lsl:
+        if engine is None:
+            raise UserError("--lsl needs the rep engine, which is not available in this build")
+        from ..session.lsl import LslOutlet
+        outlet = LslOutlet(name=f"emg-monitor-{args.athlete}")
 
     stop = threading.Event()
     failures: list[str] = []
@@ -109,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
         source.add_listener(recorder)                  # disk first: a DSP failure never costs samples
         if engine is not None:
             engine.add_listener(recorder)
+            if outlet is not None:
+                engine.add_listener(outlet)
             source.add_listener(engine)
             engine.start_set()
         print(f"recording to {folder}" + ("" if engine is not None else
