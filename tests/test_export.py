@@ -147,3 +147,19 @@ def test_cli_export_in_a_real_process_reports_one_line(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("emg-monitor: error: not an emg-monitor session")
     assert "Traceback" not in proc.stderr
+
+
+def test_calibration_made_mid_session_is_used_for_envelopes(tmp_path):
+    info = device_info()
+    cal = Calibration(created_iso="2026-11-24T10:00:00+01:00", unit="uV",
+                      rest_rms={n: 1.0 for n in info.names[:4]},
+                      mvc_rms={n: 50.0 for n in info.names[:4]})
+    with Recorder(tmp_path / "s", SessionMeta("Ana", "deadlift",
+                                              filter_settings=FilterSettings(mains="off").to_dict())) as rec:
+        rec.on_info(info)
+        rec.on_block(SampleBlock(0, np.random.default_rng(1).normal(0, 30, (2000, 6))))
+        rec.mark("calibration", athlete="Ana", **cal.to_dict())
+    session = load_session(tmp_path / "s")
+    assert session.meta.calibration is None and session.calibration == cal.to_dict()
+    header = read(export_session(session, tmp_path / "o")[2])[0].keys()
+    assert "left_glute_env_pct_mvc" in header

@@ -35,7 +35,7 @@ def _time_format(sample_rate_hz: float) -> str:
 
 def rep_header_and_rows(session: Session) -> tuple[list[str], list[list[str]]]:
     units = list(dict.fromkeys(rep_unit(r) for r in session.reps)) or ["pct_mvc"
-                                                                      if session.meta.calibration
+                                                                      if session.calibration
                                                                       else "uv"]
     header = ["athlete", "date", "exercise", "set", "rep", "t_top_s"]
     for u in units:
@@ -131,9 +131,9 @@ def session_settings(session: Session):
     from ..dsp.pipeline import FilterSettings
     settings = FilterSettings.from_dict(session.meta.filter_settings or {})
     calibration = None
-    if session.meta.calibration:
+    if session.calibration:
         from ..dsp.calibration import Calibration
-        calibration = Calibration.from_dict(session.meta.calibration)
+        calibration = Calibration.from_dict(session.calibration)
     return settings, calibration
 
 

@@ -52,6 +52,16 @@ class Session:
         return (int(self.sample_index[-1]) - self.first_index + 1) / self.info.sample_rate_hz
 
     @property
+    def calibration(self) -> dict | None:
+        """The calibration in force at the end: the last ``calibration`` mark (made when the
+        athlete calibrated mid-session) or else the one the session started with."""
+        for m in reversed(self.marks):
+            if m.get("kind") == "calibration" and m.get("mvc_rms"):
+                return {k: v for k, v in m.items()
+                        if k not in ("type", "kind", "sample_index", "t_s", "wall_time", "athlete")}
+        return self.meta.calibration
+
+    @property
     def set_indices(self) -> list[int]:
         return sorted({r.set_index for r in self.reps})
 

@@ -200,7 +200,7 @@ def sets_table(reps: list[RepResult]) -> str:
 
 
 def calibration_block(session: Session) -> str:
-    cal = session.meta.calibration
+    cal = session.calibration
     if not cal:
         return ('<p><b>Uncalibrated.</b> Amplitudes are in the electrodes\' own units (µV), so the '
                 'ratio compares raw amplitudes of two different muscles: it depends on electrode '
@@ -273,7 +273,7 @@ def render_report(session: Session, history_root: Path | str | None = None) -> s
     m = session.meta
     reps = sorted(session.reps, key=lambda r: (r.set_index, r.rep))
     target = m.target_ratio if m.target_ratio is not None else DEFAULT_TARGET_RATIO
-    unit = rep_unit(reps[0]) if reps else ("pct_mvc" if m.calibration else "uv")
+    unit = rep_unit(reps[0]) if reps else ("pct_mvc" if session.calibration else "uv")
     unit_label = {"pct_mvc": "%MVC", "uv": "µV", "mv": "mV"}.get(unit, unit)
     try:
         env_names, env, env_unit = envelopes(session)
@@ -297,7 +297,7 @@ def render_report(session: Session, history_root: Path | str | None = None) -> s
         (f"{len(reps)}", f"reps in {n_sets} set{'s' if n_sets != 1 else ''}"),
         (_fmt(mean_ratio), "mean glute / erector ratio"),
         (f"{n_lumbar}", "lumbar-dominant reps"),
-        ("%MVC" if m.calibration else "uncalibrated", "amplitude scale"),
+        ("%MVC" if session.calibration else "uncalibrated", "amplitude scale"),
         (f"{session.duration_s:.0f} s", "recorded"),
     ]
     cards_html = "".join(f'<div class="card"><b>{escape(v)}</b><span>{escape(k)}</span></div>'
