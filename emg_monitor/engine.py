@@ -197,7 +197,8 @@ class DisplayBuffer(EngineListener):
         self._lock = threading.Lock()
 
     def on_processed(self, chunk: ProcessedChunk) -> None:
-        if self.envelope is None or chunk.emg_names != self.emg_names:
+        if (self.envelope is None or chunk.emg_names != self.emg_names
+                or chunk.envelope_unit != self.envelope_unit):   # e.g. calibration applied
             fs = chunk.sample_rate_hz
             self.emg_names = chunk.emg_names
             self.envelope_unit = chunk.envelope_unit

@@ -266,6 +266,14 @@ class DashboardWindow(QMainWindow):
         choices = " or ".join(f"'{c}'" for c in self.source_factories) or "a source"
         self.cue.clear(f"No board found — choose {choices}")
 
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        # the space shortcut needs an active window; a key that reaches the window
+        # itself (nothing focused, e.g. offscreen) must work the same way
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self.toggle_set()
+            return
+        super().keyPressEvent(event)
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.timer.stop()
         self.detach()
@@ -389,7 +397,7 @@ class DashboardWindow(QMainWindow):
         d = s.display
         env_buf, filt_buf = d.envelope, d.filtered
         if env_buf is not None:
-            if d.emg_names != self.traces.names:
+            if (d.emg_names, d.envelope_unit) != (self.traces.names, self.traces.unit):
                 self.calibrated = d.envelope_unit in CALIBRATED_UNITS
                 self.traces.configure(d.emg_names, d.envelope_unit, self.calibrated)
                 self.status_calibration.setText("calibrated (%MVC)" if self.calibrated
