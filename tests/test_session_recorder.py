@@ -260,3 +260,37 @@ def test_sigkill_mid_stream_leaves_a_readable_prefix(tmp_path):
     np.testing.assert_array_equal(s.sample_index, np.arange(n))
     np.testing.assert_array_equal(s.data, values(np.arange(n)))
     assert all(r.set_index == 1 for r in s.reps)
+
+
+def test_a_stalled_disk_never_blocks_acquisition(tmp_path):
+    import threading
+    from emg_monitor.session.recorder import MAX_QUEUED
+    release = threading.Event()
+
+    class Stalling:
+        def __init__(self, path, mode):
+            self._f = open(path, mode)
+
+        def write(self, b):
+            release.wait(30)                  # a hung disk (NFS, dying USB stick)
+            return self._f.write(b)
+
+        def flush(self):
+            self._f.flush()
+
+        def fileno(self):
+            return self._f.fileno()
+
+        def close(self):
+            self._f.close()
+
+    rec = Recorder(tmp_path / "s", meta(), open_file=lambda p, m: Stalling(p, m)
+                   if p.name == SAMPLES_FILE else open(p, m))
+    rec.on_info(device_info())
+    for k in range(MAX_QUEUED + 50):          # returns although nothing can be written
+        rec.on_block(block(k * 5, 5))
+    assert rec.error is not None and "did not keep up" in str(rec.error)
+    release.set()
+    rec.close()
+    s = load_session(tmp_path / "s")          # what reached the disk is readable
+    np.testing.assert_array_equal(s.sample_index, np.arange(len(s.sample_index)))
