@@ -92,9 +92,8 @@ class DeviceEmulator:
         ok = protocol.encode_ack(ftype, AckStatus.OK)
         bad = protocol.encode_ack(ftype, AckStatus.BAD_ARGUMENT)
         if ftype == FrameType.START and not payload:
-            if not self.streaming:
-                self.streaming = True
-                self.seq = 0
+            self.streaming = True
+            self.seq = 0              # as the firmware: every START restarts the sequence
             return ok
         if ftype == FrameType.STOP and not payload:
             self.streaming = False
