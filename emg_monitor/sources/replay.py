@@ -55,7 +55,11 @@ def load_csv(path: Path) -> tuple[DeviceInfo, np.ndarray, np.ndarray]:
     except ImportError:
         load_table = None
     if load_table is not None:
-        return _from_table(load_table(path), path)
+        table = load_table(path)
+        try:
+            return _from_table(table, path)
+        except (AttributeError, TypeError, ValueError):
+            pass                         # a table shape this module does not know: parse here
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
