@@ -84,7 +84,8 @@ def main() -> int:
           f"{'GUI %core':>11}{'process %core':>15}")
     for name, n_ch, rate, ticks, paints, gui, cpu in rows:
         print(f"{name:<14}{n_ch:>4}{rate:>10.0f}{ticks:>9.1f}{paints:>10.1f}{gui:>11.1f}{cpu:>15.1f}")
-    return 0
+    sys.stdout.flush()
+    os._exit(0)   # skip interpreter teardown of Qt/pyqtgraph objects (crash-prone, irrelevant here)
 
 
 if __name__ == "__main__":

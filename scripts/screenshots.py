@@ -52,8 +52,8 @@ def main() -> int:
             app.processEvents()
             time.sleep(0.005)
 
-    def save(widget, name: str) -> None:
-        settle()
+    def save(widget, name: str, settle_s: float = 0.4) -> None:
+        settle(settle_s)
         path = out / name
         widget.grab().save(str(path))
         print(f"wrote {path}")
@@ -80,8 +80,8 @@ def main() -> int:
     wizard = w.wizard
     wizard.resize(900, 620)
     pump(lambda: wizard.index >= 1 and wizard.state == "recording"
-         and wizard.progress.value() > 500, 90, "a glute hold")
-    save(wizard, "calibration-wizard.png")
+         and wizard.progress.value() > 300, 90, "a glute hold")
+    save(wizard, "calibration-wizard.png", settle_s=0.05)
     pump(lambda: wizard.state in ("done", "bad"), 120, "calibration end")
     save(wizard, "calibration-done.png")
     wizard.save_button.click()

@@ -365,6 +365,8 @@ class TracesView(pg.GraphicsLayoutWidget):
         self.names: tuple[str, ...] = ()
         self.unit = ""
         self.show_filtered = False
+        self._frame = 0
+        self.y_every = 10                  # frames between y-range updates
 
     def configure(self, names: tuple[str, ...], unit: str, calibrated: bool,
                   has_angle: bool = True) -> None:
@@ -377,7 +379,8 @@ class TracesView(pg.GraphicsLayoutWidget):
         for i, name in enumerate(names):
             plot = self.addPlot(row=i, col=0)
             self._style(plot, short_channel_name(name))
-            curve = plot.plot(pen=pg.mkPen(theme.trace_colour(name, i), width=2))
+            # width-1 (cosmetic) pens: wider pens are several times slower in Qt's raster engine
+            curve = plot.plot(pen=pg.mkPen(theme.trace_colour(name, i), width=1))
             if first is None:
                 first = plot
             else:
@@ -390,7 +393,7 @@ class TracesView(pg.GraphicsLayoutWidget):
             self._style(self.angle_plot, "trunk angle")
             self.angle_plot.setLabel("left", "deg")
             self.angle_plot.setLabel("bottom", "time", units="s")
-            self.angle_curve = self.angle_plot.plot(pen=pg.mkPen(theme.ANGLE_COLOUR, width=2))
+            self.angle_curve = self.angle_plot.plot(pen=pg.mkPen(theme.ANGLE_COLOUR, width=1))
             if first is not None:
                 self.angle_plot.setXLink(first)
         else:
@@ -404,7 +407,8 @@ class TracesView(pg.GraphicsLayoutWidget):
         plot.setMenuEnabled(False)
         plot.hideButtons()
         plot.getAxis("left").setWidth(70)
-        plot.enableAutoRange(axis="y", enable=True)
+        # y range set by draw() a few times a second: per-frame auto-range rescans every curve
+        plot.disableAutoRange()
 
     def _set_unit_labels(self) -> None:
         for plot in self.plots:
@@ -422,20 +426,44 @@ class TracesView(pg.GraphicsLayoutWidget):
     def draw(self, envelope_rows: np.ndarray | None, filtered_rows: np.ndarray | None) -> None:
         """envelope rows: t_s, envelope per channel, angle_deg; filtered rows: t_s, filtered."""
         rows = filtered_rows if self.show_filtered else envelope_rows
+        rescale = self._frame % self.y_every == 0
+        self._frame += 1
         if rows is not None and len(rows):
             t = rows[:, 0]
             for i, curve in enumerate(self.curves):
                 if i + 1 < rows.shape[1]:
-                    curve.setData(t, rows[:, i + 1])
-            t_end = t[-1]
+                    y = rows[:, i + 1]
+                    curve.setData(t, y)
+                    if rescale:
+                        self._set_y(self.plots[i], y, symmetric=self.show_filtered)
             if self.plots:
-                self.plots[0].setXRange(t_end - self.window_s, t_end, padding=0)
+                self.plots[0].setXRange(t[-1] - self.window_s, t[-1], padding=0)
         if self.angle_curve is not None and envelope_rows is not None and len(envelope_rows):
             angle = envelope_rows[:, -1]
             self.angle_curve.setData(envelope_rows[:, 0], angle)
+            if rescale:
+                self._set_y(self.angle_plot, angle, symmetric=False, floor=(-5.0, 90.0))
             if not self.plots:
                 self.angle_plot.setXRange(envelope_rows[-1, 0] - self.window_s,
                                           envelope_rows[-1, 0], padding=0)
+
+    @staticmethod
+    def _set_y(plot: pg.PlotItem, y: np.ndarray, symmetric: bool,
+               floor: tuple[float, float] | None = None) -> None:
+        finite = y[np.isfinite(y)]
+        if finite.size == 0:
+            return
+        lo, hi = float(finite.min()), float(finite.max())
+        if symmetric:
+            m = max(abs(lo), abs(hi), 1e-9)
+            lo, hi = -m, m
+        else:
+            lo = min(lo, 0.0)
+        if floor is not None:
+            lo, hi = min(lo, floor[0]), max(hi, floor[1])
+        if hi <= lo:
+            hi = lo + 1.0
+        plot.setYRange(lo, hi + 0.05 * (hi - lo), padding=0)
 
 
 def live_ratio(envelope_rows: np.ndarray, names: tuple[str, ...], last_s: float = 0.5) -> float:
