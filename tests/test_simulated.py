@@ -98,7 +98,7 @@ def test_realtime_is_paced_and_runs_past_the_session():
     assert sum(b.n for b in got.blocks) >= end          # quiet standing after the plan
     assert all(e.kind != EventKind.END for e in got.events)
     sizes = [b.n for b in got.blocks]
-    assert max(sizes) < end                             # delivered in many blocks, not at once
+    assert max(sizes) <= 250                            # even after a stall: <= 0.25 s per block
 
 
 def test_cli_monitor_simulate_prints_live_values(capsys):

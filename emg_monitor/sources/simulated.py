@@ -18,6 +18,9 @@ from .base import Source
 from .board import BoardLink, info_from_hello
 
 BLOCK_S = 0.02
+#: most stream time produced per read: after a stall the stream catches up in
+#: blocks of at most this length instead of one huge block
+MAX_BLOCK_S = 0.25
 
 
 class SimulatedSource(Source):
@@ -75,6 +78,7 @@ class SimulatedSource(Source):
             if due < int(rate * BLOCK_S):
                 time.sleep(min(BLOCK_S, max(0.0, (int(rate * BLOCK_S) - due) / (rate * self.speed))))
                 due = int((time.monotonic() - self._t0) * rate * self.speed) - self._produced
+            due = min(due, int(rate * MAX_BLOCK_S))
         else:
             due = max(1, int(rate * 0.1))
         if self._total is not None:
