@@ -202,3 +202,25 @@ def test_busy_port_gives_a_clear_error():
                 SerialSource(board.path).open()
         finally:
             first.stop()
+
+
+def test_board_reset_mid_stream_is_restarted_with_a_gap():
+    with PtyBoard(DeviceEmulator(Athlete(CFG), DeviceConfig())) as board:
+        src = SerialSource(board.path, DeviceConfig(), hello_timeout_s=2.0)
+        got = Collect()
+        src.add_listener(got)
+        src.start()
+        try:
+            assert wait_for(lambda: got.n() >= 300)
+            board.reset()
+            assert wait_for(lambda: EventKind.GAP in got.kinds())
+            n_at_gap = got.n()
+            assert wait_for(lambda: got.n() >= n_at_gap + 300)
+        finally:
+            src.stop()
+    src.raise_error()
+    gap = next(e for e in got.events if e.kind == EventKind.GAP)
+    assert gap.detail == "board reset"
+    after = [b for b in got.blocks if b.first_index >= gap.sample_index]
+    assert after[0].first_index == gap.sample_index + int(round(gap.duration_s * 1000))
+    assert sum(b.lost_before for b in got.blocks) == after[0].lost_before

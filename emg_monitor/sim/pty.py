@@ -46,6 +46,7 @@ class PtyBoard:
         self._pending = bytearray(emulator.reset())
         self._stop = threading.Event()
         self._paused = threading.Event()
+        self._reset_request = threading.Event()
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
         self.bytes_written = 0
@@ -64,6 +65,10 @@ class PtyBoard:
 
     def resume(self) -> None:
         self._paused.clear()
+
+    def reset(self) -> None:
+        """Reset the board (brown-out, watchdog): it says HELLO and stops streaming."""
+        self._reset_request.set()
 
     @property
     def idle(self) -> bool:
@@ -110,6 +115,9 @@ class PtyBoard:
                 if data:
                     self.commands_bytes += len(data)
                     self._pending += emu.feed_host(data)
+            if self._reset_request.is_set():
+                self._reset_request.clear()
+                self._pending += emu.reset()
             now = time.monotonic()
             if emu.streaming and not self._paused.is_set():
                 if not was_streaming:

@@ -159,9 +159,25 @@ class SerialSource(Source):
             self._on_unplug(exc)
             return []
         self._copy_stats()
-        if self._link.reset_seen:      # the board restarted (brown-out): configure it again
-            self._link.handshake(self.config, self.hello_timeout_s)
+        if self._link.reset_seen:
+            self._restart_after_reset()
         return blocks
+
+    def _restart_after_reset(self) -> None:
+        """The board restarted (brown-out, watchdog) and stopped streaming: configure it
+        again; the samples missed meanwhile are counted so times stay true."""
+        link = self._link
+        assert link is not None
+        t_reset = time.monotonic()
+        index = link.next_index
+        try:
+            link.handshake(self.config, self.hello_timeout_s)
+        except (serial.SerialException, OSError) as exc:
+            self._on_unplug(exc)
+            return
+        away_s = time.monotonic() - t_reset
+        link.skip(int(round(away_s * link.hello.sample_rate_hz)))
+        self._emit_event(EventKind.GAP, index, "board reset", away_s)
 
     def _on_unplug(self, exc: BaseException) -> None:
         assert self._link is not None
