@@ -392,18 +392,24 @@ class TracesView(pg.GraphicsLayoutWidget):
             self.angle_plot = self.addPlot(row=len(names), col=0)
             self._style(self.angle_plot, "trunk angle")
             self.angle_plot.setLabel("left", "deg")
+            self.angle_plot.showAxis("bottom")
             self.angle_plot.setLabel("bottom", "time", units="s")
             self.angle_curve = self.angle_plot.plot(pen=pg.mkPen(theme.ANGLE_COLOUR, width=1))
             if first is not None:
                 self.angle_plot.setXLink(first)
         else:
             self.angle_plot, self.angle_curve = None, None
+            if self.plots:
+                self.plots[-1].showAxis("bottom")
+                self.plots[-1].setLabel("bottom", "time", units="s")
 
     def _style(self, plot: pg.PlotItem, title: str) -> None:
         plot.setTitle(f"<span style='font-size:13pt'>{title}</span>", justify="left")
         plot.setDownsampling(mode="peak")
         plot.setClipToView(True)
-        plot.showGrid(x=True, y=True, alpha=theme.GRID_ALPHA)
+        # no grid, and a time axis only under the last plot: replaying the axis/grid
+        # pictures of every scrolling plot was most of the GUI thread's time
+        plot.hideAxis("bottom")
         plot.setMenuEnabled(False)
         plot.hideButtons()
         plot.getAxis("left").setWidth(70)
