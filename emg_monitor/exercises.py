@@ -1,0 +1,67 @@
+"""The lifts the monitor judges, each with its target ratio and rep-detection limits.
+
+The target is the glute:erector ratio of %MVC amplitudes at lockout that a
+rep must reach to count as "glutes finished". At the lockout of a conventional
+deadlift the gluteus maximus and the lumbar erectors work at similar fractions
+of their MVC when the hips are actively extended (PMC12148905, cited by the
+project brief; the exact figure varies by study and load), so 1.0 is the
+deadlift default. Other lifts shift the balance:
+
+* hip thrust: the hip-extension moment peaks AT lockout with a horizontal,
+  supported trunk, so the erectors have little to do (Contreras et al. 2015,
+  J Appl Biomech 31:452, gluteus maximus far above the back squat): target 1.5.
+* Romanian deadlift: the hips are never driven to full extension against a
+  large moment and the erectors hold the spine isometrically through a long
+  lever for the whole set: target 0.8.
+* squat: lockout is reached with a near-vertical trunk and a small hip moment;
+  like the deadlift, 1.0.
+
+These are starting points for a coach to adjust (``--target``), not norms.
+The ranges of motion are trunk inclination (deg) for the trunk-sensor set-up
+used by the simulator (docs/simulator.md): a rep must cover at least
+``min_rom_deg`` to count, which rejects partial reps and weight-shifting.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import UserError
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str
+    display_name: str
+    target_ratio: float          # glute/erector (%MVC / %MVC) at lockout
+    typical_rom_deg: float       # trunk inclination change top -> bottom
+    min_rom_deg: float           # smaller excursions are not reps
+    lockout_window_s: float      # amplitudes are averaged over this window centred on the top
+    lockout_max_s: float         # longest time near the top that still belongs to the rep
+    concentric_s: float          # typical tempo (for EMG-only detection limits)
+    eccentric_s: float
+    min_rep_s: float             # two tops closer than this are one rep
+    borderline_pct: float = 15.0  # ratio within +-15 % of the target: borderline
+
+    def __post_init__(self) -> None:
+        if self.target_ratio <= 0 or self.min_rom_deg <= 0 or self.lockout_window_s <= 0:
+            raise UserError(f"exercise {self.name}: target, range of motion and window must be positive")
+
+
+EXERCISES: dict[str, Exercise] = {
+    e.name: e for e in (
+        Exercise("deadlift", "Deadlift", 1.0, 70.0, 30.0, 0.5, 1.5, 1.2, 1.5, 1.0),
+        Exercise("squat", "Back squat", 1.0, 45.0, 20.0, 0.5, 1.5, 1.2, 1.5, 1.0),
+        Exercise("hip_thrust", "Hip thrust", 1.5, 42.0, 20.0, 0.5, 1.5, 1.0, 1.2, 0.8),
+        Exercise("romanian_deadlift", "Romanian deadlift", 0.8, 75.0, 30.0, 0.5, 1.5, 1.2, 1.5, 1.0),
+    )
+}
+
+
+def get_exercise(name: str) -> Exercise:
+    key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+    if key == "rdl":
+        key = "romanian_deadlift"
+    try:
+        return EXERCISES[key]
+    except KeyError:
+        raise UserError(f"unknown exercise {name!r}: choose one of {', '.join(EXERCISES)}") from None
