@@ -71,6 +71,7 @@ static int uart_xoff;
 static FILE *out_file, *times_file;
 static int pty_master = -1;
 static int pty_connected;
+static volatile int reset_pending;
 static int reset_on_open = 1;
 static uint8_t pty_out[1 << 16];
 static size_t pty_out_len;
@@ -171,11 +172,7 @@ static void pty_service(void)
         pty_out_len = 0;
     } else if (n < 0 && errno == EAGAIN && !pty_connected) {
         pty_connected = 1;             /* a client opened the port: DTR pulse on a real Uno */
-        if (reset_on_open) {
-            avr_reset(avr);
-            inq_head = inq_tail = 0;
-            uart_xoff = 0;
-        }
+        if (reset_on_open) reset_pending = 1;   /* not from inside a cycle timer */
     }
     if (pty_connected && pty_out_len) {
         ssize_t w = write(pty_master, pty_out, pty_out_len);
@@ -397,6 +394,16 @@ int main(int argc, char **argv)
     while (!stop_requested) {
         state = avr_run(avr);
         if (state == cpu_Done || state == cpu_Crashed) break;
+        if (reset_pending) {
+            reset_pending = 0;
+            avr_reset(avr);            /* also drops every cycle timer: re-arm ours */
+            inq_head = inq_tail = 0;
+            uart_xoff = 0;
+            pty_out_len = 0;
+            clock_gettime(CLOCK_MONOTONIC, &wall_start);
+            sim_start_cycle = avr->cycle;
+            avr_cycle_timer_register(avr, SERVICE_CYCLES, service, NULL);
+        }
     }
     if (out_file) fflush(out_file);
     if (times_file) fclose(times_file);

@@ -1,0 +1,71 @@
+"""The simulated board on a pseudo-terminal, read by the real SerialSource:
+firmware (simavr, paced at real time) -> pty -> pyserial -> BoardLink handshake ->
+decoded values. The harness resets the MCU when the port is opened, as DTR does
+on a real Uno, so the handshake sees a fresh HELLO."""
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from emg_monitor.model import DeviceConfig
+from emg_monitor.protocol import Hello
+from emg_monitor.sources.base import Listener
+from emg_monitor.sources.board import counts_to_units
+from emg_monitor.sources.serial_source import SerialSource
+
+from test_firmware_sim import ELF, HARNESS, firmware, mv_to_counts  # noqa: F401 (fixture)
+
+INPUTS_MV = (1000, 2000, 3000, 4000, 1650, 2310)
+
+
+class Collect(Listener):
+    def __init__(self) -> None:
+        self.blocks = []
+        self.errors = []
+        self.enough = threading.Event()
+
+    def on_block(self, block) -> None:
+        self.blocks.append(block)
+        if sum(b.n for b in self.blocks) >= 1000:
+            self.enough.set()
+
+    def on_error(self, exc) -> None:
+        self.errors.append(exc)
+        self.enough.set()
+
+
+def test_serial_source_reads_the_simulated_board(firmware):  # noqa: F811
+    waves = [a for ch, mv in enumerate(INPUTS_MV) for a in ("--wave", f"{ch}=const:{mv}")]
+    proc = subprocess.Popen([str(HARNESS), str(ELF), "--pty", "--duration", "0", *waves],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("pty: "), (line, proc.stderr.read() if proc.poll() else "")
+        port = line.split(" ", 1)[1].strip()
+        config = DeviceConfig(sample_rate_hz=1000, n_emg=4, n_motion=2)
+        source = SerialSource(port=port, config=config, hello_timeout_s=5.0, reconnect=False)
+        sink = Collect()
+        source.add_listener(sink)
+        source.start()
+        try:
+            assert sink.enough.wait(15.0), "no samples from the simulated board within 15 s"
+        finally:
+            source.stop()
+        assert not sink.errors, sink.errors
+        assert source.info is not None and source.info.sample_rate_hz == 1000
+        data = np.concatenate([b.data for b in sink.blocks])
+        assert data.shape[1] == 6 and len(data) >= 1000
+        hello = Hello(1, "1.0.0", 1000, 4, 2, 10, 128, True, 5000, (0, 1, 2, 3, 4, 5))
+        expected = counts_to_units(mv_to_counts(INPUTS_MV)[None, :], hello, config)[0]
+        assert np.allclose(data, expected[None, :], rtol=0, atol=1e-9)
+        assert sum(b.lost_before for b in sink.blocks) == 0
+        firsts = [b.first_index for b in sink.blocks]
+        assert firsts[0] == 0 and all(b.first_index + b.n == n.first_index
+                                      for b, n in zip(sink.blocks, sink.blocks[1:]))
+    finally:
+        proc.terminate()
+        proc.wait(10)
