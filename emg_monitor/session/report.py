@@ -61,7 +61,18 @@ def _legend() -> str:
     return f'<div class="legend">{items}</div>'
 
 
-def ratio_chart(reps: list[RepResult], target: float, target_is_default: bool) -> str:
+def session_target(meta) -> tuple[float, str]:
+    """The target the verdicts were judged against: recorded, else the exercise's default."""
+    if meta.target_ratio is not None:
+        return float(meta.target_ratio), ""
+    try:
+        from ..exercises import get_exercise
+        return float(get_exercise(meta.exercise).target_ratio), f" ({meta.exercise} default)"
+    except (ImportError, UserError, AttributeError):
+        return DEFAULT_TARGET_RATIO, " (default)"
+
+
+def ratio_chart(reps: list[RepResult], target: float, target_note: str) -> str:
     """Ratio of every rep, grouped by set, against the target line."""
     if not reps:
         return '<p class="note">No reps were detected in this session.</p>'
@@ -83,7 +94,7 @@ def ratio_chart(reps: list[RepResult], target: float, target_is_default: bool) -
     c = Chart(width, 260, (-0.7, xs[-1] + 0.7), (0.0, y_hi), margin=(44, 120, 22, 34),
               title="Glute / erector ratio at the top of each rep", y_label="ratio",
               x_label="rep (grouped by set)", x_ticks=False)
-    label = f"target {target:.2f}" + (" (default)" if target_is_default else "")
+    label = f"target {target:.2f}{target_note}"
     c.hline(target, "#555")
     for xi, r in zip(xs, reps):
         color, shape, name = VERDICT_STYLE[r.verdict]
@@ -209,7 +220,7 @@ def calibration_block(session: Session) -> str:
     mvc = cal.get("mvc_rms") or {}
     rest = cal.get("rest_rms") or {}
     tasks = cal.get("tasks") or {}
-    unit = cal.get("unit", "")
+    unit = {"uV": "µV"}.get(cal.get("unit", ""), cal.get("unit", ""))
     rows = "".join(f'<tr><td class="l">{escape(str(ch))}</td><td>{_fmt(v, ".1f")}</td>'
                    f'<td>{_fmt(rest.get(ch, float("nan")), ".1f")}</td>'
                    f'<td class="l">{escape(str(tasks.get(ch, "")))}</td></tr>'
@@ -254,9 +265,10 @@ def trend_chart(trend: list[tuple[datetime, float, int]], current: datetime | No
     vals = [m for _, m, _ in trend]
     y_hi = max([target * 1.3, *[v * 1.15 for v in vals]])
     span = max(days[-1], 1.0)
-    c = Chart(720, 220, (-span * 0.04, span * 1.04), (0.0, y_hi), margin=(44, 14, 22, 34),
+    c = Chart(800, 220, (-span * 0.04, span * 1.04), (0.0, y_hi), margin=(44, 90, 22, 34),
               title="Mean ratio per session", y_label="mean ratio", x_label="", x_ticks=False)
-    c.hline(target, "#555", f"target {target:.2f}")
+    c.hline(target, "#555")
+    c.text(c.x1, target, f" target {target:.2f}", anchor="start", dy=4, color="#555")
     c.line(days, vals, "#37474f", 1.5)
     for x, (d, m, n) in zip(days, trend):
         is_current = current is not None and d == current
@@ -272,7 +284,7 @@ def render_report(session: Session, history_root: Path | str | None = None) -> s
     """The whole report as one HTML string. History defaults to the session's parent folder."""
     m = session.meta
     reps = sorted(session.reps, key=lambda r: (r.set_index, r.rep))
-    target = m.target_ratio if m.target_ratio is not None else DEFAULT_TARGET_RATIO
+    target, target_note = session_target(m)
     unit = rep_unit(reps[0]) if reps else ("pct_mvc" if session.calibration else "uv")
     unit_label = {"pct_mvc": "%MVC", "uv": "µV", "mv": "mV"}.get(unit, unit)
     try:
@@ -314,7 +326,7 @@ emg-monitor {escape(m.software_version)}</div>
 <p class="note">The ratio compares glute to lumbar-erector activation during the lockout window:
 above the target line the glutes finished the rep; below it the lower back did more of the
 work.</p>
-{ratio_chart(reps, target, m.target_ratio is None)}
+{ratio_chart(reps, target, target_note)}
 {sets_table(reps) if reps else ''}
 <h2>Envelopes around each top</h2>
 {top_multiples(session, reps, env_names, env, env_unit)}
