@@ -13,6 +13,8 @@ filter with the same state layout and can be mixed freely.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy import signal
 
@@ -26,8 +28,19 @@ def effective_lowpass_hz(lowpass_hz: float, sample_rate_hz: float) -> float:
     return float(min(lowpass_hz, 0.45 * sample_rate_hz))
 
 
+@functools.lru_cache(maxsize=64)
+def _cached_design(kind: str, *args) -> np.ndarray:
+    """Designs cost ~1 ms each (zpk2sos); pipelines are built often (per recording, per calibration task)."""
+    return _bandpass(*args) if kind == "bandpass" else _notch(*args)
+
+
 def bandpass_sos(sample_rate_hz: float, highpass_hz: float, lowpass_hz: float, order: int) -> np.ndarray:
-    """Butterworth band-pass (``order`` for each edge), SOS rows (order, 6)."""
+    """Butterworth band-pass (``order`` for each edge), SOS rows (order, 6); designed once, copied out."""
+    return _cached_design("bandpass", float(sample_rate_hz), float(highpass_hz), float(lowpass_hz),
+                          int(order)).copy()
+
+
+def _bandpass(sample_rate_hz: float, highpass_hz: float, lowpass_hz: float, order: int) -> np.ndarray:
     lp = effective_lowpass_hz(lowpass_hz, sample_rate_hz)
     if not 0 < highpass_hz < lp:
         raise ValueError(
@@ -42,7 +55,11 @@ def notch_frequencies_hz(mains_hz: float, harmonics: int, below_hz: float) -> li
 
 
 def notch_sos(sample_rate_hz: float, freqs_hz: list[float], q: float) -> np.ndarray:
-    """One second-order IIR notch per frequency (scipy ``iirnotch``), stacked as SOS rows."""
+    """One second-order IIR notch per frequency (scipy ``iirnotch``), stacked as SOS rows; designed once."""
+    return _cached_design("notch", float(sample_rate_hz), tuple(float(f) for f in freqs_hz), float(q)).copy()
+
+
+def _notch(sample_rate_hz: float, freqs_hz: tuple[float, ...], q: float) -> np.ndarray:
     rows = []
     for f in freqs_hz:
         b, a = signal.iirnotch(f, q, fs=sample_rate_hz)

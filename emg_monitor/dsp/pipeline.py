@@ -25,6 +25,7 @@ from .filters import (StreamingSos, bandpass_sos, effective_lowpass_hz, notch_fr
 from .mains import detect_mains_hz
 
 MAINS_CHOICES = ("auto", "50", "60", "off")
+_SLAB = 2048   # samples per internal step for long inputs (keeps the working set in L2)
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,17 @@ class Pipeline:
         """data: (n, n_channels), all channels of a SampleBlock -> Processed for the EMG channels."""
         data = np.asarray(data, dtype=float)
         n = data.shape[0]
+        if n > _SLAB:
+            # long recordings in cache-sized slabs: the same result (chunking invariance), faster
+            first = self.process(data[:_SLAB])
+            # same memory order as the slabs, so the copies are contiguous
+            filtered = np.empty((n, first.filtered.shape[1]), order="F" if first.filtered.flags.f_contiguous else "C")
+            envelope = np.empty((n, first.envelope.shape[1]), order="F" if first.envelope.flags.f_contiguous else "C")
+            filtered[:_SLAB], envelope[:_SLAB] = first.filtered, first.envelope
+            for i in range(_SLAB, n, _SLAB):
+                part = self.process(data[i:i + _SLAB])
+                filtered[i:i + _SLAB], envelope[i:i + _SLAB] = part.filtered, part.envelope
+            return Processed(filtered, envelope)
         if self._all_raw:
             y = self._filter_raw(data[:, self._raw_sel])
             env = self._raw_envelope(y)
