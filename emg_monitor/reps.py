@@ -21,7 +21,7 @@ Two ways to find reps (docs/reps-and-ratio.md has the measured accuracy):
 * EMG only: the activity (mean of the channels' envelopes, each normalised to
   its decaying maximum unless calibrated, smoothed 0.2 s) crosses hysteresis
   thresholds at 50 % / 25 % of its running range (minimum over the last 5 s,
-  decaying maximum); an active burst of at least 0.3 s is a rep, and its top
+  decaying maximum); an active burst of at least 0.15 s is a rep, and its top
   is the centre of the part where the glute envelope is >= 85 % of its burst
   maximum (the glutes peak in the lockout squeeze).
 
@@ -155,6 +155,7 @@ class RepDetector:
         self._active_i: int | None = None
         self._prev_down_i: int | None = None
         self._smooth_n = max(1, int(round(0.2 * self.fs)))
+        self._first_i: int | None = None
 
     # --- set-up ------------------------------------------------------------------
     @staticmethod
@@ -291,6 +292,10 @@ class RepDetector:
         cur = rows[-1]
         if not np.isfinite(cur).all():
             return None
+        if self._first_i is None:
+            self._first_i = i
+        if i - self._first_i < 0.5 * self.fs:      # filters and RMS window still filling
+            return None
         decay = math.exp(-self.step / (30.0 * self.fs))
         if self.calibrated:
             scale = np.ones(self._n_emg)
@@ -314,7 +319,7 @@ class RepDetector:
         up_i, self._active_i = self._active_i, None
         prev_down = self._prev_down_i
         self._prev_down_i = i
-        if i - up_i < 0.3 * self.fs:
+        if i - up_i < 0.15 * self.fs:            # a twitch, not a rep
             return None
         return self._emit_emg(up_i, i, prev_down)
 

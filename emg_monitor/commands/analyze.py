@@ -1,0 +1,126 @@
+"""``emg-monitor analyze``: reps, lockout ratio and verdicts of a recorded file -> REPS.csv."""
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+from pathlib import Path
+
+from ..errors import UserError
+from ..exercises import EXERCISES
+from ..model import RepResult
+
+AMPLITUDES = ("glute_left", "glute_right", "erector_left", "erector_right", "glute", "erector")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "analyze", help="find reps in a recording and judge the glute:erector ratio at each top",
+        description="Run the live chain (filters, envelope, reps) over a recorded CSV/text table "
+                    "or a session folder and write one row per rep.")
+    p.add_argument("recording", help="CSV/TSV table with a header row, a UCI .txt file, or a "
+                                     "session folder recorded by emg-monitor")
+    p.add_argument("--glute", nargs="+", default=[], metavar="COL",
+                   help="glute column(s): left [right]")
+    p.add_argument("--erector", nargs="+", default=[], metavar="COL",
+                   help="lumbar erector column(s): left [right]")
+    p.add_argument("--motion", nargs="+", metavar="COL",
+                   help="an angle column (deg) or two accelerometer columns (g); without it reps "
+                        "are found from the EMG alone")
+    p.add_argument("--top-at", choices=("min", "max"), default="min",
+                   help="the top of a rep is the angle's minimum (trunk inclination) or maximum")
+    p.add_argument("--mvc", nargs="+", default=[], metavar="COL=VALUE",
+                   help="each EMG column's RMS at MVC in the file's units: amplitudes in %%MVC")
+    p.add_argument("--mains", choices=("auto", "50", "60", "off"), default="auto")
+    p.add_argument("--sample-rate", type=float, metavar="HZ",
+                   help="sampling rate when the table has no time column")
+    p.add_argument("--exercise", default="deadlift", help=f"one of {', '.join(EXERCISES)}")
+    p.add_argument("--target", type=float, metavar="RATIO", help="target glute:erector ratio")
+    p.add_argument("--min-rom", type=float, metavar="DEG",
+                   help="smallest range of motion that counts as a rep")
+    p.add_argument("--min-rep-s", type=float, metavar="S", help="shortest time between two tops")
+    p.add_argument("--out", required=True, metavar="REPS.csv", help="where to write the rep table")
+    p.set_defaults(func=run)
+
+
+def _parse_mvc(items: list[str]) -> dict[str, float]:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            v = float(value)
+        except ValueError:
+            v = float("nan")
+        if not sep or not name or not math.isfinite(v):
+            raise UserError(f"--mvc {item!r}: write COLUMN=VALUE, e.g. glute_l=410")
+        out[name] = v
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..analysis import analyze_session, analyze_table
+
+    if args.target is not None and not args.target > 0:
+        raise UserError("--target must be a positive ratio")
+    if args.sample_rate is not None and not args.sample_rate > 0:
+        raise UserError("--sample-rate must be positive")
+    out_path = Path(args.out)
+    if out_path.parent and not out_path.parent.exists():
+        raise UserError(f"the folder for --out does not exist: {out_path.parent}")
+    limits = {}
+    if args.min_rom is not None:
+        limits["min_rom_deg"] = args.min_rom
+    if args.min_rep_s is not None:
+        limits["min_rep_s"] = args.min_rep_s
+    rec = Path(args.recording)
+    if rec.is_dir() and (rec / "session.json").exists():
+        result = analyze_session(rec, exercise=args.exercise, top_at=args.top_at,
+                                 target_ratio=args.target, mains=args.mains,
+                                 use_motion=True if args.motion else None, **limits)
+    else:
+        result = analyze_table(rec, args.glute, args.erector, motion=args.motion,
+                               mvc=_parse_mvc(args.mvc), sample_rate_hz=args.sample_rate,
+                               mains=args.mains, exercise=args.exercise, top_at=args.top_at,
+                               target_ratio=args.target, **limits)
+    unit = "pct_mvc" if result.calibrated else result.amplitude_unit.lower()
+    header, rows = rep_table(result.reps, unit)
+    try:
+        with open(out_path, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(header)
+            w.writerows(rows)
+    except OSError as exc:
+        raise UserError(f"cannot write {out_path}: {exc.strerror or exc}") from None
+    print(summary_text(result, unit))
+    print(f"wrote {len(rows)} reps to {out_path}")
+    return 0
+
+
+def _fmt(v: float, spec: str = ".3f") -> str:
+    return format(v, spec) if isinstance(v, (int, float)) and math.isfinite(v) else ""
+
+
+def rep_table(reps: list[RepResult], unit: str) -> tuple[list[str], list[list[str]]]:
+    header = ["set", "rep", "t_start_s", "t_top_s", "t_end_s", "window_start_s", "window_end_s",
+              *(f"{a}_{unit}" for a in AMPLITUDES), "ratio", "verdict", "calibrated",
+              "lockout_s", "onset_lag_s", "symmetry_index_pct", "quality_flags", "exercise"]
+    rows = []
+    for r in reps:
+        rows.append([str(r.set_index), str(r.rep), _fmt(r.t_start_s), _fmt(r.t_top_s),
+                     _fmt(r.t_end_s), _fmt(r.window_start_s), _fmt(r.window_end_s),
+                     *(_fmt(getattr(r, a), ".4g") for a in AMPLITUDES), _fmt(r.ratio, ".3f"),
+                     r.verdict.value, "true" if r.calibrated else "false", _fmt(r.lockout_s),
+                     _fmt(r.onset_lag_s), _fmt(r.symmetry_index_pct, ".1f"),
+                     ";".join(r.quality_flags), r.exercise])
+    return header, rows
+
+
+def summary_text(result, unit: str) -> str:
+    head = (f"{len(result.reps)} reps, {result.exercise}, target ratio {result.target_ratio:g}, "
+            f"{'motion' if result.use_motion else 'EMG-only'} detection, amplitudes in {unit}"
+            + ("" if result.calibrated else " (uncalibrated: ratio of raw amplitudes)"))
+    lines = [head, f"{'set':>3} {'rep':>3} {'top s':>8} {'glute':>8} {'erector':>8} {'ratio':>6}  verdict"]
+    for r in result.reps:
+        lines.append(f"{r.set_index:>3} {r.rep:>3} {r.t_top_s:>8.2f} {_fmt(r.glute, '.3g'):>8} "
+                     f"{_fmt(r.erector, '.3g'):>8} {_fmt(r.ratio, '.2f'):>6}  {r.verdict.value}")
+    return "\n".join(lines)
