@@ -117,7 +117,7 @@ class Unknown:
 
 Frame = Samples | Hello | Ack | Unknown
 
-_HELLO_FIXED = struct.Struct("<BBBBHBBBBBH")   # 14 bytes, then one byte per channel pin
+_HELLO_FIXED = struct.Struct("<BBBBHBBBBBH")   # 13 bytes, then one byte per channel pin
 
 
 def encode_samples(seq: int, counts) -> bytes:
