@@ -38,7 +38,7 @@ class AnalysisResult:
 def analyze_recording(data: np.ndarray, info: DeviceInfo, *, exercise: str = "deadlift",
                       settings: FilterSettings = FilterSettings(),
                       calibration: Calibration | None = None, use_motion: bool | None = None,
-                      top_at: str = "min", target_ratio: float | None = None,
+                      top_at: str | None = None, target_ratio: float | None = None,
                       first_index: int | np.ndarray = 0, set_starts: tuple[int, ...] = (),
                       time_offset_s: float = 0.0, **limits) -> AnalysisResult:
     """``data`` (n, n_channels) in channel units. ``first_index``: the stream index of row 0,
@@ -46,6 +46,7 @@ def analyze_recording(data: np.ndarray, info: DeviceInfo, *, exercise: str = "de
     set began. ``limits``: RepDetector overrides (min_rom_deg, min_rep_s, ...)."""
     data = np.asarray(data, dtype=float)
     ex = get_exercise(exercise)
+    top_at = top_at or ex.top_at
     pipe = Pipeline(info, settings, calibration)
     has_motion = bool(info.motion_indices())
     if use_motion and not has_motion:
@@ -76,6 +77,7 @@ def analyze_recording(data: np.ndarray, info: DeviceInfo, *, exercise: str = "de
         processed = pipe.process(chunk)
         angle = motion.process(chunk) if motion is not None else None
         out.extend(reps.update(i0, processed.envelope, angle))
+    out.extend(reps.flush())
     if time_offset_s:
         out = [replace(r, t_start_s=r.t_start_s + time_offset_s, t_top_s=r.t_top_s + time_offset_s,
                        t_end_s=r.t_end_s + time_offset_s,
@@ -121,7 +123,7 @@ def table_info(table: Table, glute: list[str], erector: list[str], motion: list[
 def analyze_table(path: str | Path, glute: list[str], erector: list[str], *,
                   motion: list[str] | None = None, mvc: dict[str, float] | None = None,
                   sample_rate_hz: float | None = None, mains: str = "auto",
-                  exercise: str = "deadlift", top_at: str = "min",
+                  exercise: str = "deadlift", top_at: str | None = None,
                   target_ratio: float | None = None, **limits) -> AnalysisResult:
     table = load_table(path, sample_rate_hz)
     info, cols = table_info(table, glute, erector, motion)
@@ -151,7 +153,7 @@ def analyze_table(path: str | Path, glute: list[str], erector: list[str], *,
                              time_offset_s=table.t0_s, **limits)
 
 
-def analyze_session(path: str | Path, *, exercise: str | None = None, top_at: str = "min",
+def analyze_session(path: str | Path, *, exercise: str | None = None, top_at: str | None = None,
                     target_ratio: float | None = None, mains: str | None = None,
                     use_motion: bool | None = None, **limits) -> AnalysisResult:
     """A session folder recorded by the project: its own channel roles, filter settings,

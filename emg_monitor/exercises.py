@@ -41,6 +41,9 @@ class Exercise:
     eccentric_s: float
     min_rep_s: float             # two tops closer than this are one rep
     borderline_pct: float = 15.0  # ratio within +-15 % of the target: borderline
+    #: where the top lies on the trunk inclination: "min" (most upright) for the standing
+    #: lifts; "max" for the hip thrust, whose trunk rises to horizontal at lockout
+    top_at: str = "min"
 
     def __post_init__(self) -> None:
         if self.target_ratio <= 0 or self.min_rom_deg <= 0 or self.lockout_window_s <= 0:
@@ -49,10 +52,10 @@ class Exercise:
 
 EXERCISES: dict[str, Exercise] = {
     e.name: e for e in (
-        Exercise("deadlift", "Deadlift", 1.0, 70.0, 30.0, 0.5, 1.5, 1.2, 1.5, 1.0),
-        Exercise("squat", "Back squat", 1.0, 45.0, 20.0, 0.5, 1.5, 1.2, 1.5, 1.0),
-        Exercise("hip_thrust", "Hip thrust", 1.5, 42.0, 20.0, 0.5, 1.5, 1.0, 1.2, 0.8),
-        Exercise("romanian_deadlift", "Romanian deadlift", 0.8, 75.0, 30.0, 0.5, 1.5, 1.2, 1.5, 1.0),
+        Exercise("deadlift", "Deadlift", 1.0, 70.0, 30.0, 0.5, 3.0, 1.2, 1.5, 1.0),
+        Exercise("squat", "Back squat", 1.0, 45.0, 20.0, 0.5, 3.0, 1.2, 1.5, 1.0),
+        Exercise("hip_thrust", "Hip thrust", 1.5, 42.0, 20.0, 0.5, 3.0, 1.0, 1.2, 0.8, top_at="max"),
+        Exercise("romanian_deadlift", "Romanian deadlift", 0.8, 75.0, 30.0, 0.5, 3.0, 1.2, 1.5, 1.0),
     )
 }
 

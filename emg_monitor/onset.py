@@ -57,16 +57,22 @@ def quietest_window(x: np.ndarray, fs: float, window_s: float) -> tuple[int, int
 
 
 def hodges_bui_onset(envelope: np.ndarray, fs: float, baseline: tuple[int, int], k: float = 3.0,
-                     min_duration_s: float = 0.05, search_from: int | None = None) -> int | None:
+                     min_duration_s: float = 0.05, search_from: int | None = None,
+                     min_rise_fraction: float = 0.0) -> int | None:
     """First index at or after ``search_from`` (default: end of the baseline) where
     ``envelope`` exceeds mean + k*SD of ``envelope[baseline]`` for ``min_duration_s``;
-    None when it never does."""
+    None when it never does.
+
+    ``min_rise_fraction`` (our addition, 0 = the published method) puts a floor of
+    mean*(1 + fraction) under the threshold: a smoothed envelope's SD over a short
+    baseline underestimates its slow fluctuations, so k*SD alone fires early."""
     e = np.asarray(envelope, dtype=float)
     b0, b1 = baseline
     base = e[b0:b1]
     if base.size < 2:
         return None
-    threshold = float(base.mean() + k * base.std())
+    mean = float(base.mean())
+    threshold = max(mean + k * float(base.std()), mean * (1.0 + min_rise_fraction))
     start = b1 if search_from is None else int(search_from)
     need = max(1, int(round(min_duration_s * fs)))
     above = e[start:] > threshold

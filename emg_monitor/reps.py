@@ -16,8 +16,9 @@ Two ways to find reps (docs/reps-and-ratio.md has the measured accuracy):
   LOCKOUT starts when the angular speed falls below ``max(10, 0.15*range)``
   deg/s (the turning point at the top: robust to pauses at the top or the
   bottom and to drifting offsets) and ends when the angle leaves the top by
-  ``max(3 deg, 5 % of the range)`` or after ``lockout_max_s``; the rep is
-  emitted then. The top is the centre of the lockout.
+  ``max(3 deg, 5 % of the range)``, when the mean envelope falls below half
+  its lockout maximum (the bar is put down after the last rep of a set), or
+  after ``lockout_max_s``; the rep is emitted then. The top is the centre of the lockout.
 * EMG only: the activity (mean of the channels' envelopes, each normalised to
   its decaying maximum unless calibrated, smoothed 0.2 s) crosses hysteresis
   thresholds at 50 % / 25 % of its running range (minimum over the last 5 s,
@@ -146,6 +147,7 @@ class RepDetector:
         self._peak_i = 0
         self._entry_i = 0
         self._entry_p = 0.0
+        self._lock_act = 0.0
         self._ranges: deque[float] = deque(maxlen=5)
         # EMG-only state
         self._glute_cols = [c for (m, _), cols in self._roles.items() if m == Muscle.GLUTE for c in cols]
@@ -209,6 +211,16 @@ class RepDetector:
         self._trim(first + n)
         return out
 
+    def flush(self) -> list[RepResult]:
+        """End of a recording: a rep still in its lockout is complete (offline use)."""
+        if not self.use_motion or self._state != "lockout" or self._hist.n == 0:
+            return []
+        last = self._hist.end - 1
+        rep = self._emit_motion(last, self._peak_p - self._entry_p)
+        self._state = "seek"
+        self._region_i = self._entry_i
+        return [rep] if rep is not None else []
+
     def _trim(self, end: int) -> None:
         keep = end - int(MAX_HISTORY_S * self.fs)
         if keep - self._hist.start > 4 * int(self.fs):       # compact in big steps only
@@ -244,11 +256,19 @@ class RepDetector:
             if speed < max(10.0, 0.15 * rng):
                 self._state = "lockout"
                 self._entry_i, self._entry_p = i, p
+                self._lock_act = 0.0
             return None
-        # lockout
+        # lockout: ends when the angle leaves the top, when the muscles let go (the bar is
+        # put down after the last rep: the angle may not move), or after lockout_max_s
         rep_range = self._peak_p - self._entry_p
         tol = max(3.0, 0.05 * rep_range)
-        if abs(p - self._entry_p) > tol or (i - self._entry_i) >= self.lockout_max_s * self.fs:
+        act_rows = self._hist.rows(i - int(0.1 * self.fs), i + 1)[:, :self._n_emg]
+        act = float(np.nanmean(act_rows)) if np.isfinite(act_rows).any() else float("nan")
+        released = math.isfinite(act) and act < 0.5 * self._lock_act
+        if math.isfinite(act):
+            self._lock_act = max(self._lock_act, act)
+        if (abs(p - self._entry_p) > tol or released
+                or (i - self._entry_i) >= self.lockout_max_s * self.fs):
             rep = self._emit_motion(i, rep_range)
             self._state = "seek"
             self._region_i = self._entry_i
@@ -385,7 +405,7 @@ class RepDetector:
 
     def _onset_lag(self, seg0: int, conc_start: int, seg1: int) -> float:
         """Erector onset - glute onset (s) in the concentric: Hodges-Bui on the combined
-        envelopes, baseline = the quietest 0.15 s between the bottom and the concentric."""
+        envelopes, baseline = the quietest 0.2 s between the bottom and the concentric."""
         g_cols = [c for (m, _), cols in self._roles.items() if m == Muscle.GLUTE for c in cols]
         e_cols = [c for (m, _), cols in self._roles.items() if m == Muscle.ERECTOR for c in cols]
         if not g_cols or not e_cols or seg1 - seg0 < int(0.3 * self.fs):
@@ -397,8 +417,9 @@ class RepDetector:
             x = np.nanmean(rows[:, cols], axis=1)
             if not np.isfinite(x).all():
                 return float("nan")
-            b0, b1 = quietest_window(x[:base_end], self.fs, 0.15)
-            onsets.append(hodges_bui_onset(x, self.fs, (b0, b1), k=3.0, min_duration_s=0.05))
+            b0, b1 = quietest_window(x[:base_end], self.fs, 0.2)
+            onsets.append(hodges_bui_onset(x, self.fs, (b0, b1), k=3.0, min_duration_s=0.05,
+                                           min_rise_fraction=0.3))
         if onsets[0] is None or onsets[1] is None:
             return float("nan")
         return (onsets[1] - onsets[0]) / self.fs

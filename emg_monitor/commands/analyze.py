@@ -27,8 +27,9 @@ def add_parser(sub) -> None:
     p.add_argument("--motion", nargs="+", metavar="COL",
                    help="an angle column (deg) or two accelerometer columns (g); without it reps "
                         "are found from the EMG alone")
-    p.add_argument("--top-at", choices=("min", "max"), default="min",
-                   help="the top of a rep is the angle's minimum (trunk inclination) or maximum")
+    p.add_argument("--top-at", choices=("min", "max"),
+                   help="the top of a rep is the angle's minimum or maximum (default: the "
+                        "exercise's: min for trunk inclination, max for the hip thrust)")
     p.add_argument("--mvc", nargs="+", default=[], metavar="COL=VALUE",
                    help="each EMG column's RMS at MVC in the file's units: amplitudes in %%MVC")
     p.add_argument("--mains", choices=("auto", "50", "60", "off"), default="auto")
