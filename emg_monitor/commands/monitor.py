@@ -99,8 +99,9 @@ def make_source(args: argparse.Namespace):
     return SerialSource(args.port, config, hello_timeout_s=args.hello_timeout)
 
 
-def print_live(source, seconds: float | None, out=sys.stdout, truth=None) -> int:
+def print_live(source, seconds: float | None, out=None, truth=None) -> int:
     """Run a source and print one summary line a second (and its events, and reps if known)."""
+    out = out or sys.stdout     # looked up at call time: sys.stdout may have been replaced
     printer = SecondPrinter()
     source.add_listener(printer)
     info = source.open()
