@@ -55,7 +55,7 @@ class EngineSettings:
     filters: FilterSettings = field(default_factory=FilterSettings)
     calibration: Calibration | None = None
     exercise: str = "deadlift"
-    top_at: str = "min"              # trunk inclination: most upright = minimum
+    top_at: str | None = None        # None: the exercise's own (trunk upright = min; hip thrust: max)
     target_ratio: float | None = None
     use_motion: bool | None = None   # None: use it when the device has motion channels
 
@@ -141,12 +141,13 @@ class Engine(Listener):
         self.pipeline = Pipeline(info, s.filters, s.calibration)
         has_motion = bool(info.motion_indices())
         use_motion = has_motion if s.use_motion is None else (s.use_motion and has_motion)
-        self.motion = MotionTracker(info, top_at=s.top_at) if use_motion else None
+        top_at = s.top_at or exercise.top_at
+        self.motion = MotionTracker(info, top_at=top_at) if use_motion else None
         self.reps = RepDetector(info, self.pipeline.emg_names,
                                 amplitude_unit=self.pipeline.envelope_unit,
                                 calibrated=self.pipeline.calibrated, exercise=exercise,
                                 sample_rate_hz=info.sample_rate_hz, use_motion=use_motion,
-                                top_at=s.top_at, target_ratio=s.target_ratio)
+                                top_at=top_at, target_ratio=s.target_ratio)
         if self.set_index:
             self.reps.new_set(self.set_index)
         self.quality = QualityMonitor(info, s.filters)
@@ -165,15 +166,18 @@ class Engine(Listener):
         if issues != self.latest_issues:
             self.latest_issues = issues
             self._notify("on_quality", issues)
-        for rep in self.reps.update(block.first_index, processed.envelope, angle):
-            flags = tuple(sorted({f"{name}:{issue.flag.value}"
-                                  for name, found in self.latest_issues.items() for issue in found}))
-            rep = replace(rep, quality_flags=tuple(rep.quality_flags) + flags)
-            self._notify("on_rep", rep)
+        self._publish(self.reps.update(block.first_index, processed.envelope, angle))
+
+    def _publish(self, reps: list[RepResult]) -> None:
+        flags = tuple(sorted({f"{name}:{issue.flag.value}"
+                              for name, found in self.latest_issues.items() for issue in found}))
+        for rep in reps:
+            self._notify("on_rep", replace(rep, quality_flags=tuple(rep.quality_flags) + flags))
 
     def on_event(self, event: SourceEvent) -> None:
-        if event.kind == EventKind.INFO:
-            return
+        if event.kind == EventKind.END and self.reps is not None:
+            # a finite source (replay) ended: a rep still in its lockout is complete
+            self._publish(self.reps.flush())
 
     def on_error(self, exc: BaseException) -> None:
         self.error = exc

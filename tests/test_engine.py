@@ -1,0 +1,111 @@
+"""The engine on the acquisition thread: simulated board -> real decoder -> DSP -> reps."""
+import threading
+
+import numpy as np
+import pytest
+
+from emg_monitor.analysis import analyze_recording
+from emg_monitor.dsp.calibration import Calibration
+from emg_monitor.engine import DisplayBuffer, Engine, EngineListener, EngineSettings
+from emg_monitor.model import DeviceInfo, Verdict
+from emg_monitor.sim.athlete import AthleteConfig
+from emg_monitor.sources.base import Listener
+from emg_monitor.sources.simulated import SimulatedSource
+
+
+def true_calibration(cfg: AthleteConfig, names) -> Calibration:
+    mvc = {n: cfg.glute_mvc_uv if "glute" in n else cfg.erector_mvc_uv for n in names}
+    return Calibration("2026-11-24T00:00:00+00:00", "uV", {n: 0.0 for n in names}, mvc)
+
+
+class Collect(EngineListener, Listener):
+    def __init__(self):
+        self.reps, self.threads, self.blocks = [], set(), []
+
+    def on_rep(self, rep):
+        self.reps.append(rep)
+        self.threads.add(threading.get_ident())
+
+    def on_block(self, block):
+        self.blocks.append(block)
+
+
+def run_engine(cfg: AthleteConfig, settings: EngineSettings, start_set=True):
+    source = SimulatedSource(cfg, realtime=False)
+    engine = Engine(settings)
+    got, raw = Collect(), Collect()
+    engine.add_listener(got)
+    display = DisplayBuffer(seconds=5.0)
+    engine.add_listener(display)
+    source.add_listener(raw)
+    source.add_listener(engine)
+    if start_set:
+        engine.start_set()
+    source.start()
+    assert source.wait(120)
+    source.raise_error()
+    source.stop()
+    assert engine.error is None
+    return source, engine, got, raw, display
+
+
+@pytest.mark.parametrize("exercise", ["deadlift", "hip_thrust"])
+def test_engine_finds_every_rep_with_the_true_ratio(exercise):
+    cfg = AthleteConfig(exercise=exercise, sets=1, reps_per_set=5, seed=3,
+                        lumbar_pattern=(False, True, False, False, True))
+    names = ("left_glute", "left_erector", "right_glute", "right_erector")
+    source, engine, got, _, display = run_engine(
+        cfg, EngineSettings(calibration=true_calibration(cfg, names), exercise=exercise))
+    truth = source.athlete.truth
+    assert len(got.reps) == len(truth)
+    assert threading.main_thread().ident not in got.threads      # never on the caller's thread
+    for rep, true in zip(got.reps, truth):
+        assert rep.set_index == 1 and rep.calibrated and rep.amplitude_unit == "pct_mvc"
+        assert abs(rep.t_top_s - true.t_top_s) < 0.3
+        assert rep.ratio == pytest.approx(true.ratio, rel=0.2)
+        expected = Verdict.LUMBAR_DOMINANT if true.compensated else Verdict.GLUTES_FINISHED
+        assert rep.verdict == expected
+    assert display.reps_snapshot() == got.reps
+    env = display.envelope.latest()
+    assert env.shape[1] == 2 + 4 and np.isfinite(env[:, 1:5]).all()
+
+
+def test_live_engine_equals_offline_analysis():
+    cfg = AthleteConfig(sets=1, reps_per_set=4, seed=11, lumbar_pattern=(True, False))
+    source, engine, got, raw, _ = run_engine(cfg, EngineSettings(), start_set=True)
+    data = np.concatenate([b.data for b in raw.blocks])
+    offline = analyze_recording(data, source.info, exercise="deadlift", set_starts=(0,))
+    assert len(offline.reps) == len(got.reps) == 4
+    for a, b in zip(got.reps, offline.reps):
+        assert a.t_top_s == b.t_top_s
+        assert a.ratio == pytest.approx(b.ratio, rel=1e-9)
+        assert not a.calibrated and a.amplitude_unit == "uV"
+
+
+def test_requests_from_other_threads_apply_between_blocks():
+    cfg = AthleteConfig(sets=2, reps_per_set=2, seed=5, rest_between_sets_s=4.0)
+    source = SimulatedSource(cfg, realtime=False)
+    engine = Engine(EngineSettings())
+    got = Collect()
+    engine.add_listener(got)
+    source.add_listener(engine)
+    sets = []
+
+    class SetStarter(EngineListener):
+        def on_rep(self, rep):
+            if rep.rep == 2 and rep.set_index == len(sets):
+                engine.start_set()            # queued; applied before the next block
+
+        def on_set(self, index, active):
+            sets.append((index, active))
+
+    engine.add_listener(SetStarter())
+    engine.start_set()
+    source.start()
+    assert source.wait(120)
+    source.stop()
+    assert [r.set_index for r in got.reps] == [1, 1, 2, 2]
+    assert [r.rep for r in got.reps] == [1, 2, 1, 2]
+    assert sets[:2] == [(1, True), (2, True)]
+    with pytest.raises(Exception, match="exercise"):
+        engine.set_exercise("bench press")
