@@ -414,7 +414,11 @@ class DashboardWindow(QMainWindow):
         s = self.session
         samples, lost = s.bridge.counters()
         rate = self._rate.update(samples)
-        self.status_rate.setText(f"measured {rate:,.0f} Hz" if math.isfinite(rate) else "rate —")
+        speed = getattr(s.source, "speed", 1.0)
+        pace = "" if speed == 1.0 else (" (as fast as possible)" if speed is None
+                                        else f" ({speed:g}× speed)")
+        self.status_rate.setText((f"measured {rate:,.0f} Hz" if math.isfinite(rate) else "rate —")
+                                 + pace)
         self.status_lost.setText(f"lost {max(lost, s.source.stats.lost_samples):,}")
         for owner, what in ((s.engine, "processing"), (s.recorder, "recording")):
             err = getattr(owner, "error", None) if owner is not None else None
