@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
             w.writerows(rows)
     except OSError as exc:
         raise UserError(f"cannot write {out_path}: {exc.strerror or exc}") from None
-    print(summary_text(result, unit))
+    print(summary_text(result))
     print(f"wrote {len(rows)} reps to {out_path}")
     return 0
 
@@ -116,9 +116,10 @@ def rep_table(reps: list[RepResult], unit: str) -> tuple[list[str], list[list[st
     return header, rows
 
 
-def summary_text(result, unit: str) -> str:
+def summary_text(result) -> str:
     head = (f"{len(result.reps)} reps, {result.exercise}, target ratio {result.target_ratio:g}, "
-            f"{'motion' if result.use_motion else 'EMG-only'} detection, amplitudes in {unit}"
+            f"{'motion' if result.use_motion else 'EMG-only'} detection, amplitudes in "
+            f"{'%MVC' if result.calibrated else result.amplitude_unit}"
             + ("" if result.calibrated else " (uncalibrated: ratio of raw amplitudes)"))
     lines = [head, f"{'set':>3} {'rep':>3} {'top s':>8} {'glute':>8} {'erector':>8} {'ratio':>6}  verdict"]
     for r in result.reps:
