@@ -68,3 +68,35 @@ def test_unwritable_out_is_one_line(tmp_path, capsys):
                  "--out", str(blocker / "s")]) == 2
     err = capsys.readouterr().err
     assert "cannot write the session" in err
+
+
+def test_recorded_reps_come_back_when_the_session_is_replayed_through_the_engine(tmp_path):
+    from emg_monitor.engine import Engine, EngineSettings, EngineListener
+    from emg_monitor.sources.replay import ReplaySource
+    out = tmp_path / "s"
+    assert main(["record", "--simulate", "--athlete", "Ana", "--seconds", "25", "--speed", "50",
+                 "--sets", "1", "--reps", "5", "--seed", "3", "--out", str(out)]) == 0
+    s = load_session(out)
+    assert len(s.reps) >= 4 and [m["kind"] for m in s.marks] == ["set_start", "set_stop"]
+
+    class Reps(EngineListener):
+        def __init__(self):
+            self.reps = []
+
+        def on_rep(self, rep):
+            self.reps.append(rep)
+
+    engine = Engine(EngineSettings(exercise="deadlift"))
+    sink = Reps()
+    engine.add_listener(sink)
+    src = ReplaySource(out, speed=None)
+    src.add_listener(engine)
+    engine.start_set()
+    src.start()
+    assert src.wait(60)
+    src.stop()
+    assert [r.rep for r in sink.reps] == [r.rep for r in s.reps]
+    assert [r.verdict for r in sink.reps] == [r.verdict for r in s.reps]
+    np.testing.assert_allclose([r.ratio for r in sink.reps], [r.ratio for r in s.reps], rtol=1e-3)
+    np.testing.assert_allclose([r.t_top_s for r in sink.reps], [r.t_top_s for r in s.reps],
+                               atol=0.002)

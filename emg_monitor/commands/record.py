@@ -85,10 +85,15 @@ def run(args: argparse.Namespace) -> int:
         source = SerialSource(args.port)
     calibration = _calibration(args.athlete)
     filters = FilterSettings()
+    try:
+        from ..exercises import get_exercise
+        target_ratio = get_exercise(args.exercise).target_ratio
+    except ImportError:
+        target_ratio = None
     meta = SessionMeta(athlete=args.athlete, exercise=args.exercise,
                        filter_settings=filters.to_dict(),
                        calibration=calibration.to_dict() if calibration else None,
-                       notes=args.notes)
+                       notes=args.notes, target_ratio=target_ratio)
     folder = args.out if args.out is not None else new_session_folder(
         sessions_root(args.root), meta)
     engine = _engine(dict(filters=filters, calibration=calibration, exercise=args.exercise))
