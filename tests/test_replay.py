@@ -124,7 +124,7 @@ def test_real_walking_csv_replays(shared_data):
 @pytest.mark.parametrize("name, text, message", [
     ("missing.csv", None, "no such recording"),
     ("no_time.csv", "a,b\n1,2\n3,4\n5,6\n", "no time column"),
-    ("words.csv", "t_s,a\n0,x\n1,y\n2,z\n", "not a numeric CSV"),
+    ("words.csv", "t_s,a\n0,x\n1,y\n2,z\n", "is not a number"),
 ])
 def test_bad_csv_is_a_clear_source_error(tmp_path, name, text, message):
     path = tmp_path / name
@@ -132,6 +132,14 @@ def test_bad_csv_is_a_clear_source_error(tmp_path, name, text, message):
         path.write_text(text)
     with pytest.raises(SourceError, match=message):
         ReplaySource(path).open()
+
+
+def test_real_uci_file_with_ragged_tail_replays(shared_data):
+    src = ReplaySource(shared_data / "uci-lowerlimb" / "5Nmar.txt", speed=None)
+    info = src.open()
+    assert info.sample_rate_hz == pytest.approx(1000.0)
+    assert "RF" in info.names and info.channels[info.index("RF")].unit == "mV"
+    src.stop()
 
 
 def test_foreign_folder_is_a_clear_source_error(tmp_path):

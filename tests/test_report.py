@@ -11,7 +11,7 @@ from emg_monitor.dsp.calibration import Calibration
 from emg_monitor.dsp.pipeline import FilterSettings
 from emg_monitor.model import Verdict
 from emg_monitor.session import Recorder, SessionMeta, load_session, new_session_folder
-from emg_monitor.session.report import VERDICT_STYLE, render_report, write_report
+from emg_monitor.session.report import VERDICT_STYLE, render_report
 
 from session_support import block, device_info, rep
 

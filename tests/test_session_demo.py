@@ -5,7 +5,6 @@ import csv
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from emg_monitor.model import Verdict
 from emg_monitor.session import load_session

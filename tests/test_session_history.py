@@ -1,7 +1,6 @@
 """Sessions under a root: listing per athlete and the ratio trend."""
 from __future__ import annotations
 
-import math
 from datetime import datetime
 
 import pytest

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import UserError
-from ..model import Muscle, RepResult, Side, Verdict
+from ..model import Muscle, RepResult, Verdict
 from .export import envelopes, rep_unit, summarize_sets
 from .history import ratio_trend
 from .reader import Session, load_session
@@ -289,7 +289,7 @@ def render_report(session: Session, history_root: Path | str | None = None) -> s
     unit_label = {"pct_mvc": "%MVC", "uv": "µV", "mv": "mV"}.get(unit, unit)
     try:
         env_names, env, env_unit = envelopes(session)
-    except (UserError, ValueError) as exc:
+    except (UserError, ValueError):
         env_names, env, env_unit = (), None, ""
     root = Path(history_root) if history_root is not None else session.path.parent
     try:

@@ -20,7 +20,6 @@ from .base import Source, SourceError
 #: block length: 20 ms, like a board's USB packets; small enough for smooth drawing.
 BLOCK_S = 0.02
 
-_TIME_NAMES = ("t_s", "time_s", "time", "t", "seconds")
 _UNIT_SUFFIXES = {"_uv": ("uV", Kind.RAW_EMG), "_mv": ("mV", Kind.ENVELOPE),
                   "_g": ("g", Kind.MOTION), "_deg": ("deg", Kind.MOTION)}
 
@@ -45,70 +44,24 @@ def _channel_from_name(name: str) -> Channel:
 
 
 def load_csv(path: Path) -> tuple[DeviceInfo, np.ndarray, np.ndarray]:
-    """A minimal numeric CSV loader: header row, a time column in seconds, numeric columns.
-
-    Returns (info, sample_index, data). The rate comes from the time column: a CSV
-    carries no other statement of it, and a hidden default would be wrong silently.
-    """
-    try:
-        from ..tables import load_table  # type: ignore[attr-defined]
-    except ImportError:
-        load_table = None
-    if load_table is not None:
-        table = load_table(path)
-        try:
-            return _from_table(table, path)
-        except (AttributeError, TypeError, ValueError):
-            pass                         # a table shape this module does not know: parse here
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot read {path}: {exc}") from exc
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    if len(lines) < 3:
-        raise UserError(f"{path} has no data rows: expected a header and numeric rows")
-    delim = "\t" if "\t" in lines[0] else ";" if lines[0].count(";") > lines[0].count(",") else ","
-    header = [h.strip().strip('"') for h in lines[0].split(delim)]
-    try:
-        rows = np.array([[float(x) for x in ln.split(delim)] for ln in lines[1:]])
-    except ValueError as exc:
-        raise UserError(f"{path} is not a numeric CSV with one header row ({exc})") from exc
-    if rows.ndim != 2 or rows.shape[1] != len(header):
-        raise UserError(f"{path}: rows do not all have {len(header)} columns")
-    return _from_columns(header, rows, path)
-
-
-def _from_columns(header: list[str], rows: np.ndarray, path: Path):
-    lower = [h.lower() for h in header]
-    t_col = next((lower.index(n) for n in _TIME_NAMES if n in lower), None)
-    if t_col is None:
-        raise UserError(f"{path} has no time column (one of {', '.join(_TIME_NAMES)}) "
-                        "to take the sampling rate from")
-    t = rows[:, t_col]
-    dt = np.diff(t)
-    if len(dt) == 0 or not np.all(dt > 0):
-        raise UserError(f"{path}: the time column must increase strictly")
-    rate_hz = float(round(1.0 / float(np.median(dt)), 6))
-    names = [h for i, h in enumerate(header) if i != t_col]
-    data = np.delete(rows, t_col, axis=1).astype(np.float64)
-    info = DeviceInfo(sample_rate_hz=rate_hz,
-                      channels=tuple(_channel_from_name(n) for n in names),
+    """A plain table (``tables.load_table``: header row, a time column in seconds) as
+    (info, sample_index, data). Channel roles and units come from the column names
+    (``left_glute_uv``, ``accel_x_g``) or the table's own unit statements."""
+    from ..tables import load_table
+    table = load_table(path)
+    channels = []
+    for name, unit in zip(table.names, table.units):
+        ch = _channel_from_name(name)
+        has_suffix = any(name.lower().endswith(sfx) for sfx in _UNIT_SUFFIXES)
+        if unit and not has_suffix:
+            kind = Kind.MOTION if unit in ("g", "deg") else Kind.RAW_EMG
+            ch = Channel(ch.name, kind, unit, ch.muscle, ch.side)
+        channels.append(ch)
+    info = DeviceInfo(sample_rate_hz=float(table.sample_rate_hz), channels=tuple(channels),
                       device=f"replay {path.name}")
-    index = np.rint(t * rate_hz).astype(np.int64)
-    return info, index, data
-
-
-def _from_table(table, path: Path):
-    # tables.load_table (written elsewhere) may return its own record; accept the
-    # common shapes: an object with info/data/(sample_index|times_s).
-    info = getattr(table, "info", None)
-    data = np.asarray(getattr(table, "data"), dtype=np.float64)
-    if getattr(table, "sample_index", None) is not None:
-        index = np.asarray(table.sample_index, dtype=np.int64)
-    else:
-        times = np.asarray(getattr(table, "times_s"))
-        index = np.rint(times * info.sample_rate_hz).astype(np.int64)
-    return info, index, data
+    first = int(round(table.t0_s * table.sample_rate_hz))
+    index = first + np.arange(table.data.shape[0], dtype=np.int64)
+    return info, index, np.asarray(table.data, dtype=np.float64)
 
 
 class ReplaySource(Source):
