@@ -32,5 +32,5 @@ if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
 fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-PYTHONWARNINGS=ignore .venv/bin/python -m pip install -q -e ".[test]"   # quiet the build backend's notices; errors still show
+PYTHONWARNINGS=ignore .venv/bin/python -m pip install -q -e ".[test,lsl]"   # quiet the build backend's notices; errors still show
 echo "setup: ready (.venv/bin/emg-monitor)"
