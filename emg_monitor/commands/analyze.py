@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 from pathlib import Path
 
 from ..errors import UserError
 from ..exercises import EXERCISES
-from ..model import RepResult
-
-AMPLITUDES = ("glute_left", "glute_right", "erector_left", "erector_right", "glute", "erector")
+from ..session.csvsafe import write_csv
+from ..session.export import rep_table, unit_suffix
 
 
 def add_parser(sub) -> None:
@@ -83,15 +81,9 @@ def run(args: argparse.Namespace) -> int:
                                mvc=_parse_mvc(args.mvc), sample_rate_hz=args.sample_rate,
                                mains=args.mains, exercise=args.exercise, top_at=args.top_at,
                                target_ratio=args.target, **limits)
-    unit = "pct_mvc" if result.calibrated else result.amplitude_unit.lower()
-    header, rows = rep_table(result.reps, unit)
-    try:
-        with open(out_path, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(header)
-            w.writerows(rows)
-    except OSError as exc:
-        raise UserError(f"cannot write {out_path}: {exc.strerror or exc}") from None
+    header, rows = rep_table(result.reps, exercise=result.exercise,
+                             default_unit=unit_suffix(result.amplitude_unit))
+    write_csv(out_path, header, rows)
     print(summary_text(result))
     print(f"wrote {len(rows)} reps to {out_path}")
     return 0
@@ -99,21 +91,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _fmt(v: float, spec: str = ".3f") -> str:
     return format(v, spec) if isinstance(v, (int, float)) and math.isfinite(v) else ""
-
-
-def rep_table(reps: list[RepResult], unit: str) -> tuple[list[str], list[list[str]]]:
-    header = ["set", "rep", "t_start_s", "t_top_s", "t_end_s", "window_start_s", "window_end_s",
-              *(f"{a}_{unit}" for a in AMPLITUDES), "ratio", "verdict", "calibrated",
-              "lockout_s", "onset_lag_s", "symmetry_index_pct", "quality_flags", "exercise"]
-    rows = []
-    for r in reps:
-        rows.append([str(r.set_index), str(r.rep), _fmt(r.t_start_s), _fmt(r.t_top_s),
-                     _fmt(r.t_end_s), _fmt(r.window_start_s), _fmt(r.window_end_s),
-                     *(_fmt(getattr(r, a), ".4g") for a in AMPLITUDES), _fmt(r.ratio, ".3f"),
-                     r.verdict.value, "true" if r.calibrated else "false", _fmt(r.lockout_s),
-                     _fmt(r.onset_lag_s), _fmt(r.symmetry_index_pct, ".1f"),
-                     ";".join(r.quality_flags), r.exercise])
-    return header, rows
 
 
 def summary_text(result) -> str:

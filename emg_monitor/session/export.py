@@ -33,28 +33,42 @@ def _time_format(sample_rate_hz: float) -> str:
     return f".{max(0, math.ceil(math.log10(max(sample_rate_hz, 1.0))))}f"
 
 
-def rep_header_and_rows(session: Session) -> tuple[list[str], list[list[str]]]:
-    units = list(dict.fromkeys(rep_unit(r) for r in session.reps)) or ["pct_mvc"
-                                                                      if session.calibration
-                                                                      else "uv"]
-    header = ["athlete", "date", "exercise", "set", "rep", "t_top_s"]
+def rep_table(reps: list[RepResult], *, athlete: str | None = None, date: str = "",
+              exercise: str = "", default_unit: str = "uv", time_format: str = ".3f"
+              ) -> tuple[list[str], list[list[str]]]:
+    """The per-rep table shared by ``export`` and ``analyze``: one row per rep.
+
+    ``athlete``/``date`` columns appear when the reps come from a session.
+    Calibrated and uncalibrated reps get separate, unit-named amplitude columns.
+    """
+    units = list(dict.fromkeys(rep_unit(r) for r in reps)) or [default_unit]
+    header = (["athlete", "date"] if athlete is not None else []) + [
+        "exercise", "set", "rep", "t_start_s", "t_top_s", "t_end_s", "window_start_s",
+        "window_end_s"]
     for u in units:
         header += [f"{a}_{u}" for a in AMPLITUDES]
-    header += ["ratio", "verdict", "lockout_s", "onset_lag_s", "symmetry_index_pct",
-               "quality_flags"]
-    tf = _time_format(session.sample_rate_hz)
+    header += ["ratio", "verdict", "calibrated", "lockout_s", "onset_lag_s",
+               "symmetry_index_pct", "quality_flags"]
     rows = []
-    for r in sorted(session.reps, key=lambda r: (r.set_index, r.rep)):
-        row = [cell(session.meta.athlete), cell(session.meta.started),
-               cell(r.exercise or session.meta.exercise), cell(r.set_index), cell(r.rep),
-               cell(r.t_top_s, tf)]
+    for r in sorted(reps, key=lambda r: (r.set_index, r.rep)):
+        row = [cell(athlete), cell(date)] if athlete is not None else []
+        row += [cell(r.exercise or exercise), cell(r.set_index), cell(r.rep)]
+        row += [cell(t, time_format) for t in (r.t_start_s, r.t_top_s, r.t_end_s,
+                                               r.window_start_s, r.window_end_s)]
         for u in units:
             row += [cell(getattr(r, a)) if rep_unit(r) == u else "" for a in AMPLITUDES]
-        row += [cell(r.ratio), cell(r.verdict.value), cell(r.lockout_s, ".3f"),
-                cell(r.onset_lag_s, ".3f"), cell(r.symmetry_index_pct, ".1f"),
-                cell("; ".join(r.quality_flags))]
+        row += [cell(r.ratio), cell(r.verdict.value), cell(r.calibrated),
+                cell(r.lockout_s, ".3f"), cell(r.onset_lag_s, ".3f"),
+                cell(r.symmetry_index_pct, ".1f"), cell("; ".join(r.quality_flags))]
         rows.append(row)
     return header, rows
+
+
+def rep_header_and_rows(session: Session) -> tuple[list[str], list[list[str]]]:
+    return rep_table(session.reps, athlete=session.meta.athlete, date=session.meta.started,
+                     exercise=session.meta.exercise,
+                     default_unit="pct_mvc" if session.calibration else "uv",
+                     time_format=_time_format(session.sample_rate_hz))
 
 
 @dataclass(frozen=True)
