@@ -23,6 +23,8 @@ def add_parser(sub) -> None:
     p.add_argument("--no-record", action="store_true", help="do not record the session to disk")
     p.add_argument("--sessions", metavar="DIR",
                    help="where sessions are recorded (default: $EMG_MONITOR_HOME/sessions)")
+    p.add_argument("--quit-after", type=float, metavar="SECONDS", default=None,
+                   help=argparse.SUPPRESS)   # close the window after SECONDS (tests, demos)
     p.set_defaults(func=run)
 
 
@@ -38,4 +40,4 @@ def run(args: argparse.Namespace) -> int:
                             athlete=args.athlete, exercise=args.exercise,
                             record=not args.no_record, sessions_root=args.sessions,
                             speed=args.speed, seed=args.seed, sim_calibration=args.sim_calibration)
-    return run_dashboard(opts)
+    return run_dashboard(opts, quit_after_s=args.quit_after)

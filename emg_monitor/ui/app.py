@@ -84,6 +84,22 @@ def simulated_source(opts: DashboardOptions, calibration_script: bool | None = N
     return SimulatedSource(cfg, realtime=True, speed=opts.speed)
 
 
+def list_ports() -> list:
+    from ..sources.serial_source import find_ports
+    return find_ports()
+
+
+def trend_for(opts: DashboardOptions):
+    """``(athlete, exercise, exclude) -> [TrendPoint]`` under the options' sessions root."""
+    from ..session.meta import sessions_root
+    from .trend import past_sessions_trend
+
+    def load(athlete: str, exercise: str, exclude=None) -> list:
+        return past_sessions_trend(athlete, sessions_root(opts.sessions_root), exercise or None,
+                                   exclude)
+    return load
+
+
 def board_source(port: str | None) -> Source:
     from ..sources.serial_source import SerialSource, find_ports
     if port is None:
@@ -100,10 +116,32 @@ def replay_source(path: str, speed: float = 1.0) -> Source:
     return ReplaySource(path, speed=speed)
 
 
+def replay_session(source: Source, opts: DashboardOptions) -> LiveSession:
+    """A replay judged as it was recorded: the session's calibration, filters, exercise and
+    target, its sets started and stopped at the recorded samples; never recorded again."""
+    from ..dsp.pipeline import FilterSettings
+    from ..engine import EngineSettings
+    from .replay import ReplayDriver, replay_settings, set_marks
+    source.open()
+    recorded = getattr(source, "session", None)
+    if recorded is not None:
+        settings = replay_settings(recorded, EngineSettings, FilterSettings)
+        marks = set_marks(recorded)
+    else:                                    # a plain CSV: the athlete's profile, one set
+        settings = EngineSettings(calibration=load_calibration(opts.athlete, opts.home),
+                                  exercise=opts.exercise)
+        marks = []
+    marks = marks or [(0, True)]
+    return LiveSession(source, settings, recorder=None,
+                       driver=lambda engine, display: ReplayDriver(engine, marks, display))
+
+
 def make_session(source: Source, opts: DashboardOptions, *, record: bool | None = None) -> LiveSession:
     """Engine settings from the athlete's profile; a Recorder unless replaying."""
     from ..dsp.pipeline import FilterSettings
     from ..engine import EngineSettings
+    if hasattr(source, "seek"):
+        return replay_session(source, opts)
     calibration = load_calibration(opts.athlete, opts.home)
     filters = FilterSettings()
     settings = EngineSettings(filters=filters, calibration=calibration, exercise=opts.exercise)
@@ -147,8 +185,10 @@ def build_window(opts: DashboardOptions, source: Source | None = None, **window_
     def open_simulator() -> LiveSession:
         return make_session(simulated_source(current_opts()), current_opts())
 
-    def open_board() -> LiveSession:
-        return make_session(board_source(opts.port), current_opts())
+    def open_board(port: str | None = None) -> LiveSession:
+        source = board_source(port or opts.port)
+        source.open()                        # a busy or missing port fails here, in the banner
+        return make_session(source, current_opts())
 
     def on_athlete(name: str) -> None:
         if window.session is None:
@@ -186,10 +226,13 @@ def build_window(opts: DashboardOptions, source: Source | None = None, **window_
         win.banner.show_notice(f"Calibration saved to {path} and applied: envelopes now in %MVC")
 
     factories = {"Simulated athlete": open_simulator, "Connect board": open_board}
-    if source is None and not opts.replay:
-        session = None
-    else:
-        session = make_session(source, opts, record=False if opts.replay else None)
+    if source is None and opts.replay:
+        source = replay_source(opts.replay, opts.speed)
+    session = None if source is None else make_session(source, opts)
+    recorded = getattr(source, "session", None)
+    if recorded is not None:                 # a replayed session: its athlete and exercise
+        opts = replace(opts, athlete=recorded.meta.athlete or opts.athlete,
+                       exercise=recorded.meta.exercise or opts.exercise)
     try:
         athletes = tuple(list_profiles(opts.home))
     except Exception:
@@ -198,23 +241,64 @@ def build_window(opts: DashboardOptions, source: Source | None = None, **window_
                              exercise=opts.exercise, exercises=exercise_names(),
                              source_factories=factories, on_athlete=on_athlete,
                              on_calibrate=on_calibrate, target_ratio=target_ratio_for,
+                             list_ports=list_ports, trend_source=trend_for(opts),
                              **window_kwargs)
-    window.bars.set_target(target_ratio_for(opts.exercise))
+    target = (recorded.meta.target_ratio if recorded is not None and recorded.meta.target_ratio
+              else target_ratio_for(opts.exercise))
+    window.bars.set_target(target)
+    window.summary.trend.set_target(target)
     if session is not None:
         window.attach(session)
     return window
 
 
-def run(opts: DashboardOptions) -> int:
+def run(opts: DashboardOptions, quit_after_s: float | None = None) -> int:
+    """Open the window and run until it is closed, Ctrl-C or SIGTERM; 0 on a clean exit.
+
+    Whichever way it ends, the same ordered shutdown runs (``DashboardWindow.shutdown``):
+    draw timer, history worker, bridge signals, source thread, recorder — and the
+    window is deleted while the QApplication still exists, so no pyqtgraph item or
+    queued signal outlives it (that order is what kept Qt from crashing at exit).
+    """
+    import signal
     import sys
 
+    from PyQt6.QtCore import QEvent, QTimer
     from PyQt6.QtWidgets import QApplication
-    source = initial_source(opts)
-    if source is not None:
-        source.open()              # fail here with a clear line, before any window
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("emg-monitor")
-    window = build_window(opts, source)
-    window.resize(1500, 950)
-    window.show()
-    return app.exec()
+    requested: list[int] = []
+    window = None
+
+    def on_signal(signum, _frame) -> None:
+        requested.append(signum)
+        if window is not None:
+            window.close()                   # the user's own way out: same shutdown path
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        source = initial_source(opts)
+        if source is not None:
+            source.open()          # fail here with a clear line, before any window
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        app.setApplicationName("emg-monitor")
+        window = build_window(opts, source)
+        window.resize(1500, 950)
+        window.show()
+        # Python runs signal handlers only between bytecodes: wake it up while Qt waits
+        wake = QTimer()
+        wake.timeout.connect(lambda: None)
+        wake.start(200)
+        if requested:
+            QTimer.singleShot(0, window.close)
+        if quit_after_s is not None:
+            QTimer.singleShot(int(quit_after_s * 1000), window.close)
+        code = app.exec()
+        wake.stop()
+        window.shutdown()                    # idempotent: closeEvent normally did it already
+        window.deleteLater()
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        app.processEvents()
+        window = None
+        return code
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -20,7 +20,9 @@ class LiveSession:
 
     def __init__(self, source: Source, settings=None, *, recorder=None,
                  display_seconds: float = 10.0, display_rate_hz: float = 100.0,
-                 bridge: AcquisitionBridge | None = None) -> None:
+                 bridge: AcquisitionBridge | None = None, driver=None) -> None:
+        """``driver(engine, display) -> Listener``: a source listener that must hear each
+        block before the engine does (a replay's recorded set marks)."""
         from ..engine import DisplayBuffer, Engine, EngineSettings
         self.source = source
         self.engine = Engine(settings or EngineSettings())
@@ -34,6 +36,9 @@ class LiveSession:
             # can never cost the recording.
             source.add_listener(recorder)
             self.engine.add_listener(recorder)
+        self.driver = driver(self.engine, self.display) if driver is not None else None
+        if self.driver is not None:
+            source.add_listener(self.driver)
         source.add_listener(self.engine)
         source.add_listener(self.bridge)
         self._closed = False
@@ -46,6 +51,8 @@ class LiveSession:
         self.source.start()
 
     def close(self) -> None:
+        """Stop the source (joins its thread), then close the recorder: the session on disk
+        is complete and marked closed. Safe to call twice."""
         if self._closed:
             return
         self._closed = True

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import math
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Callable
 
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
@@ -21,6 +23,7 @@ from ..model import EventKind, RepResult, SourceEvent, Verdict
 from . import theme
 from .bridge import RateMeter
 from .live import LiveSession
+from .start_screen import StartScreen
 from .summary import summarise_set
 from .widgets import (CueBanner, MessageBanner, QualityBadges, RatioIndicator, RepBarChart,
                       RepCounter, SetSummaryPanel, TracesView, big_font, live_ratio, panel)
@@ -35,8 +38,12 @@ class DashboardWindow(QMainWindow):
     """``DashboardWindow(session=None, athletes=(), exercises=(...))``; ``attach(session)`` later.
 
     ``source_factories`` maps a button caption ("Simulated athlete", "Connect board")
-    to a callable returning a new :class:`LiveSession`; used when no source is attached
-    or after one failed.
+    to a callable returning a new :class:`LiveSession` ("Connect board" is called with
+    the port chosen on the start screen, "" for auto-detect); used when no source is
+    attached or after one failed. ``list_ports`` fills the start screen's port list.
+    ``trend_source(athlete, exercise, exclude_folder)`` returns the athlete's past
+    sessions (``trend.TrendPoint``); it does file I/O, so it runs on a worker thread,
+    only when the athlete, the exercise or the session changes and when a set ends.
     """
 
     frame_drawn = pyqtSignal()
@@ -48,6 +55,8 @@ class DashboardWindow(QMainWindow):
                  on_athlete: Callable[[str], object] | None = None,
                  on_calibrate: Callable[["DashboardWindow"], object] | None = None,
                  target_ratio: Callable[[str], float | None] | None = None,
+                 list_ports: Callable[[], list] | None = None,
+                 trend_source: Callable[[str, str, Path | None], list] | None = None,
                  draw_hz: float = DRAW_HZ) -> None:
         super().__init__()
         self.setWindowTitle("emg-monitor — glute : erector at lockout")
@@ -58,6 +67,14 @@ class DashboardWindow(QMainWindow):
         self._on_athlete = on_athlete
         self._on_calibrate = on_calibrate
         self._target_ratio = target_ratio or (lambda name: None)
+        self._list_ports = list_ports
+        self._trend_source = trend_source
+        self._trend_pool: ThreadPoolExecutor | None = None
+        self._trend_future: Future | None = None
+        self._trend_key: tuple | None = None
+        self.trend_points: list = []
+        self.trend_loads = 0                  # how often history was read (tests: never per frame)
+        self.replaying = False
         self.reps: list[RepResult] = []
         self.set_index = 0
         self.set_active = False
@@ -102,8 +119,13 @@ class DashboardWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.traces = TracesView()
         self.summary = SetSummaryPanel()
+        self.start_screen = StartScreen(self._list_ports)
+        self.start_screen.simulate_requested.connect(lambda: self.use_source("Simulated athlete"))
+        self.start_screen.connect_requested.connect(
+            lambda port: self.use_source("Connect board", port))
         self.pages.addWidget(self.traces)
         self.pages.addWidget(self.summary)
+        self.pages.addWidget(self.start_screen)
         middle.addWidget(self.pages, 1)
         middle.addWidget(self._side_panel(athlete, athletes, exercise, exercises), 0)
         root.addLayout(middle, 5)
@@ -183,17 +205,24 @@ class DashboardWindow(QMainWindow):
         replay = QVBoxLayout(self.replay_box)
         replay.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
-        self.pause_button = QPushButton("Pause")
+        self.pause_button = QPushButton("⏸ Pause")
+        self.pause_button.setMinimumHeight(44)
         self.pause_button.setCheckable(True)
         self.pause_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.pause_button.toggled.connect(self._pause_toggled)
         self.position_label = QLabel("0:00")
+        self.position_label.setFont(big_font(20))
+        self.position_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         row.addWidget(self.pause_button)
         row.addWidget(self.position_label, 1)
         replay.addLayout(row)
         self.seek_slider = QSlider(Qt.Orientation.Horizontal)
         self.seek_slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.seek_slider.sliderReleased.connect(self._seek_released)
+        # clicks and keys on the groove move the value after this signal: seek once it has
+        self.seek_slider.actionTriggered.connect(
+            lambda action: None if action == QSlider.SliderAction.SliderMove
+            else QTimer.singleShot(0, self._seek_released))
         replay.addWidget(self.seek_slider)
         layout.addWidget(caption("Replay"))
         layout.addWidget(self.replay_box)
@@ -225,12 +254,19 @@ class DashboardWindow(QMainWindow):
         b.source_event.connect(self.on_source_event)
         b.source_error.connect(self.on_source_error)
         b.source_stopped.connect(self._on_source_stopped)
-        rec = session.recording_path
-        self.status_recording.setText(f"● REC {rec}" if rec else "not recording")
         seekable = hasattr(session.source, "seek")
+        self.replaying = seekable
         for w in self._replay_widgets:
             w.setVisible(seekable)
-        self.cue.clear()
+        self.pause_button.setChecked(False)
+        # a replay's sets are the recorded ones; live, the lifter starts and stops them
+        self.set_button.setEnabled(not seekable)
+        self.set_button.setText("SETS AS\nRECORDED" if seekable else "START SET\n(space)")
+        self._show_recording_state()
+        self.pages.setCurrentWidget(self.traces)
+        self.cue.clear("Replay — sets start and stop as recorded" if seekable else
+                       "Press SPACE to start a set")
+        self.request_trend()
         if session.source.info is not None:
             self._on_info(session.source.info)
         if not session.source.running:
@@ -252,9 +288,9 @@ class DashboardWindow(QMainWindow):
         self.session.close()
         self.session = None
 
-    def use_source(self, caption: str) -> None:
+    def use_source(self, caption: str, *args) -> None:
         try:
-            session = self.source_factories[caption]()
+            session = self.source_factories[caption](*args)
         except Exception as exc:
             self.banner.show_error(f"{caption}: {exc}")
             return
@@ -263,8 +299,25 @@ class DashboardWindow(QMainWindow):
 
     def _show_no_source(self) -> None:
         self.status_device.setText("no source")
+        self.status_recording.setText("not recording")
         choices = " or ".join(f"'{c}'" for c in self.source_factories) or "a source"
         self.cue.clear(f"No board found — choose {choices}")
+        self.start_screen.connect_button.setVisible("Connect board" in self.source_factories)
+        self.start_screen.simulate_button.setVisible("Simulated athlete" in self.source_factories)
+        self.pages.setCurrentWidget(self.start_screen)
+
+    def _show_recording_state(self) -> None:
+        s = self.session
+        if s is None:
+            return
+        if self.replaying:
+            name = Path(getattr(s.source, "path", "")).name or "recording"
+            paused = getattr(s.source, "paused", False)
+            self.status_recording.setText(f"{'⏸' if paused else '▶'} replay {name}"
+                                          + (" — paused" if paused else ""))
+        else:
+            rec = s.recording_path
+            self.status_recording.setText(f"● REC {rec}" if rec else "not recording")
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
         # the space shortcut needs an active window; a key that reaches the window
@@ -275,14 +328,25 @@ class DashboardWindow(QMainWindow):
         super().keyPressEvent(event)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        self.timer.stop()
-        self.detach()
+        self.shutdown()
         super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop drawing, stop the history worker, disconnect the bridge, stop the source and
+        close the recorder — in that order, so no thread can reach a widget being deleted."""
+        self.timer.stop()
+        if self._trend_pool is not None:
+            self._trend_pool.shutdown(wait=True, cancel_futures=True)
+            self._trend_pool = None
+        self.detach()
 
     # --- set control ------------------------------------------------------------------------
     def toggle_set(self) -> None:
         if self.session is None:
             self.banner.show_error("No source connected: choose the board or the simulated athlete")
+            return
+        if self.replaying:
+            self.banner.show_notice("A replay starts and stops its sets as recorded", seconds=3)
             return
         if self.set_active:
             self.session.engine.stop_set()
@@ -293,18 +357,23 @@ class DashboardWindow(QMainWindow):
         self.set_index = set_index
         self.set_active = active
         self.counter.show_set(set_index, active)
+        live = not self.replaying
         if active:
-            self.set_button.setText("STOP SET\n(space)")
-            self.set_button.setObjectName("bigStop")
+            if live:
+                self.set_button.setText("STOP SET\n(space)")
+                self.set_button.setObjectName("bigStop")
             self.bars.clear_reps()
             self.pages.setCurrentWidget(self.traces)
-            self.cue.clear("Set running — lift!")
+            self.cue.clear("Set running — lift!" if live else f"Replay: set {set_index}")
         else:
-            self.set_button.setText("START SET\n(space)")
-            self.set_button.setObjectName("bigStart")
+            if live:
+                self.set_button.setText("START SET\n(space)")
+                self.set_button.setObjectName("bigStart")
             self.summary.show_summary(summarise_set(self.reps, set_index))
             self.pages.setCurrentWidget(self.summary)
-            self.cue.clear(f"Set {set_index} done — SPACE for the next set")
+            self.cue.clear(f"Set {set_index} done — SPACE for the next set" if live
+                           else f"Replay: set {set_index} done")
+            self.request_trend(force=True)      # this session's set joins the picture
         self.set_button.style().unpolish(self.set_button)
         self.set_button.style().polish(self.set_button)
 
@@ -330,7 +399,11 @@ class DashboardWindow(QMainWindow):
             self.banner.show_notice(f"Lost {event.duration_s * 1000:.0f} ms of signal "
                                     f"{event.detail}".strip())
         elif event.kind == EventKind.END:
-            self.banner.show_notice("Replay finished", seconds=30)
+            self.banner.show_notice("Replay finished — drag the slider to watch again",
+                                    seconds=30)
+            self.status_rate.setText("replay finished")
+            if self.set_active:        # recorded up to the end of the set: show its summary
+                self.on_set(self.set_index, False)
 
     def on_source_error(self, exc: BaseException) -> None:
         text = str(exc) or type(exc).__name__
@@ -356,6 +429,7 @@ class DashboardWindow(QMainWindow):
         return self.exercise_box.currentText()
 
     def _athlete_changed(self) -> None:
+        self.request_trend()
         if self._on_athlete is not None and self.athlete:
             try:
                 self._on_athlete(self.athlete)
@@ -369,6 +443,40 @@ class DashboardWindow(QMainWindow):
             except Exception as exc:
                 self.banner.show_error(f"Exercise {name}: {exc}")
         self.bars.set_target(self._target_ratio(name))
+        self.request_trend()
+
+    # --- the athlete's trend across sessions (file I/O on a worker thread) -------------------
+    def request_trend(self, force: bool = False) -> None:
+        if self._trend_source is None:
+            return
+        exclude = None
+        if self.session is not None:
+            exclude = self.session.recording_path or (
+                getattr(self.session.source, "path", None) if self.replaying else None)
+        key = (self.athlete, self.exercise, str(exclude) if exclude else None)
+        if key == self._trend_key and not force:
+            return
+        self._trend_key = key
+        if self._trend_pool is None:
+            self._trend_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trend")
+        self.trend_loads += 1
+        self._trend_future = self._trend_pool.submit(self._trend_source, *key[:2], exclude)
+        self._trend_future.key = key
+
+    def _collect_trend(self) -> None:
+        f = self._trend_future
+        if f is None or not f.done():
+            return
+        self._trend_future = None
+        if f.key != self._trend_key:              # the athlete changed meanwhile
+            return
+        try:
+            self.trend_points = list(f.result())
+        except Exception as exc:
+            self.trend_points = []
+            self.banner.show_error(f"Could not read the session history: {exc}")
+        athlete, exercise, _ = f.key
+        self.summary.show_trend(athlete, exercise, self.trend_points)
 
     def _calibrate(self) -> None:
         if self._on_calibrate is None or self.session is None:
@@ -379,18 +487,32 @@ class DashboardWindow(QMainWindow):
     # --- replay ------------------------------------------------------------------------------
     def _pause_toggled(self, paused: bool) -> None:
         src = self.session.source if self.session else None
-        if src is None:
+        self.pause_button.setText("▶ Resume" if paused else "⏸ Pause")
+        if src is None or not hasattr(src, "pause"):
             return
         (src.pause if paused else src.resume)()
-        self.pause_button.setText("Resume" if paused else "Pause")
+        self._show_recording_state()
+        self._update_position()
 
     def _seek_released(self) -> None:
-        if self.session is not None and hasattr(self.session.source, "seek"):
-            self.session.source.seek(self.seek_slider.value() / 10.0)
+        self.seek_to(self.seek_slider.value() / 10.0)
+
+    def seek_to(self, t_s: float) -> None:
+        """Jump the replay to ``t_s`` (stream time); after the end, play again from there."""
+        s = self.session
+        if s is None or not hasattr(s.source, "seek"):
+            return
+        s.source.seek(t_s)
+        if not s.source.running and s.source.error is None:
+            self.banner.hide()
+            s.source.start()
+        self._update_position()
 
     # --- the draw timer ------------------------------------------------------------------------
     def _tick(self) -> None:
         self.frames += 1
+        if self._trend_future is not None:
+            self._collect_trend()
         s = self.session
         if s is None:
             return
@@ -417,8 +539,13 @@ class DashboardWindow(QMainWindow):
         speed = getattr(s.source, "speed", 1.0)
         pace = "" if speed == 1.0 else (" (as fast as possible)" if speed is None
                                         else f" ({speed:g}× speed)")
-        self.status_rate.setText((f"measured {rate:,.0f} Hz" if math.isfinite(rate) else "rate —")
-                                 + pace)
+        if getattr(s.source, "paused", False):
+            self.status_rate.setText("paused")
+        elif self.replaying and not s.source.running:
+            self.status_rate.setText("replay finished")
+        else:
+            self.status_rate.setText((f"measured {rate:,.0f} Hz" if math.isfinite(rate)
+                                      else "rate —") + pace)
         self.status_lost.setText(f"lost {max(lost, s.source.stats.lost_samples):,}")
         for owner, what in ((s.engine, "processing"), (s.recorder, "recording")):
             err = getattr(owner, "error", None) if owner is not None else None
@@ -427,12 +554,19 @@ class DashboardWindow(QMainWindow):
                 self.banner.show_error(f"{what.upper()} FAILED: {err}")
                 if owner is s.recorder:
                     self.status_recording.setText("recording stopped")
-        src = s.source
-        if hasattr(src, "position_s") and not self.seek_slider.isSliderDown():
-            pos = float(src.position_s)
-            dur = float(getattr(src, "duration_s", 0.0) or 0.0)
-            if dur > 0:
-                self.seek_slider.setRange(0, int(dur * 10))
-            self.seek_slider.setValue(int(pos * 10))
-            self.position_label.setText(f"{int(pos // 60)}:{int(pos % 60):02d}"
-                                        + (f" / {int(dur // 60)}:{int(dur % 60):02d}" if dur else ""))
+        self._update_position()
+
+    def _update_position(self) -> None:
+        src = self.session.source if self.session is not None else None
+        if src is None or not hasattr(src, "position_s") or self.seek_slider.isSliderDown():
+            return
+        pos = float(src.position_s)
+        dur = float(getattr(src, "duration_s", 0.0) or 0.0)
+        if dur > 0:
+            self.seek_slider.setRange(0, int(dur * 10))
+        self.seek_slider.setValue(int(pos * 10))
+        self.position_label.setText(f"{_clock(pos)} / {_clock(dur)}" if dur else _clock(pos))
+
+
+def _clock(t_s: float) -> str:
+    return f"{int(t_s // 60)}:{t_s % 60:04.1f}"

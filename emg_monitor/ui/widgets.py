@@ -322,8 +322,22 @@ class SetSummaryPanel(QFrame):
             grid.addWidget(value, row, 1)
             self.fields[key] = value
         grid.setColumnStretch(1, 1)
-        layout.addLayout(grid)
-        layout.addStretch(1)
+        body = QHBoxLayout()
+        body.setSpacing(24)
+        left = QVBoxLayout()
+        left.addLayout(grid)
+        left.addStretch(1)
+        body.addLayout(left, 5)
+        trend_box = QVBoxLayout()
+        self.trend_title = QLabel("Ratio trend")
+        self.trend_title.setObjectName("muted")
+        self.trend_title.setFont(big_font(20, bold=False))
+        self.trend_title.setWordWrap(True)
+        self.trend = TrendChart()
+        trend_box.addWidget(self.trend_title)
+        trend_box.addWidget(self.trend, 1)
+        body.addLayout(trend_box, 4)
+        layout.addLayout(body, 1)
         self.hint = QLabel("Press SPACE for the next set")
         self.hint.setObjectName("muted")
         self.hint.setFont(big_font(20, bold=False))
@@ -344,6 +358,14 @@ class SetSummaryPanel(QFrame):
                 parts.append(f"<span style='color:{theme.VERDICT_COLOUR[verdict]}'>"
                              f"{theme.VERDICT_SYMBOL[verdict]} {n} {theme.VERDICT_SHORT[verdict]}</span>")
         self.fields["verdicts"].setText("&nbsp;&nbsp; ".join(parts) or "no reps")
+        self.trend.set_current(s.mean_ratio)
+
+    def show_trend(self, athlete: str, exercise: str, points: list) -> None:
+        """Past sessions of ``athlete`` (``trend.TrendPoint`` or alike), oldest first."""
+        who = athlete or "no athlete selected"
+        self.trend_title.setText(f"Mean ratio per session — {who}"
+                                 + (f", {exercise}" if exercise else ""))
+        self.trend.set_points(points)
 
 
 class TracesView(pg.GraphicsLayoutWidget):
@@ -495,3 +517,89 @@ def hbox(*widgets, stretch: tuple[int, ...] = ()) -> QHBoxLayout:
     for i, w in enumerate(widgets):
         layout.addWidget(w, stretch[i] if i < len(stretch) else 0)
     return layout
+
+
+class TrendChart(pg.PlotWidget):
+    """Mean glute:erector ratio of each past session, the target line and this set's mean.
+
+    One point per session (x = order, dates as tick labels) rather than a date axis:
+    sessions are days or weeks apart, and equal spacing keeps every one readable.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, background=theme.PANEL)
+        self.setMenuEnabled(False)
+        self.setMouseEnabled(x=False, y=False)
+        self.hideButtons()
+        item = self.getPlotItem()
+        item.setLabel("left", "mean ratio")
+        item.showGrid(y=True, alpha=theme.GRID_ALPHA)
+        for axis in ("left", "bottom"):
+            item.getAxis(axis).setTickFont(big_font(13, bold=False))
+        self.title = ""
+        self.target_line = pg.InfiniteLine(angle=0, movable=False,
+                                           pen=pg.mkPen(theme.TEXT, width=2,
+                                                        style=Qt.PenStyle.DashLine))
+        self.addItem(self.target_line)
+        self.target_line.hide()
+        self.past_curve = self.plot(pen=pg.mkPen(theme.SKY_BLUE, width=2), symbol="o",
+                                    symbolSize=12, symbolBrush=theme.SKY_BLUE,
+                                    symbolPen=pg.mkPen("black"))
+        self.current_curve = self.plot(pen=None, symbol="star", symbolSize=26,
+                                       symbolBrush=theme.YELLOW, symbolPen=pg.mkPen("black"))
+        self.current_text = pg.TextItem("", color=theme.YELLOW, anchor=(1.0, 1.2))
+        self.current_text.setFont(big_font(15))
+        self.addItem(self.current_text)
+        self.empty_text = pg.TextItem("", color=theme.MUTED, anchor=(0.5, 0.5))
+        self.empty_text.setFont(big_font(15, bold=False))
+        self.addItem(self.empty_text)
+        self.points: list = []
+        self.current: float = math.nan
+        self.target: float | None = None
+        self.setMinimumHeight(160)
+        self._redraw()
+
+    def set_target(self, ratio: float | None) -> None:
+        self.target = ratio if ratio is not None and math.isfinite(ratio) else None
+        self._redraw()
+
+    def set_points(self, points: list) -> None:
+        """``points``: objects with ``started`` (datetime) and ``mean_ratio``, oldest first."""
+        self.points = list(points)
+        self._redraw()
+
+    def set_current(self, mean_ratio: float) -> None:
+        self.current = mean_ratio
+        self._redraw()
+
+    def _redraw(self) -> None:
+        n = len(self.points)
+        xs = list(range(1, n + 1))
+        ys = [p.mean_ratio for p in self.points]
+        self.past_curve.setData(xs, ys)
+        has_current = math.isfinite(self.current)
+        x_now = n + 1
+        if has_current:
+            self.current_curve.setData([x_now], [self.current])
+            self.current_text.setText(f"this set {format_ratio(self.current)}")
+            self.current_text.setPos(x_now + 0.4, self.current)
+        else:
+            self.current_curve.setData([], [])
+            self.current_text.setText("")
+        if self.target is not None:
+            self.target_line.setValue(self.target)
+            self.target_line.show()
+        else:
+            self.target_line.hide()
+        ticks = [(x, p.started.strftime("%d %b")) for x, p in zip(xs, self.points)]
+        step = max(1, math.ceil(len(ticks) / 8))          # at most ~8 date labels
+        ticks = ticks[::-1][::step][::-1]
+        if has_current:
+            ticks.append((x_now, "now"))
+        self.getPlotItem().getAxis("bottom").setTicks([ticks, []])
+        top = max([y for y in ys if math.isfinite(y)]
+                  + ([self.current] if has_current else []) + [self.target or 0.0, 1.0])
+        self.setXRange(0.5, x_now + 0.5, padding=0)
+        self.setYRange(0, top * 1.3, padding=0)
+        self.empty_text.setText("" if n else "no earlier sessions yet")
+        self.empty_text.setPos((x_now + 1) / 2, top * 0.65)

@@ -1,0 +1,77 @@
+"""The recorded demo session replayed in the live screens: reps, verdicts, pause, seek."""
+import time
+from pathlib import Path
+
+import pytest
+
+from emg_monitor.model import Verdict
+from emg_monitor.session import load_session
+from emg_monitor.ui.app import DashboardOptions, build_window
+
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
+              pytest.mark.qt_log_ignore("propagateSizeHints", "QFont::setPointSize")]
+
+DEMO = Path(__file__).resolve().parents[1] / "seeds" / "demo"
+
+
+@pytest.fixture
+def replay_window(qtbot, tmp_path):
+    opts = DashboardOptions(replay=str(DEMO), speed=16.0, home=str(tmp_path / "home"),
+                            sessions_root=str(tmp_path / "sessions"))
+    w = build_window(opts)
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    yield w
+    w.close()
+
+
+def wait_still(qtbot, seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        qtbot.wait(20)
+
+
+def test_demo_replays_its_reps_and_verdicts_into_the_bar_chart(qtbot, replay_window):
+    w = replay_window
+    recorded = load_session(DEMO)
+    qtbot.waitUntil(lambda: "finished" in w.status_rate.text(), timeout=20000)
+    qtbot.waitUntil(lambda: w.pages.currentWidget() is w.summary, timeout=5000)
+    assert [r.rep for r in w.bars.reps] == [1, 2, 3, 4, 5, 6]
+    assert [r.verdict for r in w.bars.reps] == [r.verdict for r in recorded.reps]
+    lumbar = [r.rep for r in w.bars.reps if r.verdict == Verdict.LUMBAR_DOMINANT]
+    assert lumbar == [3, 6]
+    assert [r.ratio for r in w.bars.reps] == pytest.approx([r.ratio for r in recorded.reps],
+                                                           rel=0.05)
+    assert w.counter.count.text() == "6"
+    assert w.summary.summary.reps == 6
+    assert "replay demo" in w.status_recording.text() and "REC" not in w.status_recording.text()
+    assert "replay" in w.status_device.text()
+    assert w.athlete == recorded.meta.athlete           # the session's own athlete
+    assert w.calibrated                                  # judged with the recorded calibration
+    assert not w.set_button.isEnabled()                  # sets come from the recording
+
+
+def test_pause_holds_the_position_and_seek_moves_it(qtbot, replay_window):
+    w = replay_window
+    src = w.session.source
+    qtbot.waitUntil(lambda: "finished" in w.status_rate.text(), timeout=20000)
+    w.pause_button.click()
+    assert src.paused and "paused" in w.status_recording.text()
+    w.seek_to(10.0)                                      # after the end: plays again from 10 s
+    qtbot.waitUntil(lambda: src.running, timeout=2000)
+    assert src.position_s == pytest.approx(10.0, abs=0.01)
+    wait_still(qtbot, 0.4)
+    assert src.position_s == pytest.approx(10.0, abs=0.01)
+    assert w.position_label.text().startswith("0:10.0 / 0:32.2")
+    w.pause_button.click()                               # resume
+    assert not src.paused
+    qtbot.waitUntil(lambda: src.position_s > 12.0, timeout=5000)
+    w.pause_button.click()
+    held = src.position_s
+    wait_still(qtbot, 0.4)
+    assert src.position_s == pytest.approx(held, abs=0.021)   # at most the block in flight
+    w.seek_slider.setValue(250)
+    w._seek_released()
+    assert src.position_s == pytest.approx(25.0, abs=0.01)
+    qtbot.waitUntil(lambda: w.position_label.text().startswith("0:25.0"), timeout=2000)
