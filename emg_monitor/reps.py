@@ -31,6 +31,7 @@ result does not depend on how the stream is chunked.
 """
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 
@@ -43,6 +44,23 @@ from .onset import hodges_bui_onset, quietest_window
 
 DECISION_RATE_HZ = 100.0
 MAX_HISTORY_S = 30.0
+# EMG-only detection (docs/reps-and-ratio.md)
+EMG_SMOOTH_S = 0.2               # combined activity: mean over the channels and 0.2 s
+EMG_CHANNEL_SMOOTH_S = 0.2       # per-channel activity for the lockout plateau
+EMG_TRACE_S = 20.0               # decision-rate history kept for the lockout search
+EMG_RELEASE_DROP = 0.7           # a peak ends when the activity falls 70 % of the way to the floor
+EMG_FLOOR_PERCENTILE = 50        # the floor: median activity over
+EMG_FLOOR_S = 2.0                # the 2 s before the activity came near its peak
+EMG_NEAR_PEAK = 0.9              # near: 90 % of the peak
+EMG_RISE = 1.2                   # a rep's peak is >= 1.2 x its floor
+EMG_REARM_RISE = 0.15            # the next rep may begin once it rises 15 % above the valley
+EMG_PEAK_FRACTION = 0.35         # peaks below 35 % of the recent maximum are not reps
+EMG_FLOOR_PCT_MVC = 8.0          # calibrated: nor peaks below 8 %MVC (rest, ECG)
+EMG_CONTRAST = 2.5               # uncalibrated, no recent rep: peak >= 2.5 x the quiet level
+EMG_PLATEAU_TOL = 0.2            # lockout: every channel within 20 % of its final level ...
+EMG_PLATEAU_ABS_PCT_MVC = 2.0    # ... + 2 %MVC (calibrated)
+EMG_PLATEAU_ABS_FRACTION = 0.02  # ... + 2 % of the recent maximum (uncalibrated)
+EMG_PLATEAU_GAP_S = 0.4          # ... allowing excursions up to 0.4 s (noise)
 
 
 class _History:
@@ -149,15 +167,23 @@ class RepDetector:
         self._entry_p = 0.0
         self._lock_act = 0.0
         self._ranges: deque[float] = deque(maxlen=5)
-        # EMG-only state
+        # EMG-only state (docs/reps-and-ratio.md, "EMG-only mode")
         self._glute_cols = [c for (m, _), cols in self._roles.items() if m == Muscle.GLUTE for c in cols]
-        self._scale = np.zeros(n_emg)
-        self._act_high = 0.0
-        self._act_recent: deque[float] = deque(maxlen=int(5.0 * DECISION_RATE_HZ))
-        self._active_i: int | None = None
-        self._prev_down_i: int | None = None
-        self._smooth_n = max(1, int(round(0.2 * self.fs)))
+        self._smooth_n = max(1, int(round(EMG_SMOOTH_S * self.fs)))
+        self._chan_n = max(1, int(round(EMG_CHANNEL_SMOOTH_S * self.fs)))
         self._first_i: int | None = None
+        n_dec = int(EMG_TRACE_S * DECISION_RATE_HZ)
+        self._trace_i: deque[int] = deque(maxlen=n_dec)     # decision-rate trace: index,
+        self._trace_s: deque[float] = deque(maxlen=n_dec)   # combined activity,
+        self._trace_v: deque[np.ndarray] = deque(maxlen=n_dec)  # per-channel activity
+        self._s_high = 0.0
+        self._rising = False           # False: in a valley (tracking its minimum)
+        self._ext = math.inf           # the current extreme (valley minimum or peak maximum)
+        self._ext_i = 0
+        self._valley_i: int | None = None
+        self._valley_s = 0.0
+        self._peak_floor = 0.0
+        self._last_emg_rep_i: int | None = None
 
     # --- set-up ------------------------------------------------------------------
     @staticmethod
@@ -317,48 +343,107 @@ class RepDetector:
         if i - self._first_i < 0.5 * self.fs:      # filters and RMS window still filling
             return None
         decay = math.exp(-self.step / (30.0 * self.fs))
-        if self.calibrated:
-            scale = np.ones(self._n_emg)
-        else:
-            self._scale = np.maximum(self._scale * decay, cur)
-            scale = np.where(self._scale > 0, self._scale, 1.0)
-        a = float(np.nanmean(rows / scale))
-        self._act_recent.append(a)
-        self._act_high = max(self._act_high * decay, a)
-        low = min(self._act_recent)
-        high = self._act_high
-        contrast = high > 2.0 * low and (not self.calibrated or high - low > 5.0)
-        if self._active_i is None:
-            if contrast and a > low + 0.5 * (high - low):
-                self._active_i = i
+        # no per-channel normalisation: every test below is a ratio of activities or a
+        # percentile, so the unit does not matter (uncalibrated channels share one unit)
+        s = float(np.nanmean(rows))
+        vec = np.nanmean(rows[-self._chan_n:], axis=0)
+        self._trace_i.append(i)
+        self._trace_s.append(s)
+        self._trace_v.append(vec)
+        self._s_high = max(self._s_high * decay, s)
+        if not self._rising:                        # valley: follow it down, re-arm on a rise
+            if s < self._ext:
+                self._ext, self._ext_i = s, i
+            if s > self._ext * (1.0 + EMG_REARM_RISE):
+                self._valley_i, self._valley_s = self._ext_i, self._ext
+                self._rising = True
+                self._ext, self._ext_i = s, i
+                self._peak_floor = self._valley_s
             return None
-        if a >= low + 0.25 * (high - low):
-            if i - self._active_i > 15.0 * self.fs:      # a sustained contraction, not a rep
-                self._active_i = None
+        if s > self._ext:                           # rising: follow the peak
+            self._ext, self._ext_i = s, i
+            self._peak_floor = self._floor()
             return None
-        up_i, self._active_i = self._active_i, None
-        prev_down = self._prev_down_i
-        self._prev_down_i = i
-        if i - up_i < 0.15 * self.fs:            # a twitch, not a rep
+        if s >= self._ext - EMG_RELEASE_DROP * (self._ext - self._peak_floor):
             return None
-        return self._emit_emg(up_i, i, prev_down)
+        # released: the activity fell clearly below its peak (the eccentric or the rack)
+        peak_s, peak_i = self._ext, self._ext_i
+        self._rising = False
+        self._ext, self._ext_i = s, i
+        if not self._is_rep_peak(peak_s, i):
+            return None
+        return self._emit_emg(peak_i, peak_s, i)
 
-    def _emit_emg(self, up_i: int, down_i: int, prev_down: int | None) -> RepResult | None:
-        rows = self._hist.rows(up_i, down_i + 1)[:, :self._n_emg]
-        cols = self._glute_cols or list(range(self._n_emg))
-        g = np.nanmean(rows[:, cols], axis=1)
-        if not np.isfinite(g).any():
-            return None
-        gmax = float(np.nanmax(g))
-        high = np.flatnonzero(g >= 0.85 * gmax)
-        lock0, lock1 = up_i + int(high[0]), up_i + int(high[-1])
+    def _floor(self) -> float:
+        """The low of the current rep: a low percentile of the activity over the
+        ``EMG_FLOOR_S`` before it came near its peak (the eccentric and the bottom, or a
+        little rest before a set's first rep). Near: the first time since the valley at
+        90 % of the peak, so a long top hold does not push the window past the bottom.
+        A percentile, not the minimum: noise dips and a moment of rest do not count."""
+        s = np.fromiter(self._trace_s, float)
+        k_valley = 0
+        if self._valley_i is not None:
+            idx = np.fromiter(self._trace_i, np.int64)
+            k_valley = min(int(np.searchsorted(idx, self._valley_i)), s.size - 1)
+        near = np.flatnonzero(s[k_valley:] >= EMG_NEAR_PEAK * self._ext)
+        r = k_valley + int(near[0]) if near.size else s.size - 1
+        n = int(EMG_FLOOR_S * DECISION_RATE_HZ)
+        recent = s[max(0, r - n):r + 1]
+        return float(np.percentile(recent, EMG_FLOOR_PERCENTILE))
+
+    def _is_rep_peak(self, peak_s: float, i: int) -> bool:
+        """A rep, not rest fluctuations (ECG, posture): an absolute floor when calibrated,
+        else a clear contrast with the recent quiet level, and not small against recent reps."""
+        if peak_s < EMG_PEAK_FRACTION * self._s_high or peak_s < EMG_RISE * self._peak_floor:
+            return False
+        if self.calibrated:
+            return peak_s >= EMG_FLOOR_PCT_MVC
+        recent = (self._last_emg_rep_i is not None
+                  and i - self._last_emg_rep_i < EMG_TRACE_S * self.fs)
+        return recent or peak_s >= EMG_CONTRAST * min(self._trace_s)
+
+    def _emit_emg(self, peak_i: int, peak_s: float, rel_i: int) -> RepResult | None:
+        idx = np.fromiter(self._trace_i, dtype=np.int64)
+        s = np.fromiter(self._trace_s, dtype=float)
+        v = np.asarray(self._trace_v)
+        k_peak = int(np.searchsorted(idx, peak_i))
+        k = len(idx) - 1
+        # the release began where the combined activity stops rising, walking back in time
+        while k > k_peak and s[k - 1] >= s[k]:
+            k -= 1
+        k_end = k
+        # the lockout: back from there while every channel stays near its level at the end
+        n_ref = max(1, int(round(0.2 * DECISION_RATE_HZ)))
+        ref = np.median(v[max(0, k_end - n_ref + 1):k_end + 1], axis=0)
+        tol = EMG_PLATEAU_TOL * np.abs(ref) + (EMG_PLATEAU_ABS_PCT_MVC if self.calibrated
+                                               else EMG_PLATEAU_ABS_FRACTION * self._s_high)
+        ok = np.all(np.abs(v - ref) <= tol, axis=1)
+        k_min = max(0, k_end - int(self.lockout_max_s * DECISION_RATE_HZ))
+        if self._valley_i is not None:
+            k_min = max(k_min, int(np.searchsorted(idx, self._valley_i)))
+        gap = max(1, int(round(EMG_PLATEAU_GAP_S * DECISION_RATE_HZ)))
+        k0, out_run = k_end, 0
+        for kk in range(k_end, k_min - 1, -1):
+            if ok[kk]:
+                k0, out_run = kk, 0
+            else:
+                out_run += 1
+                if out_run >= gap:
+                    break
+        lock0, lock1 = int(idx[k0]), int(idx[k_end])
         top_i = (lock0 + lock1) // 2
         if self._last_top_i is not None and (top_i - self._last_top_i) < self.min_rep_s * self.fs:
             return None
+        self._last_emg_rep_i = rel_i
+        # the concentric began where the activity last crossed half-way up to the peak
+        valley_s = self._valley_s if self._valley_i is not None else float(np.min(s[:k_peak + 1]))
+        half = valley_s + 0.5 * (peak_s - valley_s)
+        below = np.flatnonzero(s[:k_peak + 1] <= half)
+        up_i = int(idx[below[-1]]) if below.size else int(idx[0])
         max_pre = int(round((self.exercise.eccentric_s + self.exercise.concentric_s) * self.fs))
-        start_i = prev_down if prev_down is not None and up_i - prev_down < max_pre else up_i - max_pre // 2
-        start_i = self._hist.clamp(start_i)
-        return self._result(start_i, top_i, down_i, lock0, lock1, start_i, up_i)
+        start_i = self._valley_i if self._valley_i is not None else up_i
+        start_i = self._hist.clamp(max(start_i, up_i - max_pre))
+        return self._result(start_i, top_i, lock1, lock0, lock1, start_i, up_i)
 
     # --- the result ---------------------------------------------------------------------------
     def _result(self, start_i: int, top_i: int, end_i: int, lock0: int, lock1: int,
