@@ -19,19 +19,22 @@ Two ways to find reps (docs/reps-and-ratio.md has the measured accuracy):
   ``max(3 deg, 5 % of the range)``, when the mean envelope falls below half
   its lockout maximum (the bar is put down after the last rep of a set), or
   after ``lockout_max_s``; the rep is emitted then. The top is the centre of the lockout.
-* EMG only: the activity (mean of the channels' envelopes, each normalised to
-  its decaying maximum unless calibrated, smoothed 0.2 s) crosses hysteresis
-  thresholds at 50 % / 25 % of its running range (minimum over the last 5 s,
-  decaying maximum); an active burst of at least 0.15 s is a rep, and its top
-  is the centre of the part where the glute envelope is >= 85 % of its burst
-  maximum (the glutes peak in the lockout squeeze).
+* EMG only: the activity ``s`` (mean of the channels' envelopes over 0.2 s) is
+  followed as a zigzag. A rep's peak ends (its "release": the eccentric begins
+  or the bar is racked) when ``s`` falls 70 % of the way from the peak down to
+  the rep's own floor (the median of ``s`` over the 2 s before it first came
+  within 90 % of the peak: the eccentric and bottom). The peak counts as a rep
+  when it is >= 1.2 x that floor, >= 35 % of the recent maximum and (calibrated)
+  >= 8 %MVC. The lockout is the plateau before the release: walking back from
+  where ``s`` stopped falling while every channel stays within 20 % of its level
+  there; the top is its centre. The rep is emitted at the release (0.3-0.5 s
+  after the end of the top hold).
 
 The state machines run on every ``step``-th absolute sample (~100 Hz), so the
 result does not depend on how the stream is chunked.
 """
 from __future__ import annotations
 
-import itertools
 import math
 from collections import deque
 
@@ -168,7 +171,6 @@ class RepDetector:
         self._lock_act = 0.0
         self._ranges: deque[float] = deque(maxlen=5)
         # EMG-only state (docs/reps-and-ratio.md, "EMG-only mode")
-        self._glute_cols = [c for (m, _), cols in self._roles.items() if m == Muscle.GLUTE for c in cols]
         self._smooth_n = max(1, int(round(EMG_SMOOTH_S * self.fs)))
         self._chan_n = max(1, int(round(EMG_CHANNEL_SMOOTH_S * self.fs)))
         self._first_i: int | None = None

@@ -226,3 +226,35 @@ def test_symmetry_index():
     assert r.symmetry_index_pct == pytest.approx(40.0)     # |60-40| / 50 * 100
     assert r.glute == pytest.approx(50.0) and r.ratio == pytest.approx(1.0)
     assert math.isnan(r.erector_right)
+
+
+EMG_ONLY_CASES = [
+    # seeds outside the benchmark's tuning (5000+) and reporting (1000+) ranges
+    (31, 1000.0, Contamination(mains_hz=50, ecg=True), {}, "squat"),
+    (32, 2000.0, Contamination(mains_hz=60, motion_artifacts=True),
+     dict(concentric_s=0.8, eccentric_s=1.0, top_hold_s=0.6, bottom_pause_s=0.0), "romanian_deadlift"),
+    (33, 1000.0, Contamination(), dict(concentric_s=2.0, eccentric_s=2.5, top_hold_s=2.0,
+                                       bottom_pause_s=1.5), "deadlift"),
+    (34, 2000.0, Contamination(mains_hz=60, ecg=True, motion_artifacts=True), {}, "hip_thrust"),
+    (35, 1000.0, Contamination(mains_hz=50), {}, "squat"),
+    (36, 1000.0, Contamination(ecg=True),
+     dict(concentric_s=0.8, eccentric_s=1.0, top_hold_s=0.6, bottom_pause_s=0.0), "deadlift"),
+]
+
+
+def test_emg_only_accuracy_on_simulated_sessions():
+    """EMG-only (no motion channel) on six sessions of all four lifts and three tempos:
+    the level measured by benchmarks/accuracy.py (docs/accuracy.md), with margin."""
+    exact, top_errors, ratio_errors = 0, [], []
+    for seed, rate, cont, tempo, exercise in EMG_ONLY_CASES:
+        cfg = AthleteConfig(exercise=exercise, sets=2, reps_per_set=4, rest_between_sets_s=8.0,
+                            sample_rate_hz=rate, seed=seed, contamination=cont, **tempo)
+        athlete, result = run_sim(cfg, use_motion=False)
+        exact += len(result.reps) == len(athlete.truth)
+        for rep, truth in match(result.reps, athlete.truth):
+            top_errors.append(abs(rep.t_top_s - truth.t_top_s))
+            ratio_errors.append(abs(rep.ratio - truth.ratio) / truth.ratio)
+            assert rep.t_start_s <= rep.window_start_s <= rep.t_top_s <= rep.window_end_s <= rep.t_end_s
+    assert exact >= 4                   # measured 5 of 6
+    assert np.mean(np.array(top_errors) < 0.3) >= 0.85     # measured 0.94
+    assert np.mean(np.array(ratio_errors) < 0.2) >= 0.9    # measured 0.96
