@@ -75,7 +75,9 @@ def main() -> int:
         rows.append(("filtered EMG" if filtered else "envelopes", n_ch, samples / wall,
                      (w.frames - f0) / wall, (PaintCounter.n - p0) / wall,
                      100 * gui / wall, 100 * cpu / wall))
-        w.close()
+        w.close()                  # ordered shutdown: timer, bridge, source thread
+        w.deleteLater()            # deleted while the QApplication exists
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
         app.processEvents()
 
     print(f"dashboard benchmark: {args.seconds:.0f} s per mode, platform "
@@ -85,7 +87,7 @@ def main() -> int:
     for name, n_ch, rate, ticks, paints, gui, cpu in rows:
         print(f"{name:<14}{n_ch:>4}{rate:>10.0f}{ticks:>9.1f}{paints:>10.1f}{gui:>11.1f}{cpu:>15.1f}")
     sys.stdout.flush()
-    os._exit(0)   # skip interpreter teardown of Qt/pyqtgraph objects (crash-prone, irrelevant here)
+    return 0
 
 
 if __name__ == "__main__":

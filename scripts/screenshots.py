@@ -4,8 +4,13 @@
         .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 
 A real window on a virtual X display (xcb), grabbed with QWidget.grab():
-live set (several reps, one lumbar-dominant), calibration wizard (during a hold
-and when done) and the set summary.
+the start screen without a board, a live set (several reps, one lumbar-dominant),
+the set summary with the athlete's trend, the calibration wizard (during a hold and
+when done), the demo session replayed, and the live set in a 1280x720 window.
+
+The trend needs earlier sessions: the script records four short sessions of the
+simulated athlete (different seeds) into a temporary root and dates them one week
+apart, so the x axis shows what weeks of training look like.
 """
 from __future__ import annotations
 
@@ -29,7 +34,12 @@ def main() -> int:
 
     from PyQt6.QtWidgets import QApplication
 
+    import json
+    from datetime import datetime, timedelta
+
+    from emg_monitor.cli import main as cli
     from emg_monitor.sim.athlete import AthleteConfig
+    from emg_monitor.sources import serial_source
     from emg_monitor.sources.simulated import SimulatedSource
     from emg_monitor.ui.app import DashboardOptions, build_window
 
@@ -58,6 +68,25 @@ def main() -> int:
         widget.grab().save(str(path))
         print(f"wrote {path}")
 
+    # earlier sessions of "Ana" for the trend, one week apart
+    now = datetime.now().astimezone()
+    for i, seed in enumerate((21, 22, 23, 24)):
+        folder = tmp / "sessions" / f"past{i}"
+        if cli(["record", "--simulate", "--athlete", "Ana", "--seconds", "20", "--speed", "50",
+                "--sets", "1", "--reps", "4", "--seed", str(seed), "--out", str(folder)]) != 0:
+            raise SystemExit("screenshots: could not record the history")
+        header = json.loads((folder / "session.json").read_text())
+        header["meta"]["started"] = (now - timedelta(weeks=4 - i)).isoformat(timespec="seconds")
+        (folder / "session.json").write_text(json.dumps(header, indent=2))
+
+    # 0: no board: the start screen (no serial ports on this machine either way)
+    serial_source.find_ports = lambda: []
+    start = build_window(opts, None)
+    start.resize(1560, 960)
+    start.show()
+    save(start, "start.png")
+    start.close()
+
     # 1 + 3: the live set and its summary (rep 3 lumbar-dominant)
     src = SimulatedSource(AthleteConfig(sets=3, reps_per_set=6, setup_s=1.5, seed=7,
                                         lumbar_pattern=(False, False, True, False, False, False)),
@@ -73,6 +102,7 @@ def main() -> int:
     save(w, "live-set.png")
     w.toggle_set()
     pump(lambda: not w.set_active, 10, "set stop")
+    pump(lambda: len(w.trend_points) >= 4 and w._trend_future is None, 10, "the trend")
     save(w, "set-summary.png")
 
     # 2: the calibration wizard: the simulated athlete runs its calibration routine
@@ -91,6 +121,35 @@ def main() -> int:
     pump(lambda: len(w.bars.reps) >= 3, 90, "three calibrated reps")
     save(w, "live-set-calibrated.png")
     w.close()
+
+    # 4: the demo session replayed in the same screens, paused after its last rep
+    demo = Path(__file__).resolve().parents[1] / "seeds" / "demo"
+    r = build_window(DashboardOptions(replay=str(demo), speed=args.speed,
+                                      sessions_root=str(tmp / "sessions"),
+                                      home=str(tmp / "home")))
+    r.resize(1560, 960)
+    r.show()
+    pump(lambda: len(r.bars.reps) >= 6, 60, "the demo's six reps")
+    settle(0.5)
+    r.pause_button.click()
+    save(r, "replay.png")
+    r.close()
+
+    # 5: a small laptop window
+    small = build_window(opts, SimulatedSource(
+        AthleteConfig(sets=3, reps_per_set=6, setup_s=1.5, seed=7,
+                      lumbar_pattern=(False, False, True, False, False, False)),
+        realtime=True, speed=args.speed))
+    small.resize(1280, 720)
+    small.show()
+    pump(lambda: bool(small.traces.names), 15, "first data")
+    small.toggle_set()
+    pump(lambda: len(small.bars.reps) >= 4, 90, "four reps")
+    save(small, "live-set-1280x720.png")
+    small.toggle_set()
+    pump(lambda: not small.set_active, 10, "set stop")
+    save(small, "set-summary-1280x720.png")
+    small.close()
     return 0
 
 

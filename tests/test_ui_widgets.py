@@ -93,7 +93,8 @@ def test_traces_label_uncalibrated_unit(qtbot):
     view = TracesView()
     qtbot.addWidget(view)
     view.configure(("left_glute", "left_erector"), "uV", calibrated=False)
-    assert "uncalibrated" in view.plots[0].getAxis("left").labelText
+    assert view.plots[0].getAxis("left").labelText == "uV"
+    assert "uncalibrated" in view.titles[0]
     t = np.arange(0, 12, 0.01)
     rows = np.column_stack([t, np.sin(t), np.cos(t), 10 * t])
     view.draw(rows, None)

@@ -15,7 +15,7 @@ from typing import Callable
 
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QKeySequence, QShortcut
-from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QHBoxLayout, QLabel,
+from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel,
                              QMainWindow, QPushButton, QSlider, QStackedWidget, QVBoxLayout,
                              QWidget)
 
@@ -75,6 +75,7 @@ class DashboardWindow(QMainWindow):
         self.trend_points: list = []
         self.trend_loads = 0                  # how often history was read (tests: never per frame)
         self.replaying = False
+        self.compact = False
         self.reps: list[RepResult] = []
         self.set_index = 0
         self.set_active = False
@@ -95,27 +96,33 @@ class DashboardWindow(QMainWindow):
 
     # --- layout ---------------------------------------------------------------------
     def _build(self, athlete, athletes, exercise, exercises) -> None:
+        # the side panel runs the full height, so a 1280x720 laptop window still holds every
+        # control; the left column shrinks its traces first
         central = QWidget()
-        root = QVBoxLayout(central)
-        root.setContentsMargins(10, 8, 10, 8)
+        outer = QHBoxLayout(central)
+        outer.setContentsMargins(10, 8, 10, 8)
+        outer.setSpacing(8)
+        root = QVBoxLayout()
         root.setSpacing(8)
+        outer.addLayout(root, 1)
         self.banner = MessageBanner()
         self.banner.setFont(big_font(20))
         root.addWidget(self.banner)
 
-        top = QHBoxLayout()
+        self.top_row = QWidget()
+        top = QHBoxLayout(self.top_row)
+        top.setContentsMargins(0, 0, 0, 0)
         self.bars = RepBarChart()
         self.ratio = RatioIndicator()
         self.counter = RepCounter()
         top.addWidget(self.bars, 3)
         top.addWidget(self.ratio, 0)
         top.addWidget(self.counter, 0)
-        root.addLayout(top, 3)
+        root.addWidget(self.top_row, 3)
 
         self.cue = CueBanner()
         root.addWidget(self.cue)
 
-        middle = QHBoxLayout()
         self.pages = QStackedWidget()
         self.traces = TracesView()
         self.summary = SetSummaryPanel()
@@ -126,9 +133,9 @@ class DashboardWindow(QMainWindow):
         self.pages.addWidget(self.traces)
         self.pages.addWidget(self.summary)
         self.pages.addWidget(self.start_screen)
-        middle.addWidget(self.pages, 1)
-        middle.addWidget(self._side_panel(athlete, athletes, exercise, exercises), 0)
-        root.addLayout(middle, 5)
+        self.pages.currentChanged.connect(self._page_changed)
+        root.addWidget(self.pages, 5)
+        outer.addWidget(self._side_panel(athlete, athletes, exercise, exercises), 0)
         self.setCentralWidget(central)
 
         status = self.statusBar()
@@ -158,21 +165,25 @@ class DashboardWindow(QMainWindow):
             label.setObjectName("muted")
             return label
 
-        layout.addWidget(caption("Athlete"))
+        form = QGridLayout()
+        form.setHorizontalSpacing(10)
+        form.setVerticalSpacing(8)
         self.athlete_box = QComboBox()
         self.athlete_box.setEditable(True)
         self.athlete_box.addItems(list(athletes))
         self.athlete_box.setCurrentText(athlete)
         self.athlete_box.lineEdit().editingFinished.connect(self._athlete_changed)
         self.athlete_box.activated.connect(lambda _i: self._athlete_changed())
-        layout.addWidget(self.athlete_box)
-
-        layout.addWidget(caption("Exercise"))
         self.exercise_box = QComboBox()
         self.exercise_box.addItems(list(exercises))
         self.exercise_box.setCurrentText(exercise)
         self.exercise_box.currentTextChanged.connect(self._exercise_changed)
-        layout.addWidget(self.exercise_box)
+        form.addWidget(caption("Athlete"), 0, 0)
+        form.addWidget(self.athlete_box, 0, 1)
+        form.addWidget(caption("Exercise"), 1, 0)
+        form.addWidget(self.exercise_box, 1, 1)
+        form.setColumnStretch(1, 1)
+        layout.addLayout(form)
 
         self.set_button = QPushButton("START SET\n(space)")
         self.set_button.setObjectName("bigStart")
@@ -205,7 +216,7 @@ class DashboardWindow(QMainWindow):
         replay = QVBoxLayout(self.replay_box)
         replay.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
-        self.pause_button = QPushButton("⏸ Pause")
+        self.pause_button = QPushButton("Pause")
         self.pause_button.setMinimumHeight(44)
         self.pause_button.setCheckable(True)
         self.pause_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -232,14 +243,27 @@ class DashboardWindow(QMainWindow):
 
         layout.addStretch(1)
         self.source_buttons: dict[str, QPushButton] = {}
+        self.sources_box = QWidget()
+        row = QHBoxLayout(self.sources_box)
+        row.setContentsMargins(0, 0, 0, 0)
         for caption_text in self.source_factories:
             button = QPushButton(caption_text)
-            button.setMinimumHeight(44)
+            button.setMinimumHeight(40)
+            button.setToolTip(f"Switch to: {caption_text}")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(lambda _c=False, name=caption_text: self.use_source(name))
-            layout.addWidget(button)
+            row.addWidget(button)
             self.source_buttons[caption_text] = button
+        layout.addWidget(self.sources_box)
         return box
+
+    def _page_changed(self, _index: int) -> None:
+        # the start screen is the whole story when nothing is connected: no empty charts
+        starting = self.pages.currentWidget() is self.start_screen
+        for w in (self.top_row, self.cue, self.sources_box):
+            w.setVisible(not starting)
+        for w in (self.set_button, self.calibrate_button):
+            w.setEnabled(not starting and not self.replaying)
 
     # --- sessions ------------------------------------------------------------------------
     def attach(self, session: LiveSession) -> None:
@@ -261,6 +285,7 @@ class DashboardWindow(QMainWindow):
         self.pause_button.setChecked(False)
         # a replay's sets are the recorded ones; live, the lifter starts and stops them
         self.set_button.setEnabled(not seekable)
+        self.calibrate_button.setEnabled(not seekable)
         self.set_button.setText("SETS AS\nRECORDED" if seekable else "START SET\n(space)")
         self._show_recording_state()
         self.pages.setCurrentWidget(self.traces)
@@ -313,11 +338,30 @@ class DashboardWindow(QMainWindow):
         if self.replaying:
             name = Path(getattr(s.source, "path", "")).name or "recording"
             paused = getattr(s.source, "paused", False)
-            self.status_recording.setText(f"{'⏸' if paused else '▶'} replay {name}"
-                                          + (" — paused" if paused else ""))
+            self.status_recording.setText(f"replay {name}" + (" (paused)" if paused else ""))
+            self.status_recording.setToolTip(str(getattr(s.source, "path", "")))
         else:
             rec = s.recording_path
-            self.status_recording.setText(f"● REC {rec}" if rec else "not recording")
+            self.status_recording.setText(f"● REC {Path(rec).name}" if rec else "not recording")
+            self.status_recording.setToolTip(f"recording to {rec}" if rec else "")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        compact = self.height() < 880 or self.width() < 1400
+        if compact != self.compact:
+            self.set_compact(compact)
+
+    def set_compact(self, compact: bool) -> None:
+        """Laptop-sized windows (e.g. 1280x720): smaller digits and cue, so the traces
+        keep a readable height; the numbers stay the biggest things on screen."""
+        self.compact = compact
+        for w in (self.ratio, self.counter, self.cue, self.summary, self.traces):
+            w.set_compact(compact)
+        # the top row gives height to the traces first
+        self.centralWidget().layout().itemAt(0).layout().setStretchFactor(
+            self.top_row, 2 if compact else 3)
+        self.bars.label_px = 13 if compact else 15
+        self.bars._redraw()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
         # the space shortcut needs an active window; a key that reaches the window
@@ -487,7 +531,7 @@ class DashboardWindow(QMainWindow):
     # --- replay ------------------------------------------------------------------------------
     def _pause_toggled(self, paused: bool) -> None:
         src = self.session.source if self.session else None
-        self.pause_button.setText("▶ Resume" if paused else "⏸ Pause")
+        self.pause_button.setText("▶ Resume" if paused else "Pause")
         if src is None or not hasattr(src, "pause"):
             return
         (src.pause if paused else src.resume)()

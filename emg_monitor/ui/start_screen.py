@@ -44,9 +44,23 @@ class StartScreen(QFrame):
         self.simulate_button = QPushButton("▶  Simulated athlete")
         self.simulate_button.setObjectName("bigStart")
         self.simulate_button.setFont(big_font(24))
+        self.simulate_button.setMinimumHeight(90)
         self.simulate_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.simulate_button.clicked.connect(self.simulate_requested.emit)
-        row.addWidget(self.simulate_button, 1)
+        sim = QVBoxLayout()
+        sim_caption = QLabel("No hardware needed")
+        sim_caption.setObjectName("muted")
+        sim_caption.setFont(big_font(16, bold=False))
+        sim_text = QLabel("A virtual lifter: four EMG channels and a trunk accelerometer "
+                          "through an emulated board, deadlift sets with some reps "
+                          "finished by the lower back.")
+        sim_text.setWordWrap(True)
+        sim_text.setFont(big_font(17, bold=False))
+        sim.addWidget(sim_caption)
+        sim.addWidget(self.simulate_button)
+        sim.addWidget(sim_text)
+        sim.addStretch(1)
+        row.addLayout(sim, 1)
 
         board = QVBoxLayout()
         caption = QLabel("Serial ports")
@@ -63,6 +77,7 @@ class StartScreen(QFrame):
         self.connect_button.clicked.connect(self._connect)
         self.rescan_button = QPushButton("Rescan ports")
         self.rescan_button.setMinimumHeight(48)
+        self.rescan_button.setFont(big_font(18))
         self.rescan_button.clicked.connect(self.rescan)
         for b in (self.connect_button, self.rescan_button):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)

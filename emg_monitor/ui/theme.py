@@ -76,6 +76,7 @@ QPushButton:checked {{ background: {BLUE}; }}
 QPushButton:disabled {{ color: #5f6670; }}
 QPushButton#bigStart {{ background: {BLUISH_GREEN}; color: black; min-height: 80px; }}
 QPushButton#bigStop {{ background: {VERMILLION}; color: black; min-height: 80px; }}
+QPushButton#bigStart:disabled {{ background: #2d3340; color: {MUTED}; }}
 QComboBox, QLineEdit {{ background: #2d3340; border: 1px solid #3d4452; border-radius: 6px;
                         padding: 6px; min-height: 28px; }}
 QLabel#muted {{ color: {MUTED}; }}

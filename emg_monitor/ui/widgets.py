@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt, QTimer
-from PyQt6.QtGui import QFont
+from PyQt6.QtCore import QSize, Qt, QTimer
+from PyQt6.QtGui import QFont, QFontMetrics
 from PyQt6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..model import RepResult, Verdict
@@ -60,6 +60,11 @@ class RatioIndicator(QFrame):
     def set_live(self, ratio: float) -> None:
         self.value.setText(format_ratio(ratio))
 
+    def set_compact(self, compact: bool) -> None:
+        """Smaller digits for a laptop window (still ~2 cm tall on a 14-inch screen)."""
+        self.value.setFont(big_font(76 if compact else 110))
+        self.value.setMinimumWidth(230 if compact else 330)
+
     def set_last_rep(self, rep: RepResult | None) -> None:
         if rep is None:
             self.last.setText("last rep: —")
@@ -102,17 +107,52 @@ class RepCounter(QFrame):
         self.reps = n
         self.count.setText(str(n))
 
+    def set_compact(self, compact: bool) -> None:
+        self.count.setFont(big_font(76 if compact else 110))
+        self.count.setMinimumWidth(120 if compact else 170)
+
 
 class CueBanner(QLabel):
-    """The big per-rep cue: colour, symbol and words (never colour alone)."""
+    """The big per-rep cue: colour, symbol and words (never colour alone).
+
+    44-pixel text, shrunk (down to 22) only when the window is too narrow for the
+    whole cue: a cut-off cue would be worse than a smaller one.
+    """
+
+    MAX_PX, MIN_PX = 44, 22
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setFont(big_font(44))
+        self.setFont(big_font(self.MAX_PX))
         self.setMinimumHeight(84)
         self.verdict: Verdict | None = None
         self.clear()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(240, self.minimumHeight())
+
+    def set_compact(self, compact: bool) -> None:
+        self.MAX_PX = 34 if compact else 44
+        self.setMinimumHeight(62 if compact else 84)
+        self.setFont(big_font(self.MAX_PX))
+        self._fit()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        room = max(1, self.width() - 24)
+        px = self.MAX_PX
+        while px > self.MIN_PX and QFontMetrics(big_font(px)).horizontalAdvance(self.text()) > room:
+            px -= 2
+        if self.font().pixelSize() != px:
+            self.setFont(big_font(px))
 
     def clear(self, text: str = "Press SPACE to start a set") -> None:
         self.verdict = None
@@ -187,7 +227,7 @@ class QualityBadges(QFrame):
         for i, name in enumerate(names):
             badge = QLabel()
             badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            badge.setFont(big_font(15))
+            badge.setFont(big_font(14))
             badge.setMinimumHeight(34)
             self._layout.addWidget(badge, i // 2, i % 2)
             self.badges[name] = badge
@@ -204,7 +244,7 @@ class QualityBadges(QFrame):
                                     f"border: 2px solid {theme.BLUISH_GREEN};")
             else:
                 flags = ", ".join(_flag_name(i) for i in found)
-                badge.setText(f"▲ {label}  {flags}")
+                badge.setText(f"▲ {label} {flags}")
                 badge.setToolTip("\n".join(f"{name}: {getattr(i, 'reason', i)}" for i in found))
                 badge.setStyleSheet(f"background: #3f2a1a; color: {theme.TEXT}; border-radius: 6px;"
                                     f"border: 2px solid {theme.ORANGE};")
@@ -240,7 +280,8 @@ class RepBarChart(pg.PlotWidget):
         self.addItem(self.target_line)
         self._items: list = []
         self.reps: list[RepResult] = []
-        self.setMinimumHeight(220)
+        self.label_px = 15
+        self.setMinimumHeight(160)
         self._update_range()
 
     def set_target(self, ratio: float | None) -> None:
@@ -279,7 +320,7 @@ class RepBarChart(pg.PlotWidget):
             for r, h in zip(mine, heights):
                 text = pg.TextItem(f"{theme.VERDICT_SYMBOL[verdict]} {format_ratio(r.ratio)}",
                                    color=colour, anchor=(0.5, 1.0))
-                text.setFont(big_font(15))
+                text.setFont(big_font(self.label_px))
                 text.setPos(r.rep, h)
                 self.addItem(text)
                 self._items.append(text)
@@ -305,6 +346,7 @@ class SetSummaryPanel(QFrame):
         layout.setContentsMargins(30, 20, 30, 20)
         self.title = QLabel("Set summary")
         self.title.setFont(big_font(34))
+        self.captions: list[QLabel] = []
         layout.addWidget(self.title)
         grid = QGridLayout()
         grid.setHorizontalSpacing(30)
@@ -316,8 +358,9 @@ class SetSummaryPanel(QFrame):
             cap.setObjectName("muted")
             cap.setFont(big_font(22, bold=False))
             value = QLabel("—")
-            value.setFont(big_font(30))
+            value.setFont(big_font(26))
             value.setWordWrap(True)
+            self.captions.append(cap)
             grid.addWidget(cap, row, 0)
             grid.addWidget(value, row, 1)
             self.fields[key] = value
@@ -327,7 +370,7 @@ class SetSummaryPanel(QFrame):
         left = QVBoxLayout()
         left.addLayout(grid)
         left.addStretch(1)
-        body.addLayout(left, 5)
+        body.addLayout(left, 6)
         trend_box = QVBoxLayout()
         self.trend_title = QLabel("Ratio trend")
         self.trend_title.setObjectName("muted")
@@ -360,6 +403,16 @@ class SetSummaryPanel(QFrame):
         self.fields["verdicts"].setText("&nbsp;&nbsp; ".join(parts) or "no reps")
         self.trend.set_current(s.mean_ratio)
 
+    def set_compact(self, compact: bool) -> None:
+        self.title.setFont(big_font(26 if compact else 34))
+        for cap in self.captions:
+            cap.setFont(big_font(17 if compact else 22, bold=False))
+        for value in self.fields.values():
+            value.setFont(big_font(20 if compact else 26))
+        self.trend_title.setFont(big_font(16 if compact else 20, bold=False))
+        self.hint.setVisible(not compact)
+        self.layout().setContentsMargins(*((16, 10, 16, 10) if compact else (30, 20, 30, 20)))
+
     def show_trend(self, athlete: str, exercise: str, points: list) -> None:
         """Past sessions of ``athlete`` (``trend.TrendPoint`` or alike), oldest first."""
         who = athlete or "no athlete selected"
@@ -387,20 +440,24 @@ class TracesView(pg.GraphicsLayoutWidget):
         self.names: tuple[str, ...] = ()
         self.unit = ""
         self.show_filtered = False
+        self.compact = False
+        self.titles: list[str] = []
+        self._calibrated = False
         self._frame = 0
         self.y_every = 10                  # frames between y-range updates
 
     def configure(self, names: tuple[str, ...], unit: str, calibrated: bool,
                   has_angle: bool = True) -> None:
         self.clear()
-        self.plots, self.curves = [], []
+        self.plots, self.curves, self.titles = [], [], []
         self.names = tuple(names)
         self.unit = unit
         self._calibrated = calibrated
         first = None
         for i, name in enumerate(names):
             plot = self.addPlot(row=i, col=0)
-            self._style(plot, short_channel_name(name))
+            self._style(plot, short_channel_name(name)
+                        + ("" if calibrated else f"  ({unit}, uncalibrated)"))
             # width-1 (cosmetic) pens: wider pens are several times slower in Qt's raster engine
             curve = plot.plot(pen=pg.mkPen(theme.trace_colour(name, i), width=1))
             if first is None:
@@ -425,8 +482,26 @@ class TracesView(pg.GraphicsLayoutWidget):
                 self.plots[-1].showAxis("bottom")
                 self.plots[-1].setLabel("bottom", "time", units="s")
 
+    def set_compact(self, compact: bool) -> None:
+        """Short windows: channel names inside the plots instead of title rows, fewer ticks."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        if self.names:
+            self.configure(self.names, self.unit, self._calibrated,
+                           has_angle=self.angle_plot is not None)
+
     def _style(self, plot: pg.PlotItem, title: str) -> None:
-        plot.setTitle(f"<span style='font-size:13pt'>{title}</span>", justify="left")
+        self.titles.append(title)
+        if self.compact:
+            label = pg.TextItem(title, color=theme.TEXT, anchor=(0, 0),
+                                fill=pg.mkBrush(31, 35, 43, 200))
+            label.setFont(big_font(13))
+            label.setParentItem(plot.vb)      # fixed in the view's corner, not in data space
+            label.setPos(4, 0)
+            plot.getAxis("left").setTickDensity(0.4)
+        else:
+            plot.setTitle(f"<span style='font-size:13pt'>{title}</span>", justify="left")
         plot.setDownsampling(mode="peak")
         plot.setClipToView(True)
         # no grid, and a time axis only under the last plot: replaying the axis/grid
@@ -445,7 +520,9 @@ class TracesView(pg.GraphicsLayoutWidget):
             elif self._calibrated:
                 plot.setLabel("left", "%MVC")
             else:
-                plot.setLabel("left", f"{self.unit} (uncalibrated)")
+                # the plot's title says "uncalibrated": a long vertical label would run
+                # into the neighbouring plots
+                plot.setLabel("left", self.unit)
 
     def set_show_filtered(self, on: bool) -> None:
         self.show_filtered = on
@@ -572,6 +649,11 @@ class TrendChart(pg.PlotWidget):
         self.current = mean_ratio
         self._redraw()
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if "points" in self.__dict__:        # pyqtgraph resizes during its own __init__
+            self._redraw()
+
     def _redraw(self) -> None:
         n = len(self.points)
         xs = list(range(1, n + 1))
@@ -592,7 +674,8 @@ class TrendChart(pg.PlotWidget):
         else:
             self.target_line.hide()
         ticks = [(x, p.started.strftime("%d %b")) for x, p in zip(xs, self.points)]
-        step = max(1, math.ceil(len(ticks) / 8))          # at most ~8 date labels
+        fit = max(2, int(self.width() / 85) - 1)          # a date label needs ~70 px
+        step = max(1, math.ceil(len(ticks) / fit))
         ticks = ticks[::-1][::step][::-1]
         if has_current:
             ticks.append((x_now, "now"))
