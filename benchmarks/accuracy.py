@@ -95,6 +95,56 @@ def row(name: str, s: Score) -> str:
             f"{np.mean(re_ < 0.2) * 100:.1f} | {s.verdict_ok / n * 100:.1f} | {med(lg)} | {med(lc)} |")
 
 
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def real_recordings() -> str:
+    """Reps on the real recordings in ../shared/data against their own references:
+    the goniometer's extremum inside each detected rep (UCI), touchdown times (Santuz)."""
+    from emg_monitor.analysis import analyze_table
+    from emg_monitor.tables import load_table
+
+    if not SHARED.is_dir():
+        return f"\n## Real recordings\n\nSkipped: {SHARED} is not present.\n"
+    uci, santuz = SHARED / "uci-lowerlimb", SHARED / "santuz-walking"
+    lines = ["\n## Real recordings\n",
+             "Other people's recordings (../shared/data/README.md). UCI: the reference top is "
+             "the goniometer (FX) plateau within 3 deg of its extremum between the detected "
+             "rep's start and end (error 0 when the detected top lies on it); Santuz: "
+             "the touchdown that starts each gait cycle (the gluteus maximus peaks early in "
+             "the loading response).\n",
+             "| recording | mode | reps expected | reps found | top vs reference: median, max (s) |",
+             "|---|---|---|---|---|"]
+    cases = [("UCI 5Nsen knee extension", uci / "5Nsen.txt", ["VM"], ["BF"], ["FX"], "min", 4, {}),
+             ("UCI 5Nsen knee extension", uci / "5Nsen.txt", ["VM"], ["BF"], None, "min", 4, {}),
+             ("UCI 5Npie knee flexion", uci / "5Npie.txt", ["ST"], ["RF"], ["FX"], "max", 5, {}),
+             ("UCI 5Npie knee flexion", uci / "5Npie.txt", ["ST"], ["RF"], None, "max", 5, {}),
+             ("Santuz treadmill walking", santuz / "ID0012_TW_01_emg.csv", ["MA"], [], None,
+              "min", 6, {"min_rep_s": 0.5})]
+    for name, path, glute, erector, motion, top_at, expected, limits in cases:
+        res = analyze_table(path, glute, erector, motion=motion, top_at=top_at, **limits)
+        if path.suffix == ".txt":
+            table = load_table(path)
+            fx = table.data[:, table.names.index("FX")]
+            fs = table.sample_rate_hz
+            errs = []
+            for r in res.reps:
+                a, b = int(r.t_start_s * fs), max(int(r.t_end_s * fs), int(r.t_start_s * fs) + 1)
+                seg = fx[a:b]
+                extreme = seg.min() if top_at == "min" else seg.max()
+                # the held top is a plateau: distance to the nearest sample within 3 deg of it
+                near = np.flatnonzero(np.abs(seg - extreme) <= 3.0) + a
+                errs.append(np.min(np.abs(r.t_top_s - near / fs)))
+        else:
+            touchdowns = np.loadtxt(santuz / "ID0012_TW_01_cycles.csv", delimiter=",",
+                                    skiprows=1)[:, 0]
+            errs = [min(abs(r.t_top_s - td) for td in touchdowns) for r in res.reps]
+        err = (f"{np.median(errs):.2f}, {np.max(errs):.2f}" if errs else "-")
+        mode = "motion (FX)" if motion else "EMG only"
+        lines.append(f"| {name} | {mode} | {expected} | {len(res.reps)} | {err} |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=6)
@@ -150,7 +200,7 @@ def main() -> int:
         parts.append(f"\n## {mode}\n\n{header}")
         for k in sorted(scores, key=lambda k: (k != "all", k)):
             parts.append(row(k, scores[k]))
-    text = "\n".join(parts) + "\n"
+    text = "\n".join(parts) + "\n" + real_recordings()
     print(text)
     if not args.no_write:
         (ROOT / "docs" / "accuracy.md").write_text(text, encoding="utf-8")
