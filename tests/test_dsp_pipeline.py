@@ -228,3 +228,61 @@ def test_zero_phase_offline_has_no_lag():
 
     assert abs(centre(zp) - 2.25) < 0.01
     assert centre(causal) - 2.25 > 0.03     # the causal RMS window lags by ~half its length
+
+
+def mixed_info():
+    """Raw EMG and sensor-envelope channels interleaved, motion in between: every gather/reorder branch."""
+    roles = EMG_PIN_ROLES
+    chans = (Channel(roles[0][0], Kind.RAW_EMG, "mV", roles[0][1], roles[0][2]),
+             Channel("accel_x", Kind.MOTION, "g"),
+             Channel(roles[1][0], Kind.ENVELOPE, "mV", roles[1][1], roles[1][2]),
+             Channel(roles[2][0], Kind.RAW_EMG, "mV", roles[2][1], roles[2][2]),
+             Channel(roles[3][0], Kind.RAW_EMG, "mV", roles[3][1], roles[3][2]))
+    return DeviceInfo(FS, chans)
+
+
+@pytest.mark.parametrize("calibrated,shared_alloc", [(False, True), (True, True), (False, False)])
+def test_long_calls_equal_20_sample_streaming_for_mixed_channel_kinds(calibrated, shared_alloc, monkeypatch):
+    """A call long enough for the whole-recording path (several slabs, starting before the mains
+    decision and mid-stream) gives what the live 20-sample path gives."""
+    import emg_monitor.dsp.pipeline as pipeline_mod
+    if not shared_alloc:     # the branch taken by outputs over 4 MiB, on a small input
+        monkeypatch.setattr(pipeline_mod, "_SHARE_BELOW_BYTES", 0)
+    info = mixed_info()
+    base = recording(seconds=22.0, mains_hz=60.0, seed=11)
+    data = np.column_stack([base[:, 0], base[:, 4], np.abs(base[:, 1]) * 1e-3 + 0.2, base[:, 2], base[:, 3]])
+    names = [n for n, _, _ in EMG_PIN_ROLES]
+    cal = (Calibration("x", "mV", {k: 0.05 for k in names}, {k: 40.0 for k in names}, {})
+           if calibrated else None)
+    live = Pipeline(info, calibration=cal)
+    filt, env = run_chunked(live, data, 20)
+    pipe = Pipeline(info, calibration=cal)
+    parts = [pipe.process(data[:700]),            # chunk path, before the mains decision
+             pipe.process(data[700:40000]),       # long path: rest of the first second, then slabs
+             pipe.process(data[40000:40013]),     # block-matrix path in between
+             pipe.process(data[40013:])]          # long path from a decided state
+    assert pipe.mains_hz == live.mains_hz == 60.0
+    assert live._n_seen == pipe._n_seen == len(data)
+    got_f = np.vstack([p.filtered for p in parts])
+    got_e = np.vstack([p.envelope for p in parts])
+    assert got_f.shape == filt.shape == (len(data), 4)
+    scale = np.abs(filt).max()
+    np.testing.assert_allclose(got_f, filt, rtol=0, atol=1e-9 * scale)
+    np.testing.assert_allclose(got_e, env, rtol=0, atol=1e-9 * max(scale, np.abs(env).max()))
+    # the sensor-envelope channel (device order position 1) is not band-passed: baseline only
+    np.testing.assert_allclose(got_f[:, 1], data[:, 2] - (0.05 if calibrated else 0.0), atol=1e-12)
+
+
+def test_long_path_moving_average_equals_row_by_row_definition():
+    rng = np.random.default_rng(4)
+    v = rng.random((3, 50_000))
+    ma = MovingAverage(200, 3)
+    out = np.empty_like(v)
+    ma.process_rows_into(v[:, :150].copy(), out[:, :150])          # inside the start-up ramp
+    ma.process_rows_into(v[:, 150:30_000].copy(), out[:, 150:30_000])
+    ma.process_rows_into(v[:, 30_000:].copy(), out[:, 30_000:])
+    c = np.concatenate([np.zeros((3, 1)), np.cumsum(v, axis=1)], axis=1)
+    idx = np.arange(1, v.shape[1] + 1)
+    lo = np.maximum(idx - 200, 0)
+    ref = (c[:, idx] - c[:, lo]) / (idx - lo)
+    np.testing.assert_allclose(out, ref, rtol=1e-9)

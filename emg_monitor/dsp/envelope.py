@@ -59,6 +59,34 @@ class MovingAverage:
         return out
 
 
+    def process_rows_into(self, v_t: np.ndarray, out_t: np.ndarray) -> None:
+        """The same trailing mean as ``process(v_t.T).T``, for long inputs in the (n_channels, n) layout
+        of ``StreamingSos.process_rows_into``, written into ``out_t``. ``v_t`` is overwritten (its
+        running sum), so the caller's scratch buffer doubles as workspace: no temporaries."""
+        n = v_t.shape[1]
+        w = self.window
+        if n == 0:
+            return
+        c = np.add.accumulate(v_t, axis=1, out=v_t)
+        c += self._last[:, None]
+        hist = self._hist.T                                   # (n_channels, w) view
+        if n <= w:
+            np.subtract(c, hist[:, :n], out=out_t)
+            self._hist = np.concatenate((self._hist[n:], c.T), axis=0)
+        else:
+            np.subtract(c[:, :w], hist, out=out_t[:, :w])
+            np.subtract(c[:, w:], c[:, :n - w], out=out_t[:, w:])
+            self._hist = c[:, n - w:].T.copy()                # always a copy (c is scratch)
+        self._last = c[:, -1].copy()                          # c is the caller's buffer: copy
+        if self._count >= w:
+            out_t *= self._inv_w
+        else:
+            k = min(w - self._count, n)
+            out_t[:, :k] /= np.arange(self._count + 1, self._count + k + 1)[None, :]
+            out_t[:, k:] *= self._inv_w
+        self._count += n
+
+
 def moving_rms(x: np.ndarray, window: int) -> np.ndarray:
     """Offline helper: causal moving RMS of x (n,) or (n, ch) over ``window`` samples."""
     x2 = np.asarray(x, dtype=float)

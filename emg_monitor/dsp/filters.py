@@ -166,6 +166,26 @@ class StreamingSos:
         return yt.T
 
 
+    def process_rows_into(self, x: np.ndarray, out_t: np.ndarray) -> None:
+        """Long inputs without the (n, ch) output: x (n, n_channels) -> out_t (n_channels, n), which may be
+        a view into a caller's larger array. One sosfilt call per design group, along time; same state."""
+        n = x.shape[0]
+        if n == 0:
+            return
+        if self.state is None:
+            self.state = self._init_state(x[0])
+        ns = self.n_sections
+        m = 2 * ns
+        for sos, chans in self._groups:
+            sel = slice(None) if self._single else chans
+            g = self.n_channels if self._single else len(chans)
+            zi = self.state[sel].reshape(g, ns, 2).transpose(1, 0, 2)
+            # sosfilt copies its input into a C-ordered (g, n) array and filters that copy in place
+            yt, zf = signal.sosfilt(sos, x[:, sel].T, axis=-1, zi=zi)
+            out_t[sel] = yt
+            self.state[sel] = zf.transpose(1, 0, 2).reshape(g, m)
+
+
 def sos_state_after(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
     """State (n_ch, 2*sections) of ``sos`` after filtering x (n, n_ch) from rest: used to warm a filter added late."""
     ns = sos.shape[0]
