@@ -184,40 +184,73 @@ class Engine(Listener):
 
 
 class DisplayBuffer(EngineListener):
-    """What the GUI draws: envelopes and angle decimated to ~``display_rate_hz``,
-    filtered EMG at full rate for the last ``seconds`` (on demand)."""
+    """What the GUI draws, reduced once here on the acquisition thread so the GUI timer
+    only copies ~pixel-width arrays.
+
+    Every ``step`` samples (``sample_rate_hz / display_rate_hz``, 20 at 2 kHz) close one
+    bucket; each bucket adds one row to
+
+    - ``envelope`` — t_s, envelope per EMG channel, angle_deg: the values at the bucket's
+      last sample (envelopes are smooth at ~100 Hz, so picking loses nothing visible);
+    - ``peak`` — t_s, filtered minimum per EMG channel, filtered maximum per channel: the
+      band-passed EMG's extremes within the bucket. Drawn as min/max pairs this is what a
+      full-rate trace looks like at one bucket per pixel (a dense band whose edges are the
+      true peaks), while plain decimation of 20-450 Hz EMG would alias.
+
+    ``filtered`` keeps the full-rate filtered EMG (t_s, filtered...) for consumers that
+    need every sample; the dashboard draws ``peak``.
+    """
 
     def __init__(self, seconds: float = 10.0, display_rate_hz: float = 100.0) -> None:
         self.seconds = seconds
         self.display_rate_hz = display_rate_hz
         self.envelope: RingBuffer | None = None       # columns: t_s, envelopes..., angle
         self.filtered: RingBuffer | None = None       # columns: t_s, filtered...
+        self.peak: RingBuffer | None = None           # columns: t_s, minima..., maxima...
         self.emg_names: tuple[str, ...] = ()
         self.envelope_unit = ""
         self._step = 1
-        self._phase = 0
+        self._tail = np.empty((0, 0))                 # filtered rows of the unfinished bucket
+        self._next_index = 0                          # stream index the next chunk continues at
         self.reps: list[RepResult] = []
         self.issues: dict = {}
         self._lock = threading.Lock()
 
+    @property
+    def step(self) -> int:
+        """Samples per display bucket."""
+        return self._step
+
     def on_processed(self, chunk: ProcessedChunk) -> None:
+        n_emg = len(chunk.emg_names)
         if (self.envelope is None or chunk.emg_names != self.emg_names
                 or chunk.envelope_unit != self.envelope_unit):   # e.g. calibration applied
             fs = chunk.sample_rate_hz
             self.emg_names = chunk.emg_names
             self.envelope_unit = chunk.envelope_unit
             self._step = max(1, int(round(fs / self.display_rate_hz)))
-            n_emg = len(chunk.emg_names)
-            self.envelope = RingBuffer(int(self.seconds * fs / self._step) + 1, n_emg + 2)
+            rows = int(self.seconds * fs / self._step) + 1
+            self.envelope = RingBuffer(rows, n_emg + 2)
+            self.peak = RingBuffer(rows, 2 * n_emg + 1)
             self.filtered = RingBuffer(int(self.seconds * fs) + 1, n_emg + 1)
-            self._phase = 0
+            self._tail = np.empty((0, n_emg))
         n = chunk.envelope.shape[0]
+        if chunk.first_index != self._next_index:     # a gap or a seek: start a new bucket
+            self._tail = np.empty((0, n_emg))
+        self._next_index = chunk.first_index + n
         t = (chunk.first_index + np.arange(n)) / chunk.sample_rate_hz
         self.filtered.append(np.column_stack([t, chunk.filtered]))
-        pick = np.arange((-self._phase) % self._step, n, self._step)
-        self._phase = (self._phase + n) % self._step
-        angle = chunk.angle_deg if chunk.angle_deg is not None else np.full(n, np.nan)
-        self.envelope.append(np.column_stack([t[pick], chunk.envelope[pick], angle[pick]]))
+        k, held = self._step, self._tail.shape[0]
+        pick = np.arange(k - 1 - held, n, k)          # the last sample of each finished bucket
+        joined = np.concatenate([self._tail, chunk.filtered]) if held else chunk.filtered
+        m = pick.size
+        self._tail = joined[m * k:].copy()
+        if m == 0:
+            return
+        buckets = joined[:m * k].reshape(m, k, n_emg)
+        angle = chunk.angle_deg[pick] if chunk.angle_deg is not None else np.full(m, np.nan)
+        self.envelope.append(np.column_stack([t[pick], chunk.envelope[pick], angle]))
+        self.peak.append(np.column_stack([t[pick], buckets.min(axis=1), buckets.max(axis=1)]))
 
     def on_rep(self, rep: RepResult) -> None:
         with self._lock:

@@ -5,12 +5,16 @@
 
 A real window on a virtual X display (xcb), grabbed with QWidget.grab():
 the start screen without a board, a live set (several reps, one lumbar-dominant),
+the filtered-EMG view of a live set,
 the set summary with the athlete's trend, the calibration wizard (during a hold and
 when done), the demo session replayed, and the live set in a 1280x720 window.
 
 The trend needs earlier sessions: the script records four short sessions of the
 simulated athlete (different seeds) into a temporary root and dates them one week
 apart, so the x axis shows what weeks of training look like.
+
+``--only NAME.png ...`` writes just those (start.png and filtered.png without the rest of
+the sequence).
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "docs" / "screenshots"))
     ap.add_argument("--speed", type=float, default=6.0)
+    ap.add_argument("--only", nargs="+", metavar="NAME.png", help="write only these screenshots")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -62,15 +67,22 @@ def main() -> int:
             app.processEvents()
             time.sleep(0.005)
 
+    def want(*names: str) -> bool:
+        return not args.only or any(n in args.only for n in names)
+
     def save(widget, name: str, settle_s: float = 0.4) -> None:
+        if not want(name):
+            return
         settle(settle_s)
         path = out / name
         widget.grab().save(str(path))
         print(f"wrote {path}")
 
+    live_shots = ("live-set.png", "set-summary.png", "calibration-wizard.png",
+                  "calibration-done.png", "live-set-calibrated.png")
     # earlier sessions of "Ana" for the trend, one week apart
     now = datetime.now().astimezone()
-    for i, seed in enumerate((21, 22, 23, 24)):
+    for i, seed in enumerate((21, 22, 23, 24) if want(*live_shots) else ()):
         folder = tmp / "sessions" / f"past{i}"
         if cli(["record", "--simulate", "--athlete", "Ana", "--seconds", "20", "--speed", "50",
                 "--sets", "1", "--reps", "4", "--seed", str(seed), "--out", str(folder)]) != 0:
@@ -81,11 +93,30 @@ def main() -> int:
 
     # 0: no board: the start screen (no serial ports on this machine either way)
     serial_source.find_ports = lambda: []
-    start = build_window(opts, None)
-    start.resize(1560, 960)
-    start.show()
-    save(start, "start.png")
-    start.close()
+    if want("start.png"):
+        start = build_window(opts, None)
+        start.resize(1560, 960)
+        start.show()
+        save(start, "start.png")
+        start.close()
+
+    # the filtered EMG of a live set: per-bucket min/max drawn as a band (peak decimation)
+    if want("filtered.png"):
+        f = build_window(opts, SimulatedSource(
+            AthleteConfig(sets=3, reps_per_set=6, setup_s=1.5, seed=7,
+                          lumbar_pattern=(False, False, True, False, False, False)),
+            realtime=True, speed=args.speed))
+        f.resize(1560, 960)
+        f.show()
+        pump(lambda: bool(f.traces.names), 15, "first data")
+        f.toggle_set()
+        pump(lambda: len(f.bars.reps) >= 3, 90, "three reps")
+        f.filtered_check.setChecked(True)
+        save(f, "filtered.png", settle_s=0.6)
+        f.close()
+    if args.only and not want(*live_shots, "replay.png", "live-set-1280x720.png",
+                              "set-summary-1280x720.png"):
+        return 0
 
     # 1 + 3: the live set and its summary (rep 3 lumbar-dominant)
     src = SimulatedSource(AthleteConfig(sets=3, reps_per_set=6, setup_s=1.5, seed=7,

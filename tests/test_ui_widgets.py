@@ -99,6 +99,57 @@ def test_traces_label_uncalibrated_unit(qtbot):
     rows = np.column_stack([t, np.sin(t), np.cos(t), 10 * t])
     view.draw(rows, None)
     x, y = view.curves[1].getOriginalDataset()
-    assert np.allclose(y, np.cos(t))
+    newest = t > t[-1] - view.window_s                 # the last 10 s, at t - t_newest
+    assert np.allclose(y, np.cos(t[newest]))
+    assert np.allclose(x, t[newest] - t[-1]) and x[-1] == 0.0
     view.configure(("left_glute",), "pct_mvc", calibrated=True)
     assert view.plots[0].getAxis("left").labelText == "%MVC"
+
+
+def test_filtered_view_draws_min_max_pairs_on_a_fixed_time_axis(qtbot):
+    """Peak rows (t, minima, maxima) become a min-max zigzag; the x range never scrolls."""
+    from emg_monitor.ui.widgets import TracesView
+    view = TracesView(window_s=10.0)
+    qtbot.addWidget(view)
+    view.configure(("left_glute", "left_erector"), "uV", calibrated=False)
+    view.set_show_filtered(True)
+    before = view.plots[0].viewRange()[0]
+    for end in (12.0, 12.5):
+        t = np.arange(0.01, end + 1e-9, 0.01)
+        env = np.column_stack([t, np.ones_like(t), 2 * np.ones_like(t), 30 + 0 * t])
+        peaks = np.column_stack([t, -np.sin(t) - 1, -3 - 0 * t, np.sin(t) + 1, 3 + 0 * t])
+        view.draw(env, peaks)
+    x, y = view.curves[0].getOriginalDataset()
+    keep = t > t[-1] - 10.0
+    assert np.allclose(x[0::2], t[keep] - t[-1]) and np.array_equal(x[0::2], x[1::2])
+    assert np.allclose(y[0::2], -np.sin(t[keep]) - 1) and np.allclose(y[1::2], np.sin(t[keep]) + 1)
+    _, y1 = view.curves[1].getOriginalDataset()
+    assert set(np.unique(y1)) == {-3.0, 3.0}
+    assert view.plots[0].viewRange()[0] == before == [-10.0, 0.0]
+    lo, hi = view.plots[1].viewRange()[1]
+    assert lo <= -3 and hi >= 3                        # symmetric range around the band
+    _, angle = view.angle_curve.getOriginalDataset()
+    assert np.allclose(angle, 30.0)                    # the angle still comes from the envelope rows
+    view.set_show_filtered(False)
+    view.draw(env, peaks)
+    _, y = view.curves[1].getOriginalDataset()
+    assert np.allclose(y, 2.0)
+
+
+def test_y_range_moves_only_when_the_data_leave_it_or_shrink_to_half(qtbot):
+    from emg_monitor.ui.widgets import TracesView
+    view = TracesView()
+    qtbot.addWidget(view)
+    view.configure(("left_glute",), "uV", calibrated=False, has_angle=False)
+    view.y_every = 1
+    t = np.arange(0, 5, 0.01)
+
+    def draw(level):
+        view.draw(np.column_stack([t, np.full_like(t, level), np.zeros_like(t)]), None)
+        return view.plots[0].viewRange()[1][1]
+
+    top = draw(100.0)
+    assert top >= 100.0
+    assert draw(80.0) == top                           # still uses more than half: unchanged
+    assert 120.0 <= draw(120.0) < 2 * 120.0            # leaves the range: grows
+    assert draw(20.0) < 50.0                           # less than half used: shrinks

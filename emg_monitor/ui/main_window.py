@@ -83,6 +83,7 @@ class DashboardWindow(QMainWindow):
         self.calibrated = False
         self.audio_cues = False
         self._rate = RateMeter()
+        self._drawn: tuple | None = None      # what the traces show now
         self._status_every = max(1, int(draw_hz / 2))
         self._build(athlete, athletes, exercise, exercises)
         self.timer = QTimer(self)
@@ -561,17 +562,23 @@ class DashboardWindow(QMainWindow):
         if s is None:
             return
         d = s.display
-        env_buf, filt_buf = d.envelope, d.filtered
+        env_buf, peak_buf = d.envelope, d.peak
         if env_buf is not None:
             if (d.emg_names, d.envelope_unit) != (self.traces.names, self.traces.unit):
                 self.calibrated = d.envelope_unit in CALIBRATED_UNITS
                 self.traces.configure(d.emg_names, d.envelope_unit, self.calibrated)
                 self.status_calibration.setText("calibrated (%MVC)" if self.calibrated
                                                 else f"uncalibrated ({d.envelope_unit})")
-            env = env_buf.latest()
-            filt = filt_buf.latest() if self.traces.show_filtered and filt_buf is not None else None
-            self.traces.draw(env, filt)
-            self.ratio.set_live(live_ratio(env, d.emg_names))
+                self._drawn = None
+            # nothing new (paused replay, a stalled source): leave the picture alone
+            drawn = (env_buf, env_buf.total_written, self.traces.show_filtered)
+            if drawn != self._drawn:
+                self._drawn = drawn
+                env = env_buf.latest()
+                show_peaks = self.traces.show_filtered and peak_buf is not None
+                peaks = peak_buf.latest() if show_peaks else None
+                self.traces.draw(env, peaks)
+                self.ratio.set_live(live_ratio(env, d.emg_names))
         if self.frames % self._status_every == 0:
             self._update_status()
         self.frame_drawn.emit()

@@ -58,7 +58,9 @@ class RatioIndicator(QFrame):
         layout.addWidget(self.last)
 
     def set_live(self, ratio: float) -> None:
-        self.value.setText(format_ratio(ratio))
+        text = format_ratio(ratio)
+        if text != self.value.text():        # a new text means a relayout of the top row
+            self.value.setText(text)
 
     def set_compact(self, compact: bool) -> None:
         """Smaller digits for a laptop window (still ~2 cm tall on a 14-inch screen)."""
@@ -422,16 +424,26 @@ class SetSummaryPanel(QFrame):
 
 
 class TracesView(pg.GraphicsLayoutWidget):
-    """Scrolling traces: one plot per EMG channel and the trunk angle, x-linked.
+    """Scrolling traces: one plot per EMG channel and the trunk angle, on one time scale.
 
-    Envelopes come decimated (~100 Hz) from the display buffer; the filtered EMG
-    (full rate) is drawn only on demand, with peak downsampling and clip-to-view so
-    the cost stays near the pixel width rather than the sample count.
+    Everything arrives already reduced to ~100 rows per second by the display buffer
+    (acquisition thread): envelopes and angle picked, the filtered EMG as per-bucket
+    min/max, drawn as a min-max zigzag (a dense band, as a full-rate trace looks at one
+    bucket per pixel). So the GUI draws ~1,000-2,000 points per curve and pyqtgraph has
+    no downsampling to do.
+
+    Time is drawn relative to the newest sample (0 = now, -10 = ten seconds ago) on a
+    fixed x range: the axes never change while the traces scroll, so pyqtgraph neither
+    regenerates tick pictures nor propagates range changes between plots on every frame
+    (profiling showed that was most of the non-curve drawing time).
     """
 
     def __init__(self, parent: QWidget | None = None, window_s: float = 10.0) -> None:
         super().__init__(parent)
         self.setBackground(theme.PANEL)
+        # pyqtgraph caches the background as an image and blits it on every repaint; the
+        # background is one flat colour, which Qt fills faster than it copies a viewport
+        self.setCacheMode(self.CacheModeFlag.CacheNone)
         self.window_s = window_s
         self.plots: list[pg.PlotItem] = []
         self.curves: list[pg.PlotDataItem] = []
@@ -444,26 +456,24 @@ class TracesView(pg.GraphicsLayoutWidget):
         self.titles: list[str] = []
         self._calibrated = False
         self._frame = 0
-        self.y_every = 10                  # frames between y-range updates
+        self.y_every = 10                  # frames between y-range checks
+        self._y_ranges: dict[int, tuple[float, float]] = {}
 
     def configure(self, names: tuple[str, ...], unit: str, calibrated: bool,
                   has_angle: bool = True) -> None:
         self.clear()
         self.plots, self.curves, self.titles = [], [], []
+        self._y_ranges = {}
+        self._frame = 0
         self.names = tuple(names)
         self.unit = unit
         self._calibrated = calibrated
-        first = None
         for i, name in enumerate(names):
             plot = self.addPlot(row=i, col=0)
             self._style(plot, short_channel_name(name)
                         + ("" if calibrated else f"  ({unit}, uncalibrated)"))
             # width-1 (cosmetic) pens: wider pens are several times slower in Qt's raster engine
             curve = plot.plot(pen=pg.mkPen(theme.trace_colour(name, i), width=1))
-            if first is None:
-                first = plot
-            else:
-                plot.setXLink(first)
             self.plots.append(plot)
             self.curves.append(curve)
         self._set_unit_labels()
@@ -471,16 +481,21 @@ class TracesView(pg.GraphicsLayoutWidget):
             self.angle_plot = self.addPlot(row=len(names), col=0)
             self._style(self.angle_plot, "trunk angle")
             self.angle_plot.setLabel("left", "deg")
-            self.angle_plot.showAxis("bottom")
-            self.angle_plot.setLabel("bottom", "time", units="s")
+            self._time_axis(self.angle_plot)
             self.angle_curve = self.angle_plot.plot(pen=pg.mkPen(theme.ANGLE_COLOUR, width=1))
-            if first is not None:
-                self.angle_plot.setXLink(first)
         else:
             self.angle_plot, self.angle_curve = None, None
             if self.plots:
-                self.plots[-1].showAxis("bottom")
-                self.plots[-1].setLabel("bottom", "time", units="s")
+                self._time_axis(self.plots[-1])
+        # the same fixed range in every plot instead of x-links: pyqtgraph links views in
+        # screen coordinates, and a plot laid out later would drag the others off -10..0
+        for plot in self.plots + ([self.angle_plot] if self.angle_plot else []):
+            plot.setXRange(-self.window_s, 0.0, padding=0)
+
+    @staticmethod
+    def _time_axis(plot: pg.PlotItem) -> None:
+        plot.showAxis("bottom")
+        plot.setLabel("bottom", "time (s, 0 = now)")
 
     def set_compact(self, compact: bool) -> None:
         """Short windows: channel names inside the plots instead of title rows, fewer ticks."""
@@ -502,13 +517,19 @@ class TracesView(pg.GraphicsLayoutWidget):
             plot.getAxis("left").setTickDensity(0.4)
         else:
             plot.setTitle(f"<span style='font-size:13pt'>{title}</span>", justify="left")
-        plot.setDownsampling(mode="peak")
-        plot.setClipToView(True)
+        # the data come reduced to ~pixel width and cut to the window: pyqtgraph's own
+        # downsampling and clipping would only rescan them
+        plot.setDownsampling(auto=False)
+        plot.setClipToView(False)
         # no grid, and a time axis only under the last plot: replaying the axis/grid
         # pictures of every scrolling plot was most of the GUI thread's time
         plot.hideAxis("bottom")
         plot.setMenuEnabled(False)
+        plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
+        for name in ("left", "bottom"):
+            # SI-prefix bookkeeping re-renders the axis label (HTML) on every range change
+            plot.getAxis(name).enableAutoSIPrefix(False)
         plot.getAxis("left").setWidth(70)
         # y range set by draw() a few times a second: per-frame auto-range rescans every curve
         plot.disableAutoRange()
@@ -525,36 +546,58 @@ class TracesView(pg.GraphicsLayoutWidget):
                 plot.setLabel("left", self.unit)
 
     def set_show_filtered(self, on: bool) -> None:
+        if on != self.show_filtered:
+            self._y_ranges = {}            # the other view's y scale means nothing here
+            self._frame = 0
         self.show_filtered = on
         self._set_unit_labels()
 
-    def draw(self, envelope_rows: np.ndarray | None, filtered_rows: np.ndarray | None) -> None:
-        """envelope rows: t_s, envelope per channel, angle_deg; filtered rows: t_s, filtered."""
-        rows = filtered_rows if self.show_filtered else envelope_rows
+    def draw(self, envelope_rows: np.ndarray | None, peak_rows: np.ndarray | None) -> None:
+        """envelope rows: t_s, envelope per channel, angle_deg (``DisplayBuffer.envelope``);
+        peak rows: t_s, filtered minima..., filtered maxima... (``DisplayBuffer.peak``).
+
+        Only the newest ``window_s`` seconds are drawn, at t - t_newest."""
         rescale = self._frame % self.y_every == 0
         self._frame += 1
-        if rows is not None and len(rows):
-            t = rows[:, 0]
+        if envelope_rows is None or len(envelope_rows) == 0:
+            return
+        t_now = float(envelope_rows[-1, 0])
+        env = _newest(envelope_rows, t_now - self.window_s)
+        x_env = env[:, 0] - t_now
+        if self.show_filtered and peak_rows is not None and len(peak_rows):
+            peaks = _newest(peak_rows, t_now - self.window_s)
+            n_ch = (peaks.shape[1] - 1) // 2
+            x = np.repeat(peaks[:, 0] - t_now, 2)
+            for i, curve in enumerate(self.curves[:n_ch]):
+                y = np.empty(x.size)
+                y[0::2] = peaks[:, 1 + i]
+                y[1::2] = peaks[:, 1 + n_ch + i]
+                self._set(curve, x, y)
+                if rescale:
+                    self._set_y(i, self.plots[i], y, symmetric=True)
+        elif not self.show_filtered:
             for i, curve in enumerate(self.curves):
-                if i + 1 < rows.shape[1]:
-                    y = rows[:, i + 1]
-                    curve.setData(t, y)
+                if i + 1 < env.shape[1] - 1:
+                    y = env[:, i + 1]
+                    self._set(curve, x_env, y)
                     if rescale:
-                        self._set_y(self.plots[i], y, symmetric=self.show_filtered)
-            if self.plots:
-                self.plots[0].setXRange(t[-1] - self.window_s, t[-1], padding=0)
-        if self.angle_curve is not None and envelope_rows is not None and len(envelope_rows):
-            angle = envelope_rows[:, -1]
-            self.angle_curve.setData(envelope_rows[:, 0], angle)
+                        self._set_y(i, self.plots[i], y, symmetric=False)
+        if self.angle_curve is not None:
+            angle = env[:, -1]
+            self._set(self.angle_curve, x_env, angle)
             if rescale:
-                self._set_y(self.angle_plot, angle, symmetric=False, floor=(-5.0, 90.0))
-            if not self.plots:
-                self.angle_plot.setXRange(envelope_rows[-1, 0] - self.window_s,
-                                          envelope_rows[-1, 0], padding=0)
+                self._set_y(-1, self.angle_plot, angle, symmetric=False, floor=(-5.0, 90.0))
 
     @staticmethod
-    def _set_y(plot: pg.PlotItem, y: np.ndarray, symmetric: bool,
+    def _set(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
+        finite = bool(np.isfinite(y).all())
+        curve.setData(x, y, connect="all" if finite else "finite", skipFiniteCheck=finite)
+
+    def _set_y(self, key: int, plot: pg.PlotItem, y: np.ndarray, symmetric: bool,
                floor: tuple[float, float] | None = None) -> None:
+        """Fit the y range to the data shown, but only move it when the data leave it or
+        use less than half of it: a steady scale reads better, and every change makes
+        pyqtgraph regenerate the axis."""
         finite = y[np.isfinite(y)]
         if finite.size == 0:
             return
@@ -568,7 +611,20 @@ class TracesView(pg.GraphicsLayoutWidget):
             lo, hi = min(lo, floor[0]), max(hi, floor[1])
         if hi <= lo:
             hi = lo + 1.0
-        plot.setYRange(lo, hi + 0.05 * (hi - lo), padding=0)
+        hi = hi + 0.05 * (hi - lo)
+        old = self._y_ranges.get(key)
+        if old is not None:
+            old_lo, old_hi = old
+            inside = old_lo <= lo and hi <= old_hi
+            if inside and (hi - lo) >= 0.5 * (old_hi - old_lo):
+                return
+        self._y_ranges[key] = (lo, hi)
+        plot.setYRange(lo, hi, padding=0)
+
+
+def _newest(rows: np.ndarray, t_from: float) -> np.ndarray:
+    """The rows with t_s (column 0, ascending) after ``t_from``."""
+    return rows[np.searchsorted(rows[:, 0], t_from, side="right"):]
 
 
 def live_ratio(envelope_rows: np.ndarray, names: tuple[str, ...], last_s: float = 0.5) -> float:
