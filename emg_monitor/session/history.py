@@ -11,9 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import UserError
-from .meta import REPS_FILE, SessionMeta, sessions_root
-from .reader import _read_jsonl, read_header
-from .codec import rep_from_dict
+from .meta import SessionMeta, sessions_root
+from .reader import read_header, read_reps
 
 
 @dataclass(frozen=True)
@@ -36,12 +35,7 @@ def _summarize(folder: Path) -> SessionSummary | None:
         started = meta.started_dt
     except (UserError, ValueError, TypeError):
         return None                          # not a session (or damaged): not listed
-    reps = []
-    for d in _read_jsonl(folder / header.get("reps", REPS_FILE)):
-        try:
-            reps.append(rep_from_dict(d))
-        except (KeyError, TypeError, ValueError):
-            continue
+    reps = read_reps(folder, header)
     ratios = [r.ratio for r in reps if math.isfinite(r.ratio)]
     return SessionSummary(
         path=folder, athlete=meta.athlete, started=started, exercise=meta.exercise,

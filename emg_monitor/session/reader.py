@@ -81,6 +81,17 @@ def _read_jsonl(path: Path) -> list[dict]:
     return out
 
 
+def read_reps(folder: Path, header: dict) -> list:
+    """The session's reps; a damaged line (e.g. cut by a kill) is skipped, not fatal."""
+    reps = []
+    for d in _read_jsonl(folder / header.get("reps", REPS_FILE)):
+        try:
+            reps.append(rep_from_dict(d))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return reps
+
+
 def read_header(path: Path | str) -> dict:
     """session.json, validated; UserError for a missing or foreign folder."""
     folder = Path(path)
@@ -137,12 +148,7 @@ def load_session(path: Path | str) -> Session:
             marks.append(d)
         elif kind == "error":
             errors.append(d)
-    reps = []
-    for d in _read_jsonl(folder / header.get("reps", REPS_FILE)):
-        try:
-            reps.append(rep_from_dict(d))
-        except (KeyError, TypeError, ValueError):
-            continue
+    reps = read_reps(folder, header)
     return Session(path=folder, meta=meta, info=info, data=data, sample_index=index,
                    events=events, marks=marks, errors=errors, reps=reps,
                    closed=bool(header.get("closed")), format_version=header["format_version"])
