@@ -7,7 +7,7 @@ its first block.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -142,7 +142,6 @@ class DeviceConfig:
     #: analog accelerometer (ADXL335 at 3.3 V): zero-g level and sensitivity at the pin
     accel_zero_g_mv: float = 1650.0
     accel_mv_per_g: float = 330.0
-    extra: dict = field(default_factory=dict, compare=False)
 
 
 class Verdict(str, enum.Enum):
