@@ -25,9 +25,15 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+ok_python() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; }
 PY=${PYTHON:-python3}
-if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
-  echo "setup: emg-monitor needs Python >= 3.11 (found $("$PY" --version 2>&1))" >&2
+if ! ok_python "$PY"; then
+  for candidate in python3.13 python3.12 python3.11; do   # e.g. Ubuntu 22.04: apt install python3.11-venv
+    if command -v "$candidate" >/dev/null && ok_python "$candidate"; then PY=$candidate; break; fi
+  done
+fi
+if ! ok_python "$PY"; then
+  echo "setup: emg-monitor needs Python >= 3.11 (found $("$PY" --version 2>&1)); install python3.11 and python3.11-venv, or set PYTHON=/path/to/python3.11" >&2
   exit 1
 fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
