@@ -12,7 +12,6 @@ import time
 import numpy as np
 import pytest
 
-pytest.importorskip("serial")
 if os.name != "posix":
     pytest.skip("pseudo-terminals are POSIX only", allow_module_level=True)
 

@@ -11,8 +11,6 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import Qt, QTimer
 
-pytest.importorskip("emg_monitor.reps", reason="rep detection not available yet")
-
 from emg_monitor.model import Channel, DeviceInfo, EventKind, Kind, SampleBlock  # noqa: E402
 from emg_monitor.sim.athlete import AthleteConfig  # noqa: E402
 from emg_monitor.sources.base import Source  # noqa: E402

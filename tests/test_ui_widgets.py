@@ -7,8 +7,6 @@ import pytest
 from emg_monitor.model import RepResult, Verdict
 from emg_monitor.ui.summary import summarise_set
 
-pytest.importorskip("pytestqt")
-
 
 def make_rep(rep, ratio, verdict, set_index=1, lag=0.05):
     return RepResult(rep=rep, set_index=set_index, t_start_s=rep * 3.0, t_top_s=rep * 3.0 + 1,
