@@ -144,6 +144,14 @@ class DeviceConfig:
     accel_mv_per_g: float = 330.0
 
 
+class RepStatus(str, enum.Enum):
+    """Whether the cycle came back to the athlete's upright reference (docs/reps-and-ratio.md)."""
+
+    COMPLETE = "complete"
+    PARTIAL = "partial"              # never came back within the exercise's distance of upright:
+                                     # a partial or failed rep, reported on its own row, never judged
+
+
 class Verdict(str, enum.Enum):
     GLUTES_FINISHED = "glutes_finished"
     BORDERLINE = "borderline"
@@ -161,7 +169,7 @@ class RepResult:
     """
 
     rep: int                         # 1-based within the set
-    set_index: int                   # 1-based
+    set_index: int                   # 1-based; 0 = not yet assigned to a set
     t_start_s: float
     t_top_s: float
     t_end_s: float
@@ -182,3 +190,27 @@ class RepResult:
     symmetry_index_pct: float = float("nan")  # glute L/R symmetry, 0 = symmetric
     quality_flags: tuple[str, ...] = ()
     exercise: str = ""
+    status: RepStatus = RepStatus.COMPLETE
+    session_rep: int = 0             # 1-based, unique and stable within the session
+    no_verdict_reason: str = ""      # e.g. "R glute electrode off"; "" when a verdict was given
+    verdict_basis: str = "both sides"  # or "left side only", "right side only", "relative"
+    ratio_relative: float = float("nan")     # uncalibrated: ratio / the athlete's recent reps
+    hip_angle_at_top_deg: float = float("nan")      # thigh - pelvis, 0 = the athlete's neutral
+    hip_short_of_neutral_deg: float = float("nan")  # > 0: hips stopped short of neutral
+    lumbar_angle_at_top_deg: float = float("nan")   # thorax - pelvis, where a thorax IMU exists
+
+
+@dataclass(frozen=True)
+class TopCue:
+    """The live lockout state the moment a rep's top is reached, before its final verdict:
+    the lifter can still squeeze in this rep (docs/reps-and-ratio.md, "the live cue")."""
+
+    t_top_s: float                   # stream time of the top (sample index / rate)
+    glute: float                     # sides combined, amplitude_unit
+    erector: float
+    ratio: float
+    verdict: Verdict                 # provisional; UNKNOWN with a reason when not judged
+    amplitude_unit: str
+    calibrated: bool
+    no_verdict_reason: str = ""
+    hip_short_of_neutral_deg: float = float("nan")

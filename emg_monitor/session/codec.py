@@ -5,10 +5,12 @@ the files stay strict JSON that any tool (jq, a spreadsheet importer) accepts.
 """
 from __future__ import annotations
 
+import enum
 import math
 from dataclasses import fields
 
-from ..model import Channel, DeviceInfo, Kind, Muscle, RepResult, Side, SourceEvent, EventKind, Verdict
+from ..model import (Channel, DeviceInfo, EventKind, Kind, Muscle, RepResult, RepStatus, Side,
+                     SourceEvent, Verdict)
 
 
 def _num_out(x):
@@ -52,7 +54,7 @@ def rep_to_dict(rep: RepResult) -> dict:
     out = {}
     for name in _REP_FIELDS:
         value = getattr(rep, name)
-        if isinstance(value, Verdict):
+        if isinstance(value, enum.Enum):
             value = value.value
         elif isinstance(value, tuple):
             value = list(value)
@@ -68,6 +70,8 @@ def rep_from_dict(d: dict) -> RepResult:
         value = d[f.name]
         if f.name == "verdict":
             value = Verdict(value)
+        elif f.name == "status":
+            value = RepStatus(value)
         elif f.name == "quality_flags":
             value = tuple(value or ())
         elif value is None:
