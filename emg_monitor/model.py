@@ -28,6 +28,9 @@ class Kind(str, enum.Enum):
     RAW_EMG = "raw_emg"      # bipolar sEMG: band-pass, notch, rectify, RMS
     ENVELOPE = "envelope"    # a sensor's own envelope (MyoWare ENV): baseline + smoothing only
     MOTION = "motion"        # accelerometer axis in g, or an inclination/joint angle in deg
+    IMU = "imu"              # an inertial sensor axis on a body segment: "g" (accel) or "deg_s" (gyro),
+                             # named "{segment}_{acc|gyr}_{x|y|z}", held from its own sample until
+                             # the next (IMU samples are stamped in EMG sample indices)
     OTHER = "other"          # carried and recorded, not analysed
 
 
@@ -62,6 +65,9 @@ class DeviceInfo:
     firmware_version: str = ""
     protocol_version: int = 0
     adc_bits: int = 0
+    imu_rate_hz: float = 0.0         # 0: no IMUs
+    imu_segments: tuple[str, ...] = ()   # IMUs that answered (WHO_AM_I checked): "pelvis", "thigh", "thorax"
+    imu_missing: tuple[str, ...] = ()    # IMUs configured but silent or absent, reported by name
 
     def index(self, name: str) -> int:
         for i, ch in enumerate(self.channels):
@@ -78,6 +84,9 @@ class DeviceInfo:
 
     def motion_indices(self) -> list[int]:
         return [i for i, ch in enumerate(self.channels) if ch.kind == Kind.MOTION]
+
+    def imu_indices(self) -> list[int]:
+        return [i for i, ch in enumerate(self.channels) if ch.kind == Kind.IMU]
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,9 @@ def info_to_dict(info: DeviceInfo) -> dict:
         "firmware_version": info.firmware_version,
         "protocol_version": info.protocol_version,
         "adc_bits": info.adc_bits,
+        "imu_rate_hz": info.imu_rate_hz,
+        "imu_segments": list(info.imu_segments),
+        "imu_missing": list(info.imu_missing),
         "channels": [
             {"name": ch.name, "kind": ch.kind.value, "unit": ch.unit,
              "muscle": ch.muscle.value if ch.muscle else None,
@@ -44,7 +47,10 @@ def info_from_dict(d: dict) -> DeviceInfo:
     return DeviceInfo(sample_rate_hz=float(d["sample_rate_hz"]), channels=channels,
                       device=d.get("device", ""), firmware_version=d.get("firmware_version", ""),
                       protocol_version=int(d.get("protocol_version", 0)),
-                      adc_bits=int(d.get("adc_bits", 0)))
+                      adc_bits=int(d.get("adc_bits", 0)),
+                      imu_rate_hz=float(d.get("imu_rate_hz", 0.0)),
+                      imu_segments=tuple(d.get("imu_segments", ())),
+                      imu_missing=tuple(d.get("imu_missing", ())))
 
 
 _REP_FIELDS = tuple(f.name for f in fields(RepResult))
