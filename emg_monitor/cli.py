@@ -27,8 +27,17 @@ def _load(name: str):
         raise
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as ONE line (what is wrong and where to look) and exit 2.
+    Subcommand parsers inherit the class, so every command's options behave the same."""
+
+    def error(self, message: str):
+        print(f"emg-monitor: error: {message} (see '{self.prog} --help')", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="emg-monitor",
         description="Glute-to-erector activation ratio at the top of every rep "
                     "(no command: open the dashboard).")
@@ -46,7 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv = ["dashboard", *argv]
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:                  # usage errors (one line), --help, --version
+        return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
     if args.command is None:
         parser.print_help()
         return EXIT_USER_ERROR

@@ -17,6 +17,7 @@ import numpy as np
 from scipy import signal
 
 from .dsp.filters import StreamingSos
+from .dsp.finite import FiniteGuard
 from .errors import UserError
 from .model import DeviceInfo, Kind
 
@@ -69,6 +70,7 @@ class MotionTracker:
             self.columns, self.mode = [], "none"
         self.available = bool(self.columns)
         self._filter = None
+        self._guard = FiniteGuard(len(self.columns))
         if self.available and lowpass_hz < 0.5 * fs:
             sos = signal.butter(2, lowpass_hz, fs=fs, output="sos")
             self._filter = StreamingSos([sos] * len(self.columns))
@@ -76,7 +78,7 @@ class MotionTracker:
     def process(self, data: np.ndarray) -> np.ndarray | None:
         if not self.available:
             return None
-        x = np.asarray(data, dtype=float)[:, self.columns]
+        x, bad = self._guard.process(np.asarray(data, dtype=float)[:, self.columns])
         if self._filter is not None and x.shape[0]:
             x = self._filter.process(x)      # starts at the first value's steady state
         if self.mode == "deg":
@@ -85,4 +87,7 @@ class MotionTracker:
             angle = inclination_deg(x[:, 0], x[:, 1])
         else:
             angle = np.degrees(np.arccos(np.clip(x[:, 0], -1.0, 1.0)))
-        return angle - self.zero_deg
+        angle = angle - self.zero_deg
+        if bad is not None:                  # held through the filter, reported as missing
+            angle[bad.any(axis=1)] = np.nan
+        return angle

@@ -9,6 +9,8 @@ from ..errors import UserError
 from ..exercises import EXERCISES
 from ..session.csvsafe import write_csv
 from ..session.export import rep_table, unit_suffix
+from ..session.outputs import check_output
+from . import options
 
 
 def add_parser(sub) -> None:
@@ -31,13 +33,16 @@ def add_parser(sub) -> None:
     p.add_argument("--mvc", nargs="+", default=[], metavar="COL=VALUE",
                    help="each EMG column's RMS at MVC in the file's units: amplitudes in %%MVC")
     p.add_argument("--mains", choices=("auto", "50", "60", "off"), default="auto")
-    p.add_argument("--sample-rate", type=float, metavar="HZ",
+    p.add_argument("--sample-rate", type=options.SAMPLE_RATE_HZ, metavar="HZ",
                    help="sampling rate when the table has no time column")
-    p.add_argument("--exercise", default="deadlift", help=f"one of {', '.join(EXERCISES)}")
-    p.add_argument("--target", type=float, metavar="RATIO", help="target glute:erector ratio")
-    p.add_argument("--min-rom", type=float, metavar="DEG",
+    p.add_argument("--exercise", default="deadlift", type=options.exercise,
+                   help=f"one of {', '.join(EXERCISES)}")
+    p.add_argument("--target", type=options.TARGET_RATIO, metavar="RATIO",
+                   help="target glute:erector ratio")
+    p.add_argument("--min-rom", type=options.MIN_ROM_DEG, metavar="DEG",
                    help="smallest range of motion that counts as a rep")
-    p.add_argument("--min-rep-s", type=float, metavar="S", help="shortest time between two tops")
+    p.add_argument("--min-rep-s", type=options.MIN_REP_S, metavar="S",
+                   help="shortest time between two tops")
     p.add_argument("--out", required=True, metavar="REPS.csv", help="where to write the rep table")
     p.set_defaults(func=run)
 
@@ -46,24 +51,20 @@ def _parse_mvc(items: list[str]) -> dict[str, float]:
     out = {}
     for item in items:
         name, sep, value = item.partition("=")
-        try:
-            v = float(value)
-        except ValueError:
-            v = float("nan")
-        if not sep or not name or not math.isfinite(v):
+        if not sep or not name:
             raise UserError(f"--mvc {item!r}: write COLUMN=VALUE, e.g. glute_l=410")
-        out[name] = v
+        try:
+            out[name] = options.MVC_AMPLITUDE(value)
+        except argparse.ArgumentTypeError as exc:
+            raise UserError(f"--mvc {item!r}: {exc}") from None
     return out
 
 
 def run(args: argparse.Namespace) -> int:
     from ..analysis import analyze_session, analyze_table
 
-    if args.target is not None and not args.target > 0:
-        raise UserError("--target must be a positive ratio")
-    if args.sample_rate is not None and not args.sample_rate > 0:
-        raise UserError("--sample-rate must be positive")
-    out_path = Path(args.out)
+    rec = Path(args.recording)
+    out_path = check_output(Path(args.out), [rec])
     if out_path.parent and not out_path.parent.exists():
         raise UserError(f"the folder for --out does not exist: {out_path.parent}")
     limits = {}
@@ -71,7 +72,6 @@ def run(args: argparse.Namespace) -> int:
         limits["min_rom_deg"] = args.min_rom
     if args.min_rep_s is not None:
         limits["min_rep_s"] = args.min_rep_s
-    rec = Path(args.recording)
     if rec.is_dir() and (rec / "session.json").exists():
         result = analyze_session(rec, exercise=args.exercise, top_at=args.top_at,
                                  target_ratio=args.target, mains=args.mains,

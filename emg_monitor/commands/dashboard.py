@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from . import options
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("dashboard", help="open the training dashboard (the default)",
@@ -15,27 +17,24 @@ def add_parser(sub) -> None:
     src.add_argument("--port", help="serial port of the board (default: auto-detect)")
     src.add_argument("--replay", metavar="SESSION", help="replay a recorded session folder or CSV")
     p.add_argument("--athlete", default="", help="athlete profile (its calibration is applied)")
-    p.add_argument("--exercise", default="deadlift", help="exercise (default: deadlift)")
-    p.add_argument("--speed", type=float, default=1.0, help="simulator / replay speed factor")
-    p.add_argument("--seed", type=int, default=0, help="simulated athlete's random seed")
+    p.add_argument("--exercise", default="deadlift", type=options.exercise,
+                   help="exercise (default: deadlift)")
+    p.add_argument("--speed", type=options.SPEED, default=1.0,
+                   help="simulator / replay speed factor")
+    p.add_argument("--seed", type=options.SEED, default=0, help="simulated athlete's random seed")
     p.add_argument("--sim-calibration", action="store_true",
                    help="the simulated athlete starts with its calibration routine")
     p.add_argument("--no-record", action="store_true", help="do not record the session to disk")
     p.add_argument("--sessions", metavar="DIR",
                    help="where sessions are recorded (default: $EMG_MONITOR_HOME/sessions)")
-    p.add_argument("--quit-after", type=float, metavar="SECONDS", default=None,
+    p.add_argument("--quit-after", type=options.SECONDS, metavar="SECONDS", default=None,
                    help=argparse.SUPPRESS)   # close the window after SECONDS (tests, demos)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import UserError
-    from ..ui.app import DashboardOptions, exercise_names
+    from ..ui.app import DashboardOptions
     from ..ui.app import run as run_dashboard
-    if args.exercise not in exercise_names():
-        raise UserError(f"unknown exercise {args.exercise!r}; choose from {', '.join(exercise_names())}")
-    if args.speed <= 0:
-        raise UserError("--speed must be positive")
     opts = DashboardOptions(simulate=args.simulate, port=args.port, replay=args.replay,
                             athlete=args.athlete, exercise=args.exercise,
                             record=not args.no_record, sessions_root=args.sessions,

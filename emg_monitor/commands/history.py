@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
 
 
@@ -22,7 +23,10 @@ def run(args: argparse.Namespace) -> int:
     root = sessions_root(args.root)
     if not root.is_dir():
         raise UserError(f"no sessions folder at {root}: record a session first or pass --root")
-    sessions = list_sessions(args.athlete, root)
+    skipped: list = []
+    sessions = list_sessions(args.athlete, root, skipped)
+    for folder, why in skipped:
+        print(f"emg-monitor: warning: skipped {folder.name}: {why}", file=sys.stderr)
     if not sessions:
         known = ", ".join(athletes(root)) or "none"
         raise UserError(f"no sessions of {args.athlete!r} under {root} (athletes: {known})")

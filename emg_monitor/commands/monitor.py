@@ -15,6 +15,7 @@ import numpy as np
 
 from ..model import DeviceConfig, DeviceInfo, Kind, SampleBlock, SourceEvent
 from ..sources.base import Listener
+from . import options
 
 
 def add_parser(sub) -> None:
@@ -26,10 +27,10 @@ def add_parser(sub) -> None:
     where.add_argument("--port", help="serial port (default: auto-detect the board)")
     where.add_argument("--simulate", action="store_true",
                        help="use the simulated athlete instead of a board")
-    p.add_argument("--seconds", type=float, default=None, help="stop after S seconds")
+    p.add_argument("--seconds", type=options.SECONDS, default=None, help="stop after S seconds")
     p.add_argument("--rate", type=int, default=1000, choices=(500, 1000, 2000),
                    help="sampling rate to ask the board for (Hz)")
-    p.add_argument("--hello-timeout", type=float, default=3.0,
+    p.add_argument("--hello-timeout", type=options.TIMEOUT_S, default=3.0,
                    help="seconds to wait for the firmware to answer")
     add_athlete_arguments(p)
     p.set_defaults(func=run)

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from ..errors import UserError
+from . import options
 
 
 def add_parser(sub) -> None:
@@ -23,8 +24,8 @@ def add_parser(sub) -> None:
     src.add_argument("--simulate", action="store_true", help="record the simulated athlete")
     src.add_argument("--port", help="serial port of the board (e.g. /dev/ttyUSB0, COM3)")
     p.add_argument("--athlete", required=True, help="athlete name (profile calibration is used)")
-    p.add_argument("--exercise", default="deadlift")
-    p.add_argument("--seconds", type=float, default=None,
+    p.add_argument("--exercise", default="deadlift", type=options.exercise)
+    p.add_argument("--seconds", type=options.SECONDS, default=None,
                    help="stop after this many seconds (default: until Ctrl-C)")
     p.add_argument("--out", type=Path, default=None,
                    help="session folder to create (default: a new folder named by start time "
@@ -32,10 +33,11 @@ def add_parser(sub) -> None:
     p.add_argument("--root", type=Path, default=None,
                    help="sessions root (default: $EMG_MONITOR_HOME/sessions or "
                         "~/.emg-monitor/sessions)")
-    p.add_argument("--seed", type=int, default=0, help="simulated athlete's seed")
-    p.add_argument("--sets", type=int, default=3, help="simulated athlete's sets")
-    p.add_argument("--reps", type=int, default=5, help="simulated athlete's reps per set")
-    p.add_argument("--speed", type=float, default=1.0,
+    p.add_argument("--seed", type=options.SEED, default=0, help="simulated athlete's seed")
+    p.add_argument("--sets", type=options.SETS, default=3, help="simulated athlete's sets")
+    p.add_argument("--reps", type=options.REPS, default=5,
+                   help="simulated athlete's reps per set")
+    p.add_argument("--speed", type=options.SPEED, default=1.0,
                    help="simulated time speed-up factor (1 = real time)")
     p.add_argument("--notes", default="", help="free text stored with the session")
     p.add_argument("--lsl", action="store_true",
@@ -66,10 +68,6 @@ def run(args: argparse.Namespace) -> int:
     from ..session.meta import SessionMeta, new_session_folder, sessions_root
     from ..session.recorder import Recorder
 
-    if args.seconds is not None and args.seconds <= 0:
-        raise UserError("--seconds must be positive")
-    if args.speed <= 0:
-        raise UserError("--speed must be positive")
     if args.simulate:
         from ..sim.athlete import AthleteConfig
         from ..sources.simulated import SimulatedSource

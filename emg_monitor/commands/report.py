@@ -18,6 +18,9 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..session.outputs import check_output
     from ..session.report import write_report
-    print(write_report(args.session, args.out, args.root))
+    out = check_output(args.out if args.out is not None else args.session / "report.html",
+                       [args.session])
+    print(write_report(args.session, out, args.root))
     return 0

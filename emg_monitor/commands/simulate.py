@@ -14,20 +14,20 @@ import time
 from dataclasses import replace
 
 from ..errors import UserError
+from . import options
 
 
 def add_athlete_arguments(p: argparse.ArgumentParser) -> None:
-    from ..sim.athlete import EXERCISES
     g = p.add_argument_group("simulated athlete")
-    g.add_argument("--exercise", choices=sorted(EXERCISES), default="deadlift")
-    g.add_argument("--sets", type=int, default=3)
-    g.add_argument("--reps", type=int, default=5, help="reps per set")
-    g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--lumbar", type=float, default=0.3,
+    g.add_argument("--exercise", type=options.exercise, default="deadlift")
+    g.add_argument("--sets", type=options.SETS, default=3)
+    g.add_argument("--reps", type=options.REPS, default=5, help="reps per set")
+    g.add_argument("--seed", type=options.SEED, default=0)
+    g.add_argument("--lumbar", type=options.PROBABILITY, default=0.3,
                    help="probability that a rep is lumbar-compensated (0..1)")
     g.add_argument("--calibration", action="store_true",
                    help="start with rest and glute/erector MVC holds")
-    g.add_argument("--rest", type=float, default=20.0, help="rest between sets (s)")
+    g.add_argument("--rest", type=options.REST_S, default=20.0, help="rest between sets (s)")
     g.add_argument("--envelope", action="store_true",
                    help="MyoWare ENV-like envelope output (mV) instead of raw EMG")
     g.add_argument("--mains", type=int, choices=(0, 50, 60), default=0,
@@ -38,13 +38,11 @@ def add_athlete_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--electrode-off", action="append", default=[], metavar="CHANNEL",
                    help="a channel whose electrode is off (repeatable), e.g. right_glute")
     g.add_argument("--clipping", action="store_true", help="gain so high the ADC clips")
-    g.add_argument("--speed", type=float, default=1.0, help="time speed-up factor")
+    g.add_argument("--speed", type=options.SPEED, default=1.0, help="time speed-up factor")
 
 
 def athlete_config_from_args(args: argparse.Namespace):
     from ..sim.athlete import AthleteConfig, Contamination
-    if not 0.0 <= args.lumbar <= 1.0:
-        raise UserError("--lumbar is a probability between 0 and 1")
     cont = Contamination(mains_hz=args.mains, ecg=args.ecg,
                          motion_artifacts=args.motion_artifacts,
                          electrode_off=tuple(args.electrode_off), clipping=args.clipping)
@@ -68,7 +66,7 @@ def add_parser(sub) -> None:
                    help="put the emulated board on a pseudo-terminal and print its path")
     p.add_argument("--link", metavar="PATH",
                    help="with --pty: also create a symlink PATH to the pty (a stable name)")
-    p.add_argument("--seconds", type=float, default=None, help="stop after S seconds")
+    p.add_argument("--seconds", type=options.SECONDS, default=None, help="stop after S seconds")
     p.add_argument("--rate", type=int, default=1000, choices=(500, 1000, 2000),
                    help="sampling rate of the stream (Hz)")
     add_athlete_arguments(p)
@@ -84,6 +82,9 @@ def _run_pty(args: argparse.Namespace, cfg) -> int:
     device_config = DeviceConfig(emg_kind=Kind.ENVELOPE if cfg.envelope_output else Kind.RAW_EMG)
     board = PtyBoard(DeviceEmulator(Athlete(cfg), device_config), speed=args.speed)
     if args.link:
+        from ..session.outputs import session_folder_of
+        if session_folder_of(args.link) is not None:
+            raise UserError(f"--link {args.link} is inside a session folder; choose another")
         if os.path.lexists(args.link):
             if not os.path.islink(args.link):
                 raise UserError(f"--link {args.link} exists and is not a symlink; choose another")

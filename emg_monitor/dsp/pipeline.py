@@ -20,6 +20,7 @@ from ..errors import UserError
 from ..model import DeviceInfo, Kind, Muscle
 from .calibration import Calibration
 from .envelope import MovingAverage
+from .finite import FiniteGuard, all_plausible
 from .filters import (StreamingSos, bandpass_sos, effective_lowpass_hz, notch_frequencies_hz,
                       notch_sos, sos_state_after)
 from .mains import detect_mains_hz
@@ -84,6 +85,9 @@ class FilterSettings:
 class Processed:
     filtered: np.ndarray     # (n, n_emg) band-passed + notched EMG (uV); envelope channels: baseline-removed
     envelope: np.ndarray     # (n, n_emg) RMS envelope in Pipeline.envelope_unit
+    #: (n, n_emg) True where the input sample was NaN/inf/impossible (outputs there are NaN);
+    #: None when every sample was good
+    invalid: np.ndarray | None = None
 
 
 class Pipeline:
@@ -121,6 +125,13 @@ class Pipeline:
         self._raw_sel = (slice(rc[0], rc[-1] + 1) if rc and rc == list(range(rc[0], rc[-1] + 1))
                          else rc)
         self.lowpass_hz = effective_lowpass_hz(settings.lowpass_hz, fs)
+        highest_hp = max((settings.highpass_for(chans[k].muscle) for k in self._raw_pos),
+                         default=0.0)
+        if self._raw_pos and not 0 < highest_hp < self.lowpass_hz:
+            raise UserError(
+                f"a sampling rate of {fs:g} Hz is too low for raw EMG: its {highest_hp:g} Hz "
+                f"high-pass needs more than {highest_hp / 0.45:.0f} Hz (sEMG is sampled at "
+                "1000-2000 Hz); check --sample-rate or the time column")
         self._bp_sos = [bandpass_sos(fs, settings.highpass_for(chans[k].muscle), settings.lowpass_hz,
                                      settings.order) for k in self._raw_pos]
         self._decide_at = (int(round(settings.mains_detect_s * fs))
@@ -168,6 +179,7 @@ class Pipeline:
         """Forget all state: the next sample is treated as the first of a new stream."""
         s = self.settings
         self._n_seen = 0
+        self._guard = FiniteGuard(len(self.emg_indices))
         self._pre_buffer: list[np.ndarray] = []
         self.mains_hz: float | None = None
         self.mains_decided = s.mains != "auto" or not self._raw_pos
@@ -213,9 +225,20 @@ class Pipeline:
     def process(self, data: np.ndarray) -> Processed:
         """data: (n, n_channels), all channels of a SampleBlock -> Processed for the EMG channels."""
         data = np.asarray(data, dtype=float)
-        if data.shape[0] >= _LONG:
-            return self._process_long(data)
-        return self._process_chunk(data)
+        bad = None
+        if not all_plausible(data):             # rare: never let NaN/inf into the filter state
+            held, bad = self._guard.process(data[:, self.emg_indices])
+            if bad is not None:
+                data = data.copy()
+                data[:, self.emg_indices] = held
+        elif data.shape[0]:
+            self._guard.hold(data[-1, self.emg_indices])
+        out = self._process_long(data) if data.shape[0] >= _LONG else self._process_chunk(data)
+        if bad is None:
+            return out
+        out.filtered[bad] = np.nan
+        out.envelope[bad] = np.nan
+        return Processed(out.filtered, out.envelope, bad)
 
     def _process_long(self, data: np.ndarray) -> Processed:
         """A long input (a whole recording): the same chain as ``_process_chunk`` (the same state

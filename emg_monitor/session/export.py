@@ -12,9 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import UserError
 from ..model import RepResult, Verdict
-from .csvsafe import cell, write_csv
-from .reader import Session, load_session
+from .csvsafe import cell, numeric_lines, write_csv
+from .outputs import check_output
+from .reader import CHUNK_ROWS, Session, load_session
 
 AMPLITUDES = ("glute_left", "glute_right", "erector_left", "erector_right", "glute", "erector")
 
@@ -143,7 +145,11 @@ def set_rows(session: Session) -> list[list[str]]:
 def session_settings(session: Session):
     """The recorded filter settings and calibration, as the DSP objects."""
     from ..dsp.pipeline import FilterSettings
-    settings = FilterSettings.from_dict(session.meta.filter_settings or {})
+    try:
+        settings = FilterSettings.from_dict(session.meta.filter_settings or {})
+    except (UserError, ValueError, TypeError) as exc:
+        raise UserError(f"{session.path}: the recorded filter settings are damaged ({exc})"
+                        ) from None
     calibration = None
     if session.calibration:
         from ..dsp.calibration import Calibration
@@ -151,40 +157,72 @@ def session_settings(session: Session):
     return settings, calibration
 
 
-def envelopes(session: Session):
-    """(names, envelope (n, n_emg), unit) with the recorded settings: the live numbers."""
+def session_pipeline(session: Session):
+    """A fresh Pipeline with the session's recorded settings and calibration."""
     from ..dsp.pipeline import Pipeline
     settings, calibration = session_settings(session)
-    pipe = Pipeline(session.info, settings, calibration)
-    processed = pipe.process(session.data)
-    return pipe.emg_names, processed.envelope, pipe.envelope_unit
+    return Pipeline(session.info, settings, calibration)
 
 
-def signal_header_and_rows(session: Session):
+@dataclass(frozen=True)
+class EnvelopeChunk:
+    index: np.ndarray        # (k,) int64 stream index per row
+    data: np.ndarray         # (k, n_channels) the recorded samples, channel units
+    envelope: np.ndarray     # (k, n_emg) envelope per EMG channel, in the pipeline's unit
+
+
+def iter_envelopes(session: Session, chunk_rows: int = CHUNK_ROWS):
+    """(pipeline, chunks): the live chain over the recording, chunk by chunk, in bounded
+    memory (the chain is chunking-independent, so these are the numbers of one call).
+    ``pipeline.emg_names`` / ``pipeline.envelope_unit`` describe the envelope columns."""
+    pipe = session_pipeline(session)
+
+    def chunks():
+        for chunk in session.iter_samples(chunk_rows):
+            yield EnvelopeChunk(chunk.index, chunk.data, pipe.process(chunk.data).envelope)
+    return pipe, chunks()
+
+
+def envelopes(session: Session):
+    """(names, envelope (n, n_emg), unit) with the recorded settings: the live numbers, whole
+    recording in memory (short sessions; long ones: :func:`iter_envelopes`)."""
+    pipe, chunks = iter_envelopes(session)
+    parts = [c.envelope for c in chunks]
+    env = np.concatenate(parts) if parts else np.empty((0, len(pipe.emg_names)))
+    return pipe.emg_names, env, pipe.envelope_unit
+
+
+def signal_header_and_rows(session: Session, chunk_rows: int = CHUNK_ROWS):
+    """Header and a stream of CSV text blocks, one per chunk: bounded memory."""
     info = session.info
+    pipe, chunks = iter_envelopes(session, chunk_rows)
     header = ["t_s"] + [f"{ch.name}_{unit_suffix(ch.unit)}" for ch in info.channels]
-    names, env, env_unit = envelopes(session)
-    header += [f"{n}_env_{unit_suffix(env_unit)}" for n in names]
-    tf = _time_format(info.sample_rate_hz)
-    t = session.times_s
-    table = np.column_stack([session.data, env])
+    header += [f"{n}_env_{unit_suffix(pipe.envelope_unit)}" for n in pipe.emg_names]
+    formats = [_time_format(info.sample_rate_hz)] + [".6g"] * (len(info.channels)
+                                                              + len(pipe.emg_names))
 
     def rows():
-        for i in range(len(t)):
-            yield [format(t[i], tf)] + [cell(float(x)) for x in table[i]]
+        for c in chunks:
+            t = c.index / info.sample_rate_hz
+            yield numeric_lines(np.column_stack([t, c.data, c.envelope]), formats)
     return header, rows()
 
 
 def export_session(path_or_session: Path | str | Session, out_dir: Path | str | None = None
                    ) -> list[Path]:
-    """Write ``<name>_reps.csv``, ``<name>_sets.csv`` and ``<name>_signals.csv``."""
+    """Write ``<name>_reps.csv``, ``<name>_sets.csv`` and ``<name>_signals.csv``, streaming
+    the signals chunk by chunk (bounded memory whatever the session's length). Every target
+    goes through the output guard first: an export never overwrites a recording."""
     session = (path_or_session if isinstance(path_or_session, Session)
                else load_session(path_or_session))
     out = Path(out_dir) if out_dir is not None else session.path / "export"
     name = session.path.name
+    targets = [out / f"{name}_{kind}.csv" for kind in ("reps", "sets", "signals")]
+    for target in targets:
+        check_output(target, [session.path])
     header, rows = rep_header_and_rows(session)
-    written = [write_csv(out / f"{name}_reps.csv", header, rows),
-               write_csv(out / f"{name}_sets.csv", SET_HEADER, set_rows(session))]
+    written = [write_csv(targets[0], header, rows),
+               write_csv(targets[1], SET_HEADER, set_rows(session))]
     header, rows = signal_header_and_rows(session)
-    written.append(write_csv(out / f"{name}_signals.csv", header, rows))
+    written.append(write_csv(targets[2], header, rows))
     return written

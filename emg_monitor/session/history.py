@@ -11,8 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import UserError
-from .meta import SessionMeta, sessions_root
-from .reader import read_header, read_reps
+from .meta import sessions_root
+from .reader import Problems, read_header, read_meta, read_reps
 
 
 @dataclass(frozen=True)
@@ -28,33 +28,40 @@ class SessionSummary:
     calibrated: bool
 
 
-def _summarize(folder: Path) -> SessionSummary | None:
+def _summarize(folder: Path) -> SessionSummary:
+    """UserError when the folder is not a readable session; damage inside it is tolerated
+    by the validating reader (a bad line costs that line, not the session)."""
+    header = read_header(folder)
+    problems = Problems()
+    meta = read_meta(folder, header, problems)
     try:
-        header = read_header(folder)
-        meta = SessionMeta.from_dict(header.get("meta") or {})
-        started = meta.started_dt
-    except (UserError, ValueError, TypeError):
-        return None                          # not a session (or damaged): not listed
-    reps = read_reps(folder, header)
+        reps = read_reps(folder, header, problems)
+    except OSError as exc:
+        raise UserError(f"cannot read {folder}: {exc.strerror or exc}") from exc
     ratios = [r.ratio for r in reps if math.isfinite(r.ratio)]
     return SessionSummary(
-        path=folder, athlete=meta.athlete, started=started, exercise=meta.exercise,
+        path=folder, athlete=meta.athlete, started=meta.started_dt, exercise=meta.exercise,
         sets=len({r.set_index for r in reps}), reps=len(reps),
         mean_ratio=sum(ratios) / len(ratios) if ratios else float("nan"),
         lumbar_dominant=sum(1 for r in reps if r.verdict.value == "lumbar_dominant"),
         calibrated=meta.calibration is not None)
 
 
-def list_sessions(athlete: str | None = None, root: Path | str | None = None
-                  ) -> list[SessionSummary]:
-    """Sessions under ``root`` (oldest first), for one athlete (case-insensitive) or all."""
+def list_sessions(athlete: str | None = None, root: Path | str | None = None,
+                  skipped: list[tuple[Path, str]] | None = None) -> list[SessionSummary]:
+    """Sessions under ``root`` (oldest first), for one athlete (case-insensitive) or all.
+    A folder that cannot be read as a session is left out (and added to ``skipped`` with
+    the reason, when given): one damaged session never hides the others."""
     base = sessions_root(root)
     if not base.is_dir():
         return []
     out = []
     for folder in sorted(p for p in base.iterdir() if p.is_dir()):
-        s = _summarize(folder)
-        if s is None:
+        try:
+            s = _summarize(folder)
+        except UserError as exc:
+            if skipped is not None and (folder / "session.json").exists():
+                skipped.append((folder, str(exc)))
             continue
         if athlete is not None and s.athlete.casefold() != athlete.casefold():
             continue

@@ -5,6 +5,7 @@ whenever a reader of the previous version would misread the files.
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import asdict, dataclass, field
@@ -44,17 +45,53 @@ class SessionMeta:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "SessionMeta":
-        known = {k: d[k] for k in ("athlete", "exercise", "software_version", "filter_settings",
-                                   "calibration", "started", "notes", "target_ratio")
-                 if k in d}
-        known.setdefault("athlete", "")
-        known.setdefault("exercise", "")
-        return cls(**known)
+    def from_dict(cls, d, problems: list[str] | None = None,
+                  fallback_started: str = "1970-01-01T00:00:00+00:00") -> "SessionMeta":
+        """Each field checked: a wrong-typed value is reported in ``problems`` and replaced by
+        its default, so a hand-edited or damaged session.json still opens."""
+        from .codec import as_float, as_str
+        if not isinstance(d, dict):
+            if d is not None and problems is not None:
+                problems.append(f"meta {str(d)[:40]!r} is not an object (read as empty)")
+            d = {}
+        out = {}
+        for key in ("athlete", "exercise", "software_version", "notes"):
+            if key in d:
+                out[key] = as_str(d[key], f"meta.{key}", problems)
+        for key in ("filter_settings", "calibration"):
+            value = d.get(key)
+            if value is None or isinstance(value, dict):
+                out[key] = value if value is not None or key == "calibration" else {}
+            else:
+                if problems is not None:
+                    problems.append(f"meta.{key} {str(value)[:40]!r} is not an object "
+                                    "(read as none)")
+                out[key] = {} if key == "filter_settings" else None
+        started = d.get("started")
+        try:
+            datetime.fromisoformat(started)
+            out["started"] = started
+        except (TypeError, ValueError):
+            if problems is not None:
+                problems.append(f"meta.started {str(started)[:40]!r} is not a date "
+                                f"(read as {fallback_started})")
+            out["started"] = fallback_started
+        target = as_float(d.get("target_ratio"), "meta.target_ratio", problems)
+        if d.get("target_ratio") is not None and not (math.isfinite(target) and target > 0):
+            if problems is not None and math.isfinite(target):
+                problems.append(f"meta.target_ratio {target!r} is not a positive ratio "
+                                "(read as the exercise default)")
+        out["target_ratio"] = target if math.isfinite(target) and target > 0 else None
+        out.setdefault("athlete", "")
+        out.setdefault("exercise", "")
+        return cls(**out)
 
     @property
     def started_dt(self) -> datetime:
-        return datetime.fromisoformat(self.started)
+        """Always with an offset (a hand-written date without one is read as local time), so
+        sessions sort whatever wrote them."""
+        dt = datetime.fromisoformat(self.started)
+        return dt if dt.tzinfo is not None else dt.astimezone()
 
 
 def sample_dtype(n_channels: int) -> np.dtype:

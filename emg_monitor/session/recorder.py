@@ -26,6 +26,7 @@ from ..model import DeviceInfo, RepResult, SampleBlock, SourceEvent
 from .codec import event_to_dict, info_to_dict, rep_to_dict
 from .meta import (EVENTS_FILE, FORMAT_NAME, FORMAT_VERSION, REPS_FILE, SAMPLES_FILE,
                    SESSION_FILE, SessionMeta, now_iso, sample_dtype)
+from .outputs import check_new_session_folder
 
 log = logging.getLogger(__name__)
 
@@ -74,17 +75,21 @@ class Recorder:
         self._queue: "queue.Queue[tuple]" = queue.Queue(MAX_QUEUED)
         self._failed = False
         self._closed = False
+        check_new_session_folder(self.folder)    # never append to or mix with another session
+        self._files = {}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            if (self.folder / SESSION_FILE).exists():
-                raise UserError(f"{self.folder} already holds a session; choose another folder")
+            # exclusive creation: a second recorder racing for the same folder fails here
+            for key, name in (("samples", SAMPLES_FILE), ("events", EVENTS_FILE),
+                              ("reps", REPS_FILE)):
+                self._files[key] = open_file(self.folder / name, "xb")
             self._write_session_json(closed=False)
-            self._files = {
-                "samples": open_file(self.folder / SAMPLES_FILE, "ab"),
-                "events": open_file(self.folder / EVENTS_FILE, "ab"),
-                "reps": open_file(self.folder / REPS_FILE, "ab"),
-            }
+        except FileExistsError as exc:
+            self._close_files(quiet=True)
+            raise UserError(f"{self.folder} already holds a session's files; choose a new "
+                            "folder") from exc
         except OSError as exc:
+            self._close_files(quiet=True)
             raise UserError(f"cannot write the session to {self.folder}: "
                             f"{exc.strerror or exc}; choose a writable folder") from exc
         self._writer = threading.Thread(target=self._write_loop, name="Recorder-writer",
