@@ -32,6 +32,7 @@ import numpy as np
 from scipy import signal
 
 from ..model import EMG_PIN_ROLES, MOTION_PIN_NAMES, Channel, Kind, Muscle
+from .segments import COMPENSATION_LUMBAR, ImuConfig, SegmentModel
 
 # activations (fraction of MVC) while standing still: erectors keep some
 # postural tone, glutes are near silent.
@@ -112,6 +113,7 @@ class AthleteConfig:
     envelope_cutoff_hz: float = 4.0
     accel_noise_g: float = 0.01
     contamination: Contamination = field(default_factory=Contamination)
+    imu: ImuConfig = field(default_factory=ImuConfig)     # pelvis/thigh/thorax IMUs (segments.py)
 
 
 @dataclass(frozen=True)
@@ -129,13 +131,15 @@ class RepTruth:
     erector_onset_s: float
     t_lockout_s: float = 0.0  # end of the concentric (top reached)
     top_deg: float = 0.0      # trunk inclination held at the top
+    hip_short_deg: float = 0.0   # hip flexion left at the top, from the athlete's neutral
+    lumbar_top_deg: float = 0.0  # lumbar flexion at the top (< 0: extended to finish the rep)
 
 
 @dataclass(frozen=True)
 class TaskTruth:
     """A calibration segment; for MVC holds the plateau (ramps excluded)."""
 
-    kind: str                # "rest", "glute_mvc", "erector_mvc"
+    kind: str                # "rest", "glute_mvc", "erector_mvc", "relaxed_stand", "hip_neutral"
     t_start_s: float
     t_end_s: float
 
@@ -266,6 +270,18 @@ class Athlete:
                     hold_all(t + 4.0)
                     self.tasks.append(TaskTruth("rest", t, t + 4.0))
                     t += 4.0
+            # the hip neutral: stand relaxed, then squeeze the glutes as hard as possible
+            self.tasks.append(TaskTruth("relaxed_stand", t, t + 4.0))
+            t += 4.0
+            hold_all(t)
+            level(g, t + ramp, 0.7)
+            level(e, t + ramp, 0.15)
+            self.tasks.append(TaskTruth("hip_neutral", t + ramp + 0.6, t + ramp + 4.0))
+            t += ramp + 4.0
+            hold_all(t)
+            level(g, t + ramp, REST_GLUTE)
+            level(e, t + ramp, REST_ERECTOR)
+            t += ramp
             t += 1.0
             hold_all(t)
         k = 0
@@ -285,7 +301,10 @@ class Athlete:
                 th1 = th0 + c.top_hold_s
                 toward_bottom = 1.0 if ex.bottom_deg > ex.top_deg else -1.0
                 short_deg = float(rng.uniform(4.0, 8.0)) if comp else float(rng.uniform(0, 1.5))
-                top_deg = ex.top_deg + toward_bottom * short_deg
+                # compensated: the lumbar spine extends to make up most of the hips'
+                # shortfall, so the trunk still ends nearly upright
+                lumbar_top = -COMPENSATION_LUMBAR * short_deg if comp else 0.0
+                top_deg = ex.top_deg + toward_bottom * (short_deg + lumbar_top)
                 # kinematics
                 _minimum_jerk(ang, t0, tb0, top_prev, ex.bottom_deg)
                 ang.hold(tc0)
@@ -324,7 +343,8 @@ class Athlete:
                     set_index=s, rep=r, t_start_s=t0, t_top_s=0.5 * (th0 + th1), t_end_s=th1,
                     glute_pct_mvc=100 * g_mean, erector_pct_mvc=100 * e_mean,
                     ratio=g_mean / e_mean, compensated=comp, glute_onset_s=g_on,
-                    erector_onset_s=e_on, t_lockout_s=th0, top_deg=top_deg))
+                    erector_onset_s=e_on, t_lockout_s=th0, top_deg=top_deg,
+                    hip_short_deg=short_deg, lumbar_top_deg=lumbar_top))
                 t = th1
             # set done: the load is put down, the athlete stands quietly
             level(g, t + 0.4, REST_GLUTE)
@@ -440,6 +460,18 @@ class Athlete:
         out[:, n_emg] = np.cos(theta) + noise[:, 0]
         out[:, n_emg + 1] = np.sin(theta) + noise[:, 1]
         return out
+
+    @property
+    def segments(self) -> SegmentModel:
+        """Pelvis, thigh and thorax kinematics and their IMUs (built on first use)."""
+        if getattr(self, "_segments", None) is None:
+            self._segments = SegmentModel(self, self.config.imu)
+        return self._segments
+
+    def imu(self, first_index: int, n: int) -> dict[str, np.ndarray]:
+        """Each configured IMU's (n, 6) readings (acc_g xyz, gyr_deg_s xyz) at EMG sample
+        indices [first_index, first_index + n): deterministic, in any chunks and order."""
+        return self.segments.imu(int(first_index), int(n))
 
     @property
     def position(self) -> int:

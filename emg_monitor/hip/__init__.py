@@ -1,0 +1,1 @@
+"""Hip and lumbar angles from the pelvis, thigh and thorax IMUs (docs/hip.md)."""
