@@ -73,7 +73,7 @@ def main() -> int:
         while time.monotonic() < warm_end:
             app.processEvents()
             time.sleep(0.002)
-        acq = src._thread
+        acq = session.reader._thread
         f0, p0 = w.frames, PaintCounter.n
         wall0, cpu0, gui0 = time.monotonic(), time.process_time(), time.thread_time()
         acq0 = thread_cpu_s(acq)

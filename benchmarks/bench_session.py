@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from emg_monitor.model import SampleBlock  # noqa: E402
 from emg_monitor.session import Recorder, SessionMeta, load_session  # noqa: E402
+from emg_monitor.sources.notifier import Notifier  # noqa: E402
 from emg_monitor.sources.replay import ReplaySource  # noqa: E402
 from session_support import device_info  # noqa: E402
 
@@ -46,11 +47,11 @@ def main() -> None:
         t0 = time.perf_counter()
         s = load_session(folder)
         t_load = time.perf_counter() - t0
-        src = ReplaySource(folder, speed=None)
+        reader = Notifier(ReplaySource(folder, speed=None))
         t0 = time.perf_counter()
-        src.start()
-        src.wait(300)
-        src.stop()
+        reader.start()
+        reader.wait(300)
+        reader.stop()
         t_replay = time.perf_counter() - t0
     n_blocks = len(data) // BLOCK
     print(f"{SECONDS} s of {len(info.channels)} channels at {RATE_HZ:g} Hz "

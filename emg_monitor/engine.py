@@ -21,6 +21,7 @@ from .dsp.calibration import Calibration
 from .dsp.pipeline import FilterSettings, Pipeline
 from .dsp.quality import QualityMonitor
 from .exercises import Exercise, get_exercise
+from .fanout import FanOut, ListenerFailure
 from .model import DeviceInfo, EventKind, RepResult, SampleBlock, SourceEvent
 from .motion import MotionTracker
 from .reps import RepDetector
@@ -48,6 +49,7 @@ class EngineListener:
     def on_rep(self, rep: RepResult) -> None: ...
     def on_quality(self, issues: dict) -> None: ...
     def on_set(self, set_index: int, active: bool) -> None: ...
+    def on_listener_failed(self, failure: ListenerFailure) -> None: ...
 
 
 @dataclass
@@ -63,7 +65,7 @@ class EngineSettings:
 class Engine(Listener):
     def __init__(self, settings: EngineSettings | None = None) -> None:
         self.settings = settings or EngineSettings()
-        self._listeners: list[EngineListener] = []
+        self._fanout: FanOut[EngineListener] = FanOut("engine")
         self._requests: "queue.SimpleQueue[Callable[[], None]]" = queue.SimpleQueue()
         self.info: DeviceInfo | None = None
         self.pipeline: Pipeline | None = None
@@ -73,23 +75,22 @@ class Engine(Listener):
         self.set_index = 0
         self.set_active = False
         self.latest_issues: dict = {}
-        self.error: BaseException | None = None
-        self._lock = threading.Lock()
 
     # --- wiring ----------------------------------------------------------------
     def add_listener(self, listener: EngineListener) -> None:
-        with self._lock:
-            self._listeners.append(listener)
+        self._fanout.add(listener)
+
+    def remove_listener(self, listener: EngineListener) -> None:
+        self._fanout.remove(listener)
+
+    @property
+    def failures(self) -> list[ListenerFailure]:
+        """Engine listeners (recorder, LSL outlet, display) that raised and were detached."""
+        return list(self._fanout.failures)
 
     def _notify(self, method: str, *args) -> None:
-        with self._lock:
-            listeners = list(self._listeners)
-        for listener in listeners:
-            try:
-                getattr(listener, method)(*args)
-            except Exception as exc:  # a failing consumer must not stop acquisition
-                log.exception("engine listener %r failed", listener)
-                self.error = exc
+        # a failing consumer is detached and reported; the others and acquisition go on
+        self._fanout.notify(method, *args)
 
     # --- requests from other threads (applied between blocks) --------------------
     def start_set(self) -> None:
@@ -178,9 +179,6 @@ class Engine(Listener):
         if event.kind == EventKind.END and self.reps is not None:
             # a finite source (replay) ended: a rep still in its lockout is complete
             self._publish(self.reps.flush())
-
-    def on_error(self, exc: BaseException) -> None:
-        self.error = exc
 
 
 class DisplayBuffer(EngineListener):

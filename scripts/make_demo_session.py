@@ -26,6 +26,7 @@ from emg_monitor.exercises import get_exercise  # noqa: E402
 from emg_monitor.model import DeviceInfo  # noqa: E402
 from emg_monitor.session import Recorder, SessionMeta  # noqa: E402
 from emg_monitor.sim.athlete import Athlete, AthleteConfig  # noqa: E402
+from emg_monitor.sources.notifier import Notifier  # noqa: E402
 from emg_monitor.sources.simulated import SimulatedSource  # noqa: E402
 
 ATHLETE = AthleteConfig(exercise="deadlift", sets=1, reps_per_set=6, seed=11,
@@ -63,18 +64,17 @@ def make(out: Path, athlete: AthleteConfig = ATHLETE, started: str = STARTED) ->
     engine = Engine(EngineSettings(filters=settings, calibration=calibration,
                                    exercise="deadlift"))
     recorder = Recorder(out, meta)
-    source.add_listener(recorder)
     engine.add_listener(recorder)
-    source.add_listener(engine)
+    reader = Notifier(source, [recorder, engine])
     engine.start_set()
-    source.start()
-    source.wait(120)
-    source.stop()
+    reader.start()
+    reader.wait(120)
+    reader.stop()
     recorder.mark("set_stop", set_index=1)
     recorder.close()
-    source.raise_error()
-    if engine.error is not None:
-        raise engine.error
+    reader.raise_error()
+    for failure in reader.failures + engine.failures:
+        raise failure.error
     return out
 
 

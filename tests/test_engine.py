@@ -11,6 +11,7 @@ from emg_monitor.model import DeviceInfo, Verdict
 from emg_monitor.sim.athlete import AthleteConfig
 from emg_monitor.sources.base import Listener
 from emg_monitor.sources.simulated import SimulatedSource
+from emg_monitor.sources.notifier import Notifier
 
 
 def true_calibration(cfg: AthleteConfig, names) -> Calibration:
@@ -37,15 +38,16 @@ def run_engine(cfg: AthleteConfig, settings: EngineSettings, start_set=True):
     engine.add_listener(got)
     display = DisplayBuffer(seconds=5.0)
     engine.add_listener(display)
-    source.add_listener(raw)
-    source.add_listener(engine)
+    rd = Notifier(source)
+    rd.add_listener(raw)
+    rd.add_listener(engine)
     if start_set:
         engine.start_set()
-    source.start()
-    assert source.wait(120)
-    source.raise_error()
-    source.stop()
-    assert engine.error is None
+    rd.start()
+    assert rd.wait(120)
+    rd.raise_error()
+    rd.stop()
+    assert rd.failures == [] and engine.failures == []
     return source, engine, got, raw, display
 
 
@@ -88,7 +90,8 @@ def test_requests_from_other_threads_apply_between_blocks():
     engine = Engine(EngineSettings())
     got = Collect()
     engine.add_listener(got)
-    source.add_listener(engine)
+    rd = Notifier(source)
+    rd.add_listener(engine)
     sets = []
 
     class SetStarter(EngineListener):
@@ -101,9 +104,9 @@ def test_requests_from_other_threads_apply_between_blocks():
 
     engine.add_listener(SetStarter())
     engine.start_set()
-    source.start()
-    assert source.wait(120)
-    source.stop()
+    rd.start()
+    assert rd.wait(120)
+    rd.stop()
     assert [r.set_index for r in got.reps] == [1, 1, 2, 2]
     assert [r.rep for r in got.reps] == [1, 2, 1, 2]
     assert sets[:2] == [(1, True), (2, True)]

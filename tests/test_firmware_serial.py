@@ -16,6 +16,7 @@ from emg_monitor.protocol import Hello
 from emg_monitor.sources.base import Listener
 from emg_monitor.sources.board import counts_to_units
 from emg_monitor.sources.serial_source import SerialSource
+from emg_monitor.sources.notifier import Notifier
 
 from test_firmware_sim import ELF, HARNESS, firmware, mv_to_counts  # noqa: F401 (fixture)
 
@@ -49,12 +50,13 @@ def test_serial_source_reads_the_simulated_board(firmware):  # noqa: F811
         config = DeviceConfig(sample_rate_hz=1000, n_emg=4, n_motion=2)
         source = SerialSource(port=port, config=config, hello_timeout_s=5.0, reconnect=False)
         sink = Collect()
-        source.add_listener(sink)
-        source.start()
+        rd = Notifier(source)
+        rd.add_listener(sink)
+        rd.start()
         try:
             assert sink.enough.wait(15.0), "no samples from the simulated board within 15 s"
         finally:
-            source.stop()
+            rd.stop()
         assert not sink.errors, sink.errors
         assert source.info is not None and source.info.sample_rate_hz == 1000
         data = np.concatenate([b.data for b in sink.blocks])

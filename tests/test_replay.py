@@ -11,6 +11,7 @@ from emg_monitor.model import EventKind, Kind, Muscle, Side
 from emg_monitor.session import Recorder, SessionMeta
 from emg_monitor.sources.base import Listener, SourceError
 from emg_monitor.sources.replay import ReplaySource
+from emg_monitor.sources.notifier import Notifier
 
 from session_support import block, device_info, values
 
@@ -50,11 +51,12 @@ def session_dir(tmp_path):
 def test_full_speed_replay_reproduces_session(session_dir):
     src = ReplaySource(session_dir, speed=None)
     sink = Collect()
-    src.add_listener(sink)
-    src.start()
-    assert src.wait(10)
-    src.stop()
-    assert sink.stopped.is_set() and src.error is None
+    rd = Notifier(src)
+    rd.add_listener(sink)
+    rd.start()
+    assert rd.wait(10)
+    rd.stop()
+    assert sink.stopped.is_set() and rd.error is None
     assert sink.info.channels == device_info().channels
     idx, data = sink.rows()
     expected = np.r_[np.arange(700), np.arange(710, 1000)]
@@ -68,16 +70,17 @@ def test_full_speed_replay_reproduces_session(session_dir):
 def test_pause_seek_resume(session_dir):
     src = ReplaySource(session_dir, speed=1.0)
     sink = Collect()
-    src.add_listener(sink)
+    rd = Notifier(src)
+    rd.add_listener(sink)
     src.pause()
-    src.start()
+    rd.start()
     time.sleep(0.15)
     assert sink.blocks == [] and src.paused
     src.seek(0.9)
     assert src.position_s == pytest.approx(0.9)
     src.resume()
-    assert src.wait(10)
-    src.stop()
+    assert rd.wait(10)
+    rd.stop()
     idx, data = sink.rows()
     assert idx[0] == 900 and idx[-1] == 999
     np.testing.assert_array_equal(data, values(idx))
@@ -92,10 +95,11 @@ def test_csv_replay_takes_rate_and_roles_from_columns(tmp_path):
     path.write_text("\n".join(lines) + "\n")
     src = ReplaySource(path, speed=None)
     sink = Collect()
-    src.add_listener(sink)
-    src.start()
-    src.wait(10)
-    src.stop()
+    rd = Notifier(src)
+    rd.add_listener(sink)
+    rd.start()
+    rd.wait(10)
+    rd.stop()
     info = sink.info
     assert info.sample_rate_hz == 500.0
     assert info.names == ("left_glute", "right_erector", "accel_x")
@@ -111,11 +115,12 @@ def test_real_walking_csv_replays(shared_data):
     path = shared_data / "santuz-walking" / "ID0012_TW_01_emg.csv"
     src = ReplaySource(path, speed=None)
     sink = Collect()
-    src.add_listener(sink)
-    src.start()
-    src.wait(30)
-    src.stop()
-    assert src.error is None
+    rd = Notifier(src)
+    rd.add_listener(sink)
+    rd.start()
+    rd.wait(30)
+    rd.stop()
+    assert rd.error is None
     assert sink.info.sample_rate_hz == pytest.approx(1000.0)
     assert "MA" in sink.info.names
     assert sum(b.n for b in sink.blocks) > 7000
@@ -139,7 +144,7 @@ def test_real_uci_file_with_ragged_tail_replays(shared_data):
     info = src.open()
     assert info.sample_rate_hz == pytest.approx(1000.0)
     assert "RF" in info.names and info.channels[info.index("RF")].unit == "mV"
-    src.stop()
+    src.close()
 
 
 def test_foreign_folder_is_a_clear_source_error(tmp_path):

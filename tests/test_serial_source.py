@@ -22,6 +22,7 @@ from emg_monitor.sim.pty import PtyBoard  # noqa: E402
 from emg_monitor.sources.base import Listener, SourceError  # noqa: E402
 from emg_monitor.sources.board import lsb_units  # noqa: E402
 from emg_monitor.sources.serial_source import SerialSource  # noqa: E402
+from emg_monitor.sources.notifier import Notifier
 
 CFG = AthleteConfig(seed=21, sets=1, reps_per_set=3, setup_s=0.5)
 
@@ -64,13 +65,14 @@ def test_stream_decodes_the_athlete_within_one_lsb():
     with PtyBoard(DeviceEmulator(Athlete(CFG), DeviceConfig()), speed=4.0) as board:
         src = SerialSource(board.path, DeviceConfig(), hello_timeout_s=3.0)
         got = Collect()
-        src.add_listener(got)
+        rd = Notifier(src)
+        rd.add_listener(got)
         info = src.open()
         assert info.names[0] == "left_glute" and info.sample_rate_hz == 1000
-        src.start()
+        rd.start()
         assert wait_for(lambda: got.n() >= 4000)
-        src.stop()
-        src.raise_error()
+        rd.stop()
+        rd.raise_error()
     blocks = got.blocks
     assert blocks[0].first_index == 0
     for a, b in zip(blocks, blocks[1:]):
@@ -88,8 +90,9 @@ def test_unplug_then_replug_on_the_same_name(tmp_path):
     os.symlink(board1.path, link)
     src = SerialSource(str(link), DeviceConfig(), hello_timeout_s=2.0)
     got = Collect()
-    src.add_listener(got)
-    src.start()
+    rd = Notifier(src)
+    rd.add_listener(got)
+    rd.start()
     try:
         assert wait_for(lambda: got.n() >= 500)
         # everything the board sent before the unplug must arrive: pause, drain, unplug
@@ -107,11 +110,11 @@ def test_unplug_then_replug_on_the_same_name(tmp_path):
         t_back = time.monotonic()
         assert wait_for(lambda: got.n() >= sent_before + 300)
     finally:
-        src.stop()
+        rd.stop()
         board1.close()
         if "board2" in locals():
             board2.close()
-    src.raise_error()
+    rd.raise_error()
     assert got.kinds()[:3] == [EventKind.DISCONNECTED, EventKind.RECONNECTED, EventKind.GAP]
     gap = got.events[2]
     assert 0.8 <= gap.duration_s <= t_back - t_unplug
@@ -134,13 +137,14 @@ def test_no_reconnect_reports_the_disconnection():
     board = PtyBoard(DeviceEmulator(Athlete(CFG), DeviceConfig())).start()
     src = SerialSource(board.path, DeviceConfig(), reconnect=False)
     got = Collect()
-    src.add_listener(got)
-    src.start()
+    rd = Notifier(src)
+    rd.add_listener(got)
+    rd.start()
     assert wait_for(lambda: got.n() > 100)
     board.close()
-    assert src.wait(5.0)
-    src.stop()
-    assert isinstance(src.error, SourceError) and "disconnected" in str(src.error)
+    assert rd.wait(5.0)
+    rd.stop()
+    assert isinstance(rd.error, SourceError) and "disconnected" in str(rd.error)
     assert EventKind.DISCONNECTED in got.kinds()
 
 
@@ -200,15 +204,16 @@ def test_busy_port_gives_a_clear_error():
             with pytest.raises(SourceError, match="busy"):
                 SerialSource(board.path).open()
         finally:
-            first.stop()
+            first.close()
 
 
 def test_board_reset_mid_stream_is_restarted_with_a_gap():
     with PtyBoard(DeviceEmulator(Athlete(CFG), DeviceConfig())) as board:
         src = SerialSource(board.path, DeviceConfig(), hello_timeout_s=2.0)
         got = Collect()
-        src.add_listener(got)
-        src.start()
+        rd = Notifier(src)
+        rd.add_listener(got)
+        rd.start()
         try:
             assert wait_for(lambda: got.n() >= 300)
             board.reset()
@@ -216,8 +221,8 @@ def test_board_reset_mid_stream_is_restarted_with_a_gap():
             n_at_gap = got.n()
             assert wait_for(lambda: got.n() >= n_at_gap + 300)
         finally:
-            src.stop()
-    src.raise_error()
+            rd.stop()
+    rd.raise_error()
     gap = next(e for e in got.events if e.kind == EventKind.GAP)
     assert gap.detail == "board reset"
     after = [b for b in got.blocks if b.first_index >= gap.sample_index]

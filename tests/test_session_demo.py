@@ -11,6 +11,7 @@ from emg_monitor.session import load_session
 from emg_monitor.session.export import export_session
 from emg_monitor.session.report import render_report
 from emg_monitor.sources.replay import ReplaySource
+from emg_monitor.sources.notifier import Notifier
 
 DEMO = Path(__file__).resolve().parents[1] / "seeds" / "demo"
 
@@ -38,11 +39,12 @@ def test_demo_replays_as_recorded():
         def on_event(self, e): pass
         def on_error(self, e): pass
         def on_stop(self): pass
-    src.add_listener(Sink())
-    src.start()
-    assert src.wait(30)
-    src.stop()
-    assert src.error is None
+    rd = Notifier(src)
+    rd.add_listener(Sink())
+    rd.start()
+    assert rd.wait(30)
+    rd.stop()
+    assert rd.error is None
     np.testing.assert_array_equal(np.vstack([b.data for b in blocks]), s.data)
 
 

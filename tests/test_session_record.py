@@ -13,6 +13,7 @@ import pytest
 
 from emg_monitor.cli import main
 from emg_monitor.session import load_session
+from emg_monitor.sources.notifier import Notifier
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,13 +91,38 @@ def test_recorded_reps_come_back_when_the_session_is_replayed_through_the_engine
     sink = Reps()
     engine.add_listener(sink)
     src = ReplaySource(out, speed=None)
-    src.add_listener(engine)
+    rd = Notifier(src)
+    rd.add_listener(engine)
     engine.start_set()
-    src.start()
-    assert src.wait(60)
-    src.stop()
+    rd.start()
+    assert rd.wait(60)
+    rd.stop()
     assert [r.rep for r in sink.reps] == [r.rep for r in s.reps]
     assert [r.verdict for r in sink.reps] == [r.verdict for r in s.reps]
     np.testing.assert_allclose([r.ratio for r in sink.reps], [r.ratio for r in s.reps], rtol=1e-3)
     np.testing.assert_allclose([r.t_top_s for r in sink.reps], [r.t_top_s for r in s.reps],
                                atol=0.002)
+
+
+def test_a_failing_engine_is_reported_and_the_recording_goes_on(tmp_path, monkeypatch, capsys):
+    """Issue 11 item 2: the engine raising mid-session costs no sample; the CLI says so."""
+    from emg_monitor.engine import Engine
+    calls = []
+    original = Engine.on_block
+
+    def broken(self, block):
+        calls.append(block.n)
+        if len(calls) == 3:
+            raise ZeroDivisionError("pipeline bug")
+        return original(self, block)
+    monkeypatch.setattr(Engine, "on_block", broken)
+    monkeypatch.setenv("EMG_MONITOR_HOME", str(tmp_path / "home"))
+    out = tmp_path / "s"
+    assert main(["record", "--simulate", "--athlete", "A", "--seconds", "3", "--speed", "20",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "Engine.on_block failed and was detached: pipeline bug" in err
+    assert "recording goes on" in err and "recorded in full" in err
+    assert "Traceback" not in err
+    s = load_session(out)
+    assert s.closed and len(s.data) == 3000 and len(calls) == 3

@@ -11,6 +11,7 @@ from emg_monitor.sim.athlete import Athlete, AthleteConfig, Contamination
 from emg_monitor.sources.base import Listener
 from emg_monitor.sources.board import lsb_units
 from emg_monitor.sources.simulated import SimulatedSource
+from emg_monitor.sources.notifier import Notifier
 
 CFG = AthleteConfig(seed=5, sets=1, reps_per_set=3, setup_s=1.0)
 
@@ -34,11 +35,12 @@ class Collect(Listener):
 
 def _run(src):
     got = Collect()
-    src.add_listener(got)
-    src.start()
-    assert src.wait(60)
-    src.stop()
-    src.raise_error()
+    rd = Notifier(src)
+    rd.add_listener(got)
+    rd.start()
+    assert rd.wait(60)
+    rd.stop()
+    rd.raise_error()
     return got
 
 
@@ -87,14 +89,15 @@ def test_dropped_frames_are_counted_and_indexed():
 def test_realtime_is_paced_and_runs_past_the_session():
     src = SimulatedSource(replace(CFG, sets=1, reps_per_set=1), realtime=True, speed=50.0)
     got = Collect()
-    src.add_listener(got)
-    src.start()
+    rd = Notifier(src)
+    rd.add_listener(got)
+    rd.start()
     deadline = time.monotonic() + 10
     end = int(src.athlete.duration_s * 1000) + 2000
     while time.monotonic() < deadline and sum(b.n for b in got.blocks) < end:
         time.sleep(0.02)
-    src.stop()
-    src.raise_error()
+    rd.stop()
+    rd.raise_error()
     assert sum(b.n for b in got.blocks) >= end          # quiet standing after the plan
     assert all(e.kind != EventKind.END for e in got.events)
     sizes = [b.n for b in got.blocks]

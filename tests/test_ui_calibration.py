@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from emg_monitor.sim.athlete import AthleteConfig, Contamination
+from emg_monitor.sources.notifier import Notifier
 from emg_monitor.sources.simulated import SimulatedSource
 from emg_monitor.ui.calibration_wizard import (CalibrationWizard, LiveTiming, RawHistory, Step,
                                                full_protocol)
@@ -14,18 +15,19 @@ def fast_calibration_source():
     # finite and as fast as possible: the wizard cuts trials out of its raw history by index
     src = SimulatedSource(AthleteConfig(calibration=True, sets=1, reps_per_set=1, seed=3),
                           realtime=False, duration_s=60.0)
-    yield src
-    src.stop()
+    rd = Notifier(src)
+    yield rd
+    rd.stop()
 
 
 def test_wizard_records_every_step_and_hands_over_calibration(qtbot, fast_calibration_source):
-    src = fast_calibration_source
+    rd = fast_calibration_source
     saved = []
-    src.open()
-    wizard = CalibrationWizard(src, on_done=saved.append, athlete="test")
+    rd.source.open()
+    wizard = CalibrationWizard(rd, on_done=saved.append, athlete="test")
     qtbot.addWidget(wizard)
     wizard.show()
-    src.start()
+    rd.start()
     qtbot.waitUntil(lambda: wizard.state in ("done", "bad"), timeout=20000)
     assert wizard.state == "done", wizard.result.text()
     assert [s.kind for s in wizard.steps] == ["rest"] + ["glute_mvc"] * 3 + ["erector_mvc"] * 3
@@ -45,19 +47,20 @@ def test_wizard_rejects_a_bad_trial_with_a_reason_and_offers_retry(qtbot):
     cfg = AthleteConfig(calibration=True, sets=1, reps_per_set=1, seed=4,
                         contamination=Contamination(electrode_off=("left_glute",)))
     src = SimulatedSource(cfg, realtime=False, duration_s=30.0)
+    rd = Notifier(src)
     try:
         src.open()
-        wizard = CalibrationWizard(src)
+        wizard = CalibrationWizard(rd)
         qtbot.addWidget(wizard)
         wizard.show()
-        src.start()
+        rd.start()
         qtbot.waitUntil(lambda: wizard.state == "bad" or wizard.index > 1, timeout=20000)
         assert wizard.state == "bad"
         assert wizard.index == 1
         assert "left_glute" in wizard.result.text()
         assert wizard.retry_button.isVisible() and not wizard.next_button.isVisible()
     finally:
-        src.stop()
+        rd.stop()
 
 
 def test_raw_history_cuts_windows_by_stream_index():

@@ -93,7 +93,7 @@ def test_gui_thread_never_runs_dsp_and_keeps_ticking(qtbot, window_on, opts):
     w = window_on(session)
     qtbot.waitUntil(lambda: src.stats.frames > 0, timeout=5000)
     frames_before = w.frames
-    qtbot.waitUntil(lambda: not src.running, timeout=60000)
+    qtbot.waitUntil(lambda: not session.reader.running, timeout=60000)
     timer.stop()
     assert dsp_threads and threading.get_ident() not in dsp_threads
     # the event loop kept turning while the source pushed at full speed
@@ -112,11 +112,11 @@ class FlakySource(Source):
         return DeviceInfo(1000.0, (Channel("left_glute", Kind.RAW_EMG, "uV"),
                                    Channel("left_erector", Kind.RAW_EMG, "uV")), device="flaky")
 
-    def _read(self):
+    def _read(self, timeout_s):
         time.sleep(0.01)
         self.n += 1
         if self.n == 5:
-            self._emit_event(EventKind.DISCONNECTED, self.n * 20, "USB cable pulled")
+            self._event(EventKind.DISCONNECTED, self.n * 20, "USB cable pulled")
         if self.n == 30:
             raise OSError("device vanished")
         rng = np.random.default_rng(self.n)
@@ -139,7 +139,7 @@ def test_replay_in_the_same_screens_with_pause_and_seek(qtbot, window_on, tmp_pa
     rec_session = make_session(src, opts)
     rec_session.engine.start_set()
     rec_session.start()
-    assert src.wait(60)
+    assert rec_session.reader.wait(60)
     rec_session.close()
     folder = rec_session.recording_path
     replay = ReplaySource(folder, speed=8.0)
@@ -185,7 +185,7 @@ def test_no_board_offers_the_simulator(qtbot, opts):
     assert "Simulated athlete" in w.cue.text()
     w.source_buttons["Simulated athlete"].click()
     try:
-        assert w.session is not None
+        qtbot.waitUntil(lambda: w.session is not None, timeout=10000)   # opened on a worker
         qtbot.waitUntil(lambda: w.session.bridge.counters()[0] > 0, timeout=10000)
     finally:
         w.close()

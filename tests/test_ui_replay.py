@@ -59,7 +59,7 @@ def test_pause_holds_the_position_and_seek_moves_it(qtbot, replay_window):
     w.pause_button.click()
     assert src.paused and "paused" in w.status_recording.text()
     w.seek_to(10.0)                                      # after the end: plays again from 10 s
-    qtbot.waitUntil(lambda: src.running, timeout=2000)
+    qtbot.waitUntil(lambda: w.session.reader.running, timeout=2000)
     assert src.position_s == pytest.approx(10.0, abs=0.01)
     wait_still(qtbot, 0.4)
     assert src.position_s == pytest.approx(10.0, abs=0.01)

@@ -37,10 +37,13 @@ def test_no_board_shows_the_start_screen_with_simulator_ports_and_rescan(qtbot, 
         assert "/dev/does-not-exist" in start.ports.item(0).text()
         assert start.connect_button.isEnabled()
         start.connect_button.click()                     # fails: shown, start screen stays
+        qtbot.waitUntil(lambda: not w.connector.busy and "not found" in w.banner.text(),
+                        timeout=10000)
         assert w.banner.isVisible() and "Connect board" in w.banner.text()
         assert w.session is None and w.pages.currentWidget() is start
         start.simulate_button.click()
-        assert w.session is not None and w.pages.currentWidget() is w.traces
+        qtbot.waitUntil(lambda: w.session is not None, timeout=10000)  # opened on a worker
+        assert w.pages.currentWidget() is w.traces
         qtbot.waitUntil(lambda: w.session.bridge.counters()[0] > 0, timeout=10000)
     finally:
         w.close()

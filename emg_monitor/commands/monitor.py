@@ -14,12 +14,13 @@ import time
 import numpy as np
 
 from ..model import DeviceConfig, DeviceInfo, Kind, SampleBlock, SourceEvent
-from ..sources.base import Listener
+from ..sources.base import GroundTruth, Listener, Source
+from ..sources.notifier import Notifier
 from . import options
+from .athlete_options import add_athlete_arguments, athlete_config_from_args
 
 
 def add_parser(sub) -> None:
-    from .simulate import add_athlete_arguments
     p = sub.add_parser("monitor", help="print live per-channel values (serial board or simulated)",
                        description="Print, once a second, the received sample rate, lost "
                                    "samples and each channel's mean and RMS.")
@@ -87,28 +88,26 @@ def summary_line(info: DeviceInfo, blocks: list[SampleBlock], elapsed_s: float) 
     return " | ".join(parts)
 
 
-def make_source(args: argparse.Namespace):
+def make_source(args: argparse.Namespace) -> Source:
     config = DeviceConfig(sample_rate_hz=args.rate,
-                          emg_kind=Kind.ENVELOPE if getattr(args, "envelope", False)
-                          else Kind.RAW_EMG)
+                          emg_kind=Kind.ENVELOPE if args.envelope else Kind.RAW_EMG)
     if args.simulate:
         from ..sources.simulated import SimulatedSource
-        from .simulate import athlete_config_from_args
         return SimulatedSource(athlete_config_from_args(args), config, realtime=True,
                                speed=args.speed)
     from ..sources.serial_source import SerialSource
     return SerialSource(args.port, config, hello_timeout_s=args.hello_timeout)
 
 
-def print_live(source, seconds: float | None, out=None, truth=None) -> int:
-    """Run a source and print one summary line a second (and its events, and reps if known)."""
+def print_live(source: Source, seconds: float | None, out=None, truth=None) -> int:
+    """Read a source and print one summary line a second (and its events, and reps if known)."""
     out = out or sys.stdout     # looked up at call time: sys.stdout may have been replaced
     printer = SecondPrinter()
-    source.add_listener(printer)
     info = source.open()
+    reader = Notifier(source, [printer])
     print(f"{info.device}: {info.sample_rate_hz:g} Hz, channels "
           f"{', '.join(f'{c.name} [{c.unit}]' for c in info.channels)}", file=out, flush=True)
-    source.start()
+    reader.start()
     t_start = last = time.monotonic()
     reported = 0
     try:
@@ -131,15 +130,15 @@ def print_live(source, seconds: float | None, out=None, truth=None) -> int:
                           f"{' (lumbar-compensated)' if r.compensated else ''}",
                           file=out, flush=True)
                     reported += 1
-            if printer.errors or not source.running:
+            if printer.errors or not reader.running:
                 break
     finally:
-        source.stop()
-    source.raise_error()
+        reader.stop()
+    reader.raise_error()
     return 0
 
 
 def run(args: argparse.Namespace) -> int:
     source = make_source(args)
-    truth = source.athlete.truth if args.simulate else None
+    truth = source.truth if isinstance(source, GroundTruth) else None
     return print_live(source, args.seconds, truth=truth)

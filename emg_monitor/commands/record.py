@@ -1,8 +1,10 @@
 """``emg-monitor record (--simulate | --port P) --athlete A --exercise E [--seconds S] [--out DIR]``
 
-Records without the GUI: raw samples and source events always; reps (and set
-marks) through the engine when it is available. Ctrl-C and SIGTERM stop the
-source and close the session cleanly (flushed, fsync'd, marked closed).
+Records without the GUI: raw samples and source events, reps and set marks
+through the engine. The recorder hears every block before the engine, and a
+consumer that fails (the engine, the LSL outlet) is detached and reported while
+recording goes on. Ctrl-C and SIGTERM stop the source and close the session
+cleanly (flushed, fsync'd, marked closed).
 """
 from __future__ import annotations
 
@@ -47,26 +49,20 @@ def add_parser(sub) -> None:
 
 
 def _calibration(athlete: str):
+    from ..profiles import load_profile
     try:
-        from ..profiles import load_profile
         return load_profile(athlete).latest_calibration()
-    except (UserError, ImportError):
+    except UserError:
         return None                      # no profile yet: record uncalibrated
-
-
-def _engine(settings_kwargs: dict):
-    """The engine if it is importable in this build (reps, set marks), else None."""
-    try:
-        from ..engine import Engine, EngineSettings
-    except ImportError:
-        return None
-    return Engine(EngineSettings(**settings_kwargs))
 
 
 def run(args: argparse.Namespace) -> int:
     from ..dsp.pipeline import FilterSettings
+    from ..engine import Engine, EngineSettings
+    from ..exercises import get_exercise
     from ..session.meta import SessionMeta, new_session_folder, sessions_root
     from ..session.recorder import Recorder
+    from ..sources.notifier import Notifier
 
     if args.simulate:
         from ..sim.athlete import AthleteConfig
@@ -83,22 +79,17 @@ def run(args: argparse.Namespace) -> int:
         source = SerialSource(args.port)
     calibration = _calibration(args.athlete)
     filters = FilterSettings()
-    try:
-        from ..exercises import get_exercise
-        target_ratio = get_exercise(args.exercise).target_ratio
-    except ImportError:
-        target_ratio = None
+    target_ratio = get_exercise(args.exercise).target_ratio
     meta = SessionMeta(athlete=args.athlete, exercise=args.exercise,
                        filter_settings=filters.to_dict(),
                        calibration=calibration.to_dict() if calibration else None,
                        notes=args.notes, target_ratio=target_ratio)
     folder = args.out if args.out is not None else new_session_folder(
         sessions_root(args.root), meta)
-    engine = _engine(dict(filters=filters, calibration=calibration, exercise=args.exercise))
+    engine = Engine(EngineSettings(filters=filters, calibration=calibration,
+                                   exercise=args.exercise))
     outlet = None
     if args.lsl:
-        if engine is None:
-            raise UserError("--lsl needs the rep engine, which is not available in this build")
         from ..session.lsl import LslOutlet
         outlet = LslOutlet(name=f"emg-monitor-{args.athlete}")
 
@@ -117,36 +108,45 @@ def run(args: argparse.Namespace) -> int:
         stop.set()
     for sig in (signal.SIGINT, signal.SIGTERM):
         previous[sig] = signal.signal(sig, handle)
+    # disk first: a DSP failure never costs samples
+    reader = Notifier(source, [recorder, engine])
+    failures_seen = 0
     try:
-        source.add_listener(recorder)                  # disk first: a DSP failure never costs samples
-        if engine is not None:
-            engine.add_listener(recorder)
-            if outlet is not None:
-                engine.add_listener(outlet)
-            source.add_listener(engine)
-            engine.start_set()
-        print(f"recording to {folder}" + ("" if engine is not None else
-              " (raw samples and events only: the rep engine is not available in this build)"),
-              file=sys.stderr)
-        source.start()
+        engine.add_listener(recorder)
+        if outlet is not None:
+            engine.add_listener(outlet)
+        engine.start_set()
+        print(f"recording to {folder}", file=sys.stderr)
+        reader.start()
         t0 = time.monotonic()
-        while not stop.is_set() and source.running:
+        while not stop.is_set() and reader.running:
+            failures_seen = _report_failures(reader.failures + engine.failures, failures_seen)
             if (args.seconds is not None and not args.simulate
                     and time.monotonic() - t0 >= args.seconds):
                 break
             stop.wait(0.1)
     finally:
-        source.stop()
-        if engine is not None and getattr(engine, "set_active", False):
+        reader.stop()
+        if engine.set_active:
             # no more blocks will apply a queued stop_set: mark the set's end here
-            recorder.mark("set_stop", set_index=getattr(engine, "set_index", 1))
+            recorder.mark("set_stop", set_index=engine.set_index)
         recorder.close()
         for sig, h in previous.items():
             signal.signal(sig, h)
-    print(f"{folder}: {recorder.samples_written} samples"
-          + (f", engine error: {engine.error}" if engine is not None and engine.error else ""))
-    if source.error is not None:
-        raise UserError(f"acquisition stopped: {source.error}")
+    failures = reader.failures + engine.failures
+    _report_failures(failures, failures_seen)
+    print(f"{folder}: {recorder.samples_written} samples")
+    if reader.error is not None:
+        raise UserError(f"acquisition stopped: {reader.error}")
     if recorder.error is not None:
         raise UserError(f"recording stopped: {recorder.error}; what was written is in {folder}")
+    if failures:
+        raise UserError(f"{failures[0]}; the samples were recorded in full in {folder}")
     return 0
+
+
+def _report_failures(failures: list, already: int) -> int:
+    """One line on stderr per consumer that failed (the recording goes on); returns the count."""
+    for failure in failures[already:]:
+        print(f"emg-monitor: warning: {failure}; recording goes on", file=sys.stderr)
+    return len(failures)

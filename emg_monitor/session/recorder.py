@@ -123,10 +123,18 @@ class Recorder:
         self._put_line("events", event_to_dict(event, self._rate()))
 
     def on_error(self, exc: BaseException) -> None:
+        self._log_error(f"{type(exc).__name__}: {exc}")
+
+    def on_listener_failed(self, failure) -> None:
+        """Another consumer (engine, LSL outlet) failed and was detached: the session says
+        so, so a physiotherapist knows why reps stop while the samples go on."""
+        self._log_error(str(failure))
+
+    def _log_error(self, detail: str) -> None:
         with self._lock:
             index = self._next_index
         self._put_line("events", {"type": "error", "sample_index": index,
-                                  "t_s": self._t(index), "detail": f"{type(exc).__name__}: {exc}"})
+                                  "t_s": self._t(index), "detail": detail})
 
     def on_stop(self) -> None:
         self._put(("sync",))

@@ -1,23 +1,32 @@
-"""The one small interface every data source presents.
+"""The one small interface every data source presents, and what a source may also do.
 
-After python-can's ``BusABC`` + ``Notifier``: a source owns exactly one
-acquisition thread that reads, decodes and fans blocks out to listeners. The
-dashboard, the recorder and the command line cannot tell a serial board, the
-simulated athlete and a replayed file apart.
+After python-can's ``BusABC``: a source is a bus-like object with ``open``,
+``read(timeout_s)`` and ``close`` and no thread of its own. The one acquisition
+thread that reads it and fans the blocks out to listeners is
+:class:`~emg_monitor.sources.notifier.Notifier` (python-can's ``Notifier``), so
+the dashboard, the recorder and the command line cannot tell a serial board,
+the simulated athlete and a replayed file apart.
 
-Listeners are called *on the acquisition thread*: they must be quick and must
-not touch Qt (the GUI copies from a ring buffer on its own timer).
+What a source can do beyond reading is an explicit capability protocol, checked
+with ``isinstance`` (never ``hasattr``): :class:`Seekable`, :class:`Pausable`,
+:class:`Paced`, :class:`ScriptedCalibration`, :class:`Recording`,
+:class:`GroundTruth`.
 """
 from __future__ import annotations
 
-import logging
-import threading
 import time
 from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, Sequence, Union, runtime_checkable
 
+from ..fanout import ListenerFailure
 from ..model import DeviceInfo, EventKind, SampleBlock, SourceEvent, SourceStats
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:  # typing only: a source module must not import the session layer
+    from ..session.reader import Session
+
+#: what ``read`` returns: blocks, events, and a new DeviceInfo when the device changed
+Item = Union[SampleBlock, SourceEvent, DeviceInfo]
 
 
 class SourceError(Exception):
@@ -25,27 +34,33 @@ class SourceError(Exception):
 
 
 class Listener:
-    """Receives a source's output. Override what you need; all run on the acquisition thread."""
+    """Receives a source's output from the notifier. Override what you need.
+
+    All run on the acquisition thread: quick, and never touching Qt. A listener
+    that raises is detached and reported (``fanout.FanOut``); the others go on.
+    """
 
     def on_info(self, info: DeviceInfo) -> None: ...
     def on_block(self, block: SampleBlock) -> None: ...
     def on_event(self, event: SourceEvent) -> None: ...
     def on_error(self, exc: BaseException) -> None: ...
     def on_stop(self) -> None: ...
+    def on_listener_failed(self, failure: ListenerFailure) -> None: ...
 
 
 class Source(ABC):
-    """Base class: subclasses implement ``_open``, ``_read`` and ``_close``."""
+    """A bus-like source: subclasses implement ``_open``, ``_read`` and (if needed) ``_close``.
+
+    Not thread-safe by itself: one notifier thread reads it. Controls that other
+    threads call (a replay's pause and seek) take the subclass's own lock.
+    """
 
     def __init__(self) -> None:
-        self._listeners: list[Listener] = []
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._stop_event = threading.Event()
         self.stats = SourceStats()
         self.info: DeviceInfo | None = None
-        self.error: BaseException | None = None
         self._opened = False
+        self._outbox: list[Item] = []
+        self._failed: Exception | None = None   # raised by the next read, after the outbox
 
     # --- subclass API --------------------------------------------------------
     @abstractmethod
@@ -53,8 +68,8 @@ class Source(ABC):
         """Connect and return the device info; raise SourceError with a clear message."""
 
     @abstractmethod
-    def _read(self) -> list[SampleBlock]:
-        """Return the blocks available now, waiting at most ~50 ms; [] when none.
+    def _read(self, timeout_s: float) -> Sequence[SampleBlock]:
+        """Return the blocks available now, waiting at most ``timeout_s``; [] when none.
 
         Raise StopIteration when a finite source is exhausted.
         """
@@ -62,102 +77,126 @@ class Source(ABC):
     def _close(self) -> None:
         """Release the device."""
 
-    # --- public API ----------------------------------------------------------
-    def add_listener(self, listener: Listener) -> None:
-        with self._lock:
-            self._listeners.append(listener)
-        if self.info is not None:
-            listener.on_info(self.info)
+    def _end_index(self) -> int:
+        """The stream index just after the last sample (for the END event)."""
+        return 0
 
-    def remove_listener(self, listener: Listener) -> None:
-        with self._lock:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
+    # --- public API ----------------------------------------------------------
+    @property
+    def is_open(self) -> bool:
+        return self._opened
 
     def open(self) -> DeviceInfo:
-        """Connect synchronously (so the CLI can report failures before starting)."""
+        """Connect (idempotent). Blocking: a GUI calls it from a worker (``ui/worker.py``)."""
         if not self._opened:
             self.info = self._open()
             self._opened = True
-            self._emit("on_info", self.info)
+            self._failed = None
         assert self.info is not None
         return self.info
 
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self.open()
-        self._stop_event.clear()
-        self._thread = threading.Thread(target=self._run, name=f"{type(self).__name__}-acq",
-                                        daemon=True)
-        self._thread.start()
+    def read(self, timeout_s: float = 0.05) -> list[Item]:
+        """Blocks, events and info changes, in stream order; waits at most ~``timeout_s``.
 
-    def stop(self, timeout_s: float = 5.0) -> None:
-        self._stop_event.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout_s)
-        self._thread = None
+        A finite source ends with one ``EventKind.END`` event; after it, ``read``
+        returns ``[]`` until a replay is sought back.
+        """
+        if not self._opened:
+            raise SourceError(f"{type(self).__name__} is not open")
+        if self._failed is not None:
+            raise self._failed
+        try:
+            blocks = list(self._read(timeout_s))
+        except StopIteration:
+            self._event(EventKind.END, self._end_index())
+            blocks = []
+        except Exception as exc:
+            if not self._outbox:
+                raise
+            # what happened before the failure (e.g. DISCONNECTED) is delivered first
+            self._failed = exc
+            blocks = []
+        for block in blocks:
+            self.stats.lost_samples += block.lost_before
+        items, self._outbox = self._outbox, []
+        items.extend(blocks)
+        return items
+
+    def close(self) -> None:
         if self._opened:
             self._opened = False
             self._close()
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def wait(self, timeout_s: float | None = None) -> bool:
-        """Block until the acquisition thread ends (finite sources); True if it did."""
-        t = self._thread
-        if t is not None:
-            t.join(timeout_s)
-            return not t.is_alive()
-        return True
-
-    def raise_error(self) -> None:
-        """Re-raise an error stored by the acquisition thread (tests, CLI)."""
-        if self.error is not None:
-            raise self.error
-
     def __enter__(self) -> "Source":
-        self.start()
+        self.open()
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.stop()
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
-    # --- helpers for subclasses ---------------------------------------------
-    def _emit(self, method: str, *args) -> None:
-        with self._lock:
-            listeners = list(self._listeners)
-        for listener in listeners:
-            getattr(listener, method)(*args)
-
-    def _emit_event(self, kind: EventKind, sample_index: int, detail: str = "",
-                    duration_s: float = 0.0) -> None:
-        self._emit("on_event", SourceEvent(kind, sample_index, time.monotonic(), detail,
-                                           duration_s))
+    # --- helpers for subclasses (called inside ``_read``) --------------------------
+    def _event(self, kind: EventKind, sample_index: int, detail: str = "",
+               duration_s: float = 0.0) -> None:
+        self._outbox.append(SourceEvent(kind, sample_index, time.monotonic(), detail,
+                                        duration_s))
 
     def _set_info(self, info: DeviceInfo) -> None:
         self.info = info
-        self._emit("on_info", info)
+        self._outbox.append(info)
 
-    def _run(self) -> None:
-        try:
-            while not self._stop_event.is_set():
-                try:
-                    blocks = self._read()
-                except StopIteration:
-                    self._emit_event(EventKind.END, self._end_index())
-                    break
-                for block in blocks:
-                    self.stats.lost_samples += block.lost_before
-                    self._emit("on_block", block)
-        except BaseException as exc:  # noqa: BLE001 - stored and reported, never swallowed
-            log.exception("acquisition thread failed")
-            self.error = exc
-            self._emit("on_error", exc)
-        finally:
-            self._emit("on_stop")
 
-    def _end_index(self) -> int:
-        return 0
+# --- capabilities -------------------------------------------------------------------------
+@runtime_checkable
+class Seekable(Protocol):
+    """Jump in stream time (a replay). A seek is announced as an INFO event "seek to ..."."""
+
+    def seek(self, t_s: float) -> None: ...
+    @property
+    def position_s(self) -> float: ...
+    @property
+    def duration_s(self) -> float: ...
+
+
+@runtime_checkable
+class Pausable(Protocol):
+    def pause(self) -> None: ...
+    def resume(self) -> None: ...
+    @property
+    def paused(self) -> bool: ...
+
+
+@runtime_checkable
+class Paced(Protocol):
+    """Plays at ``speed`` x real time (None: as fast as possible)."""
+
+    @property
+    def speed(self) -> float | None: ...
+
+
+@runtime_checkable
+class Recording(Protocol):
+    """Plays a file: ``path``, and the recorded session when it is a session folder (else None)."""
+
+    @property
+    def path(self) -> Path: ...
+    @property
+    def session(self) -> Session | None: ...
+
+
+@runtime_checkable
+class ScriptedCalibration(Protocol):
+    """Performs a calibration routine on its own (the simulated athlete).
+
+    ``calibration_tasks`` is the scripted rest/MVC segments, () when this run has none.
+    """
+
+    @property
+    def calibration_tasks(self) -> tuple: ...
+
+
+@runtime_checkable
+class GroundTruth(Protocol):
+    """Knows what really happened (the simulated athlete's reps)."""
+
+    @property
+    def truth(self) -> list: ...

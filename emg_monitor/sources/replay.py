@@ -10,12 +10,16 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import UserError
 from ..model import (Channel, DeviceInfo, EventKind, Kind, Muscle, SampleBlock, Side)
 from .base import Source, SourceError
+
+if TYPE_CHECKING:
+    from ..session.reader import Session
 
 #: block length: 20 ms, like a board's USB packets; small enough for smooth drawing.
 BLOCK_S = 0.02
@@ -65,7 +69,10 @@ def load_csv(path: Path) -> tuple[DeviceInfo, np.ndarray, np.ndarray]:
 
 
 class ReplaySource(Source):
-    """Play a session folder or CSV at ``speed`` x real time (None: as fast as possible)."""
+    """Play a session folder or CSV at ``speed`` x real time (None: as fast as possible).
+
+    Capabilities: ``Seekable``, ``Pausable``, ``Paced``, ``Recording`` (sources/base.py).
+    """
 
     def __init__(self, path: Path | str, speed: float | None = 1.0,
                  block_s: float = BLOCK_S) -> None:
@@ -83,7 +90,7 @@ class ReplaySource(Source):
         self._pending_seek: str | None = None
         self._index = np.zeros(0, dtype=np.int64)
         self._data = np.zeros((0, 0))
-        self.session = None
+        self.session: Session | None = None
 
     # --- Source ----------------------------------------------------------------
     def _open(self) -> DeviceInfo:
@@ -112,17 +119,17 @@ class ReplaySource(Source):
         self._reanchor()
         return info
 
-    def _read(self) -> list[SampleBlock]:
+    def _read(self, timeout_s: float) -> list[SampleBlock]:
         with self._ctl:
             seek_note, self._pending_seek = self._pending_seek, None
             seek_index = int(self._index[min(self._pos, len(self._index) - 1)])
-        if seek_note is not None:        # emitted outside the lock: listeners may call pause()
-            self._emit_event(EventKind.INFO, seek_index, seek_note)
+        if seek_note is not None:        # listeners reset their state on "seek ..." (ReplayDriver)
+            self._event(EventKind.INFO, seek_index, seek_note)
         with self._ctl:
             if self._pos >= len(self._index):
                 raise StopIteration
             if self._paused:
-                wait_s = 0.05
+                wait_s = timeout_s
                 due_rows = 0
             elif self.speed is None:
                 wait_s, due_rows = 0.0, self._block_n * 10
@@ -131,7 +138,7 @@ class ReplaySource(Source):
                 due_rows = int((time.monotonic() - self._anchor_wall) * rate) \
                     + self._anchor_row - self._pos
                 wait_s = 0.0 if due_rows >= self._block_n else min(
-                    0.05, (self._block_n - due_rows) / rate)
+                    timeout_s, (self._block_n - due_rows) / rate)
         if wait_s:
             time.sleep(wait_s)
             return []

@@ -149,7 +149,7 @@ class SerialSource(Source):
         self._serial = None
 
     # --- reading ---------------------------------------------------------------
-    def _read(self) -> list[SampleBlock]:
+    def _read(self, timeout_s: float) -> list[SampleBlock]:
         if self._lost_at is not None:
             return self._try_reconnect()
         assert self._link is not None
@@ -177,7 +177,7 @@ class SerialSource(Source):
             return
         away_s = time.monotonic() - t_reset
         link.skip(int(round(away_s * link.hello.sample_rate_hz)))
-        self._emit_event(EventKind.GAP, index, "board reset", away_s)
+        self._event(EventKind.GAP, index, "board reset", away_s)
 
     def _on_unplug(self, exc: BaseException) -> None:
         assert self._link is not None
@@ -186,7 +186,7 @@ class SerialSource(Source):
         self._drop_port()
         self._lost_at = time.monotonic()
         self._next_try = self._lost_at + RETRY_EVERY_S
-        self._emit_event(EventKind.DISCONNECTED, self._link.next_index,
+        self._event(EventKind.DISCONNECTED, self._link.next_index,
                          f"{self.connected_port}: {exc}")
         if not self.reconnect:
             raise SourceError(f"the board on {self.connected_port} was disconnected") from exc
@@ -216,8 +216,8 @@ class SerialSource(Source):
             info = info_from_hello(link.hello, self.config, f"serial {port}")
             if info != self.info:
                 self._set_info(info)
-            self._emit_event(EventKind.RECONNECTED, old.next_index, port)
-            self._emit_event(EventKind.GAP, old.next_index, "disconnected", away_s)
+            self._event(EventKind.RECONNECTED, old.next_index, port)
+            self._event(EventKind.GAP, old.next_index, "disconnected", away_s)
             return []
         return []
 

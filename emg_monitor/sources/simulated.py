@@ -24,6 +24,8 @@ MAX_BLOCK_S = 0.25
 
 
 class SimulatedSource(Source):
+    """Capabilities: ``Paced``, ``ScriptedCalibration``, ``GroundTruth`` (sources/base.py)."""
+
     def __init__(self, config: AthleteConfig | None = None,
                  device_config: DeviceConfig = DeviceConfig(), realtime: bool = True,
                  speed: float = 1.0, duration_s: float | None = None,
@@ -50,8 +52,14 @@ class SimulatedSource(Source):
         self._t0 = 0.0
 
     @property
-    def truth(self):
+    def truth(self) -> list:
+        """``GroundTruth``: the reps the athlete really performed."""
         return self.athlete.truth
+
+    @property
+    def calibration_tasks(self) -> tuple:
+        """``ScriptedCalibration``: the rest/MVC segments the athlete performs, () if none."""
+        return tuple(self.athlete.tasks)
 
     def _open(self) -> DeviceInfo:
         self._port = EmulatorPort(self.emulator)
@@ -68,7 +76,7 @@ class SimulatedSource(Source):
         return info_from_hello(hello, self.device_config,
                                f"simulated athlete ({ex}, seed {self.athlete.config.seed})")
 
-    def _read(self) -> list[SampleBlock]:
+    def _read(self, timeout_s: float) -> list[SampleBlock]:
         assert self._port is not None and self._link is not None
         rate = float(self.emulator.sample_rate_hz)
         if self._total is not None and self._produced >= self._total:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import UserError
-from ..sources.base import Source
+from ..sources.base import Recording, ScriptedCalibration, Seekable, Source
 from .live import LiveSession
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ def replay_session(source: Source, opts: DashboardOptions) -> LiveSession:
     from ..engine import EngineSettings
     from .replay import ReplayDriver, replay_settings, set_marks
     source.open()
-    recorded = getattr(source, "session", None)
+    recorded = source.session if isinstance(source, Recording) else None
     if recorded is not None:
         settings = replay_settings(recorded, EngineSettings, FilterSettings)
         marks = set_marks(recorded)
@@ -140,7 +140,7 @@ def make_session(source: Source, opts: DashboardOptions, *, record: bool | None 
     """Engine settings from the athlete's profile; a Recorder unless replaying."""
     from ..dsp.pipeline import FilterSettings
     from ..engine import EngineSettings
-    if hasattr(source, "seek"):
+    if isinstance(source, Seekable):
         return replay_session(source, opts)
     calibration = load_calibration(opts.athlete, opts.home)
     filters = FilterSettings()
@@ -182,13 +182,17 @@ def build_window(opts: DashboardOptions, source: Source | None = None, **window_
         return replace(opts, athlete=window.athlete if window else opts.athlete,
                        exercise=window.exercise if window else opts.exercise)
 
+    # both run on the window's connect worker, which also opens the source (a busy or
+    # missing port fails there, and is shown in the banner)
+    def chosen_opts() -> DashboardOptions:
+        athlete, exercise = window.connect_choice if window else (opts.athlete, opts.exercise)
+        return replace(opts, athlete=athlete, exercise=exercise)
+
     def open_simulator() -> LiveSession:
-        return make_session(simulated_source(current_opts()), current_opts())
+        return make_session(simulated_source(chosen_opts()), chosen_opts())
 
     def open_board(port: str | None = None) -> LiveSession:
-        source = board_source(port or opts.port)
-        source.open()                        # a busy or missing port fails here, in the banner
-        return make_session(source, current_opts())
+        return make_session(board_source(port or opts.port), chosen_opts())
 
     def on_athlete(name: str) -> None:
         if window.session is None:
@@ -204,15 +208,15 @@ def build_window(opts: DashboardOptions, source: Source | None = None, **window_
         from .calibration_wizard import CalibrationWizard
         session = win.session
         src = session.source
-        tasks = getattr(getattr(src, "athlete", None), "tasks", None)
-        if hasattr(src, "athlete") and not tasks:
+        if isinstance(src, ScriptedCalibration) and not src.calibration_tasks:
             # the simulated athlete performs its calibration routine from the start
-            session = make_session(simulated_source(current_opts(), calibration_script=True),
-                                   current_opts())
-            src = session.source
+            # (its board is in memory: opening it takes milliseconds)
+            src = simulated_source(current_opts(), calibration_script=True)
             src.open()
+            session = make_session(src, current_opts())
             win.attach(session)
-        wizard = CalibrationWizard(src, session.engine.settings.filters, athlete=win.athlete,
+        wizard = CalibrationWizard(session.reader, session.engine.settings.filters,
+                                   athlete=win.athlete,
                                    on_done=lambda cal: apply_calibration(win, cal), parent=win)
         win.wizard = wizard
         wizard.open()
@@ -229,7 +233,7 @@ def build_window(opts: DashboardOptions, source: Source | None = None, **window_
     if source is None and opts.replay:
         source = replay_source(opts.replay, opts.speed)
     session = None if source is None else make_session(source, opts)
-    recorded = getattr(source, "session", None)
+    recorded = source.session if isinstance(source, Recording) else None
     if recorded is not None:                 # a replayed session: its athlete and exercise
         opts = replace(opts, athlete=recorded.meta.athlete or opts.athlete,
                        exercise=recorded.meta.exercise or opts.exercise)

@@ -20,7 +20,7 @@ from ..sources.base import Listener
 
 
 class AcquisitionBridge(QObject, Listener):
-    """Source listener + engine listener (duck-typed) that re-emits as Qt signals."""
+    """Source listener + engine listener that re-emits as Qt signals."""
 
     info_changed = pyqtSignal(object)          # DeviceInfo
     rep_arrived = pyqtSignal(object)           # RepResult
@@ -29,6 +29,7 @@ class AcquisitionBridge(QObject, Listener):
     source_event = pyqtSignal(object)          # SourceEvent
     source_error = pyqtSignal(object)          # BaseException
     source_stopped = pyqtSignal()
+    listener_failed = pyqtSignal(object)       # fanout.ListenerFailure (engine, recorder, ...)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -56,6 +57,9 @@ class AcquisitionBridge(QObject, Listener):
 
     def on_stop(self) -> None:
         self.source_stopped.emit()
+
+    def on_listener_failed(self, failure) -> None:   # from the source's or the engine's fan-out
+        self.listener_failed.emit(failure)
 
     # --- Engine listener (acquisition thread) ----------------------------------
     def on_processed(self, chunk) -> None:  # drawn from the ring buffer instead

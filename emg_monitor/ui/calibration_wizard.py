@@ -30,7 +30,8 @@ from ..dsp.calibration import (ERECTOR_TASKS, GLUTE_TASKS, REST_TASK, Calibratio
 from ..dsp.pipeline import FilterSettings, Pipeline
 from ..model import DeviceInfo, Muscle, SampleBlock
 from ..ringbuffer import RingBuffer
-from ..sources.base import Listener, Source
+from ..sources.base import Listener, ScriptedCalibration, Source
+from ..sources.notifier import Notifier
 from . import theme
 from .widgets import big_font
 
@@ -145,20 +146,19 @@ class ScriptedTiming:
 
 
 def timing_for(source: Source, countdown_s: float = 3.0):
-    """ScriptedTiming when the source is a simulated athlete with a calibration script."""
-    athlete = getattr(source, "athlete", None)
-    tasks = getattr(athlete, "tasks", None)
-    if tasks:
-        return ScriptedTiming(tasks)
+    """ScriptedTiming when the source performs a calibration script (the simulated athlete)."""
+    if isinstance(source, ScriptedCalibration) and source.calibration_tasks:
+        return ScriptedTiming(source.calibration_tasks)
     return LiveTiming(countdown_s)
 
 
 class CalibrationWizard(QDialog):
-    """``CalibrationWizard(source, filters, on_done=callback(Calibration))``."""
+    """``CalibrationWizard(reader, filters, on_done=callback(Calibration))``: ``reader`` is the
+    session's :class:`Notifier` (the wizard listens to its raw blocks)."""
 
     finished_calibration = pyqtSignal(object)   # Calibration
 
-    def __init__(self, source: Source, filters: FilterSettings | None = None, *,
+    def __init__(self, source: Notifier, filters: FilterSettings | None = None, *,
                  on_done: Callable[[Calibration], object] | None = None,
                  steps: list[Step] | None = None, timing=None, auto_advance: bool | None = None,
                  athlete: str = "", parent=None) -> None:
@@ -170,7 +170,7 @@ class CalibrationWizard(QDialog):
         self.source = source
         self.filters = filters or FilterSettings()
         self.on_done = on_done
-        self.timing = timing or timing_for(source)
+        self.timing = timing or timing_for(source.source)
         self.steps = steps or (scripted_protocol() if self.timing.scripted else full_protocol())
         self.auto_advance = self.timing.scripted if auto_advance is None else auto_advance
         self.athlete = athlete

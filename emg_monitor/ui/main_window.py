@@ -19,11 +19,14 @@ from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QGridLayout, QH
                              QMainWindow, QPushButton, QSlider, QStackedWidget, QVBoxLayout,
                              QWidget)
 
+from ..fanout import ListenerFailure
 from ..model import EventKind, RepResult, SourceEvent, Verdict
+from ..sources.base import Paced, Pausable, Recording, Seekable
 from . import theme
 from .bridge import RateMeter
 from .live import LiveSession
 from .start_screen import StartScreen
+from .worker import Worker
 from .summary import summarise_set
 from .widgets import (CueBanner, MessageBanner, QualityBadges, RatioIndicator, RepBarChart,
                       RepCounter, SetSummaryPanel, TracesView, big_font, live_ratio, panel)
@@ -40,7 +43,10 @@ class DashboardWindow(QMainWindow):
     ``source_factories`` maps a button caption ("Simulated athlete", "Connect board")
     to a callable returning a new :class:`LiveSession` ("Connect board" is called with
     the port chosen on the start screen, "" for auto-detect); used when no source is
-    attached or after one failed. ``list_ports`` fills the start screen's port list.
+    attached or after one failed. It runs on a worker thread with the source's ``open``
+    (a serial handshake takes seconds; the recorder creates its folder), and only the
+    finished session comes back to the GUI thread. ``list_ports`` fills the start
+    screen's port list.
     ``trend_source(athlete, exercise, exclude_folder)`` returns the athlete's past
     sessions (``trend.TrendPoint``); it does file I/O, so it runs on a worker thread,
     only when the athlete, the exercise or the session changes and when a set ends.
@@ -51,7 +57,7 @@ class DashboardWindow(QMainWindow):
     def __init__(self, session: LiveSession | None = None, *, athlete: str = "",
                  athletes: tuple[str, ...] = (), exercise: str = "deadlift",
                  exercises: tuple[str, ...] = ("deadlift",),
-                 source_factories: dict[str, Callable[[], LiveSession]] | None = None,
+                 source_factories: dict[str, Callable[..., LiveSession]] | None = None,
                  on_athlete: Callable[[str], object] | None = None,
                  on_calibrate: Callable[["DashboardWindow"], object] | None = None,
                  target_ratio: Callable[[str], float | None] | None = None,
@@ -64,6 +70,11 @@ class DashboardWindow(QMainWindow):
         self.setFont(big_font(theme.BASE_FONT_PX, bold=False))
         self.session: LiveSession | None = None
         self.source_factories = dict(source_factories or {})
+        self.connector = Worker(self, name="connect")
+        self.connecting = ""                  # caption of the source being opened, "" if none
+        self.connect_choice = (athlete, exercise)   # (athlete, exercise) when it was asked for
+        self.closing: list = []               # threading.Event per session still closing
+        self._shown_recorder_error: BaseException | None = None
         self._on_athlete = on_athlete
         self._on_calibrate = on_calibrate
         self._target_ratio = target_ratio or (lambda name: None)
@@ -279,7 +290,8 @@ class DashboardWindow(QMainWindow):
         b.source_event.connect(self.on_source_event)
         b.source_error.connect(self.on_source_error)
         b.source_stopped.connect(self._on_source_stopped)
-        seekable = hasattr(session.source, "seek")
+        b.listener_failed.connect(self.on_listener_failed)
+        seekable = isinstance(session.source, Seekable)
         self.replaying = seekable
         for w in self._replay_widgets:
             w.setVisible(seekable)
@@ -295,7 +307,7 @@ class DashboardWindow(QMainWindow):
         self.request_trend()
         if session.source.info is not None:
             self._on_info(session.source.info)
-        if not session.source.running:
+        if not session.reader.running:
             try:
                 session.start()
             except Exception as exc:  # shown, and the user can choose another source
@@ -306,22 +318,36 @@ class DashboardWindow(QMainWindow):
             return
         b = self.session.bridge
         for sig in (b.info_changed, b.rep_arrived, b.quality_changed, b.set_changed,
-                    b.source_event, b.source_error, b.source_stopped):
+                    b.source_event, b.source_error, b.source_stopped, b.listener_failed):
             try:
                 sig.disconnect()
             except TypeError:
                 pass
-        self.session.close()
+        # the join and the recorder's fsync run on a closer thread: the GUI never waits
+        self.closing = [e for e in self.closing if not e.is_set()]
+        self.closing.append(self.session.close(block=False))
         self.session = None
 
     def use_source(self, caption: str, *args) -> None:
-        try:
-            session = self.source_factories[caption](*args)
-        except Exception as exc:
-            self.banner.show_error(f"{caption}: {exc}")
+        """Open the chosen source on a worker (handshakes take seconds), then attach it."""
+        if self.connector.busy:
+            self.banner.show_notice(f"Still connecting to {self.connecting}…", seconds=3)
             return
-        self.banner.hide()
-        self.attach(session)
+        self.connecting = caption
+        # what the factory may read on the worker (widgets belong to the GUI thread)
+        self.connect_choice = (self.athlete, self.exercise)
+        self.banner.show_notice(f"{caption}: connecting…", seconds=30)
+
+        def opened(session: LiveSession) -> None:
+            self.connecting = ""
+            self.banner.hide()
+            self.attach(session)
+
+        def failed(exc: BaseException) -> None:
+            self.connecting = ""
+            self.banner.show_error(f"{caption}: {exc}")
+        self.connector.submit(_open_session, self.source_factories[caption], *args,
+                              on_done=opened, on_error=failed)
 
     def _show_no_source(self) -> None:
         self.status_device.setText("no source")
@@ -337,10 +363,11 @@ class DashboardWindow(QMainWindow):
         if s is None:
             return
         if self.replaying:
-            name = Path(getattr(s.source, "path", "")).name or "recording"
-            paused = getattr(s.source, "paused", False)
+            path = s.source.path if isinstance(s.source, Recording) else None
+            paused = isinstance(s.source, Pausable) and s.source.paused
+            name = path.name if path is not None else "recording"
             self.status_recording.setText(f"replay {name}" + (" (paused)" if paused else ""))
-            self.status_recording.setToolTip(str(getattr(s.source, "path", "")))
+            self.status_recording.setToolTip(str(path or ""))
         else:
             rec = s.recording_path
             self.status_recording.setText(f"● REC {Path(rec).name}" if rec else "not recording")
@@ -381,7 +408,7 @@ class DashboardWindow(QMainWindow):
         close the recorder — in that order, so no thread can reach a widget being deleted."""
         self.timer.stop()
         if self._trend_pool is not None:
-            self._trend_pool.shutdown(wait=True, cancel_futures=True)
+            self._trend_pool.shutdown(wait=False, cancel_futures=True)   # never wait on I/O
             self._trend_pool = None
         self.detach()
 
@@ -456,8 +483,18 @@ class DashboardWindow(QMainWindow):
         self.status_device.setText("source failed")
 
     def _on_source_stopped(self) -> None:
-        if self.session is not None and self.session.source.error is None:
+        if self.session is not None and self.session.reader.error is None:
             self.status_rate.setText("stopped")
+
+    def on_listener_failed(self, failure: ListenerFailure) -> None:
+        """A consumer (the engine, the recorder, an outlet) raised and was detached; the
+        source and the others go on. Always shown: the lifter must know reps stopped."""
+        what = {"Engine": "PROCESSING", "Recorder": "RECORDING"}.get(failure.name,
+                                                                      failure.name.upper())
+        self.banner.show_error(f"{what} FAILED: {failure.error or type(failure.error).__name__}"
+                               " (the rest goes on)")
+        if failure.name == "Recorder":
+            self.status_recording.setText("recording stopped")
 
     def _on_info(self, info) -> None:
         self.status_device.setText(f"{info.device or 'device'} · {info.sample_rate_hz:g} Hz nominal"
@@ -496,8 +533,9 @@ class DashboardWindow(QMainWindow):
             return
         exclude = None
         if self.session is not None:
+            src = self.session.source
             exclude = self.session.recording_path or (
-                getattr(self.session.source, "path", None) if self.replaying else None)
+                src.path if self.replaying and isinstance(src, Recording) else None)
         key = (self.athlete, self.exercise, str(exclude) if exclude else None)
         if key == self._trend_key and not force:
             return
@@ -533,7 +571,7 @@ class DashboardWindow(QMainWindow):
     def _pause_toggled(self, paused: bool) -> None:
         src = self.session.source if self.session else None
         self.pause_button.setText("▶ Resume" if paused else "Pause")
-        if src is None or not hasattr(src, "pause"):
+        if not isinstance(src, Pausable):
             return
         (src.pause if paused else src.resume)()
         self._show_recording_state()
@@ -545,12 +583,12 @@ class DashboardWindow(QMainWindow):
     def seek_to(self, t_s: float) -> None:
         """Jump the replay to ``t_s`` (stream time); after the end, play again from there."""
         s = self.session
-        if s is None or not hasattr(s.source, "seek"):
+        if s is None or not isinstance(s.source, Seekable):
             return
         s.source.seek(t_s)
-        if not s.source.running and s.source.error is None:
+        if not s.reader.running and s.reader.error is None:
             self.banner.hide()
-            s.source.start()
+            s.reader.start()
         self._update_position()
 
     # --- the draw timer ------------------------------------------------------------------------
@@ -587,36 +625,47 @@ class DashboardWindow(QMainWindow):
         s = self.session
         samples, lost = s.bridge.counters()
         rate = self._rate.update(samples)
-        speed = getattr(s.source, "speed", 1.0)
+        speed = s.source.speed if isinstance(s.source, Paced) else 1.0
         pace = "" if speed == 1.0 else (" (as fast as possible)" if speed is None
                                         else f" ({speed:g}× speed)")
-        if getattr(s.source, "paused", False):
+        if isinstance(s.source, Pausable) and s.source.paused:
             self.status_rate.setText("paused")
-        elif self.replaying and not s.source.running:
+        elif self.replaying and not s.reader.running:
             self.status_rate.setText("replay finished")
         else:
             self.status_rate.setText((f"measured {rate:,.0f} Hz" if math.isfinite(rate)
                                       else "rate —") + pace)
         self.status_lost.setText(f"lost {max(lost, s.source.stats.lost_samples):,}")
-        for owner, what in ((s.engine, "processing"), (s.recorder, "recording")):
-            err = getattr(owner, "error", None) if owner is not None else None
-            if err is not None and getattr(owner, "_shown_error", None) is not err:
-                owner._shown_error = err
-                self.banner.show_error(f"{what.upper()} FAILED: {err}")
-                if owner is s.recorder:
-                    self.status_recording.setText("recording stopped")
+        err = s.recorder.error if s.recorder is not None else None
+        if err is not None and err is not self._shown_recorder_error:   # e.g. disk full
+            self._shown_recorder_error = err
+            self.banner.show_error(f"RECORDING FAILED: {err}")
+            self.status_recording.setText("recording stopped")
         self._update_position()
 
     def _update_position(self) -> None:
         src = self.session.source if self.session is not None else None
-        if src is None or not hasattr(src, "position_s") or self.seek_slider.isSliderDown():
+        if not isinstance(src, Seekable) or self.seek_slider.isSliderDown():
             return
         pos = float(src.position_s)
-        dur = float(getattr(src, "duration_s", 0.0) or 0.0)
+        dur = float(src.duration_s or 0.0)
         if dur > 0:
             self.seek_slider.setRange(0, int(dur * 10))
         self.seek_slider.setValue(int(pos * 10))
         self.position_label.setText(f"{_clock(pos)} / {_clock(dur)}" if dur else _clock(pos))
+
+
+def _open_session(factory: Callable[..., LiveSession], *args) -> LiveSession:
+    """On the connect worker: build the session and open its source (handshake included);
+    its bridge moves to the GUI thread, whose slots receive its queued signals."""
+    session = factory(*args)
+    try:
+        session.source.open()
+    except BaseException:
+        session.close()
+        raise
+    session.bridge.moveToThread(QApplication.instance().thread())
+    return session
 
 
 def _clock(t_s: float) -> str:
