@@ -1,8 +1,10 @@
-"""A whole recording through the live chain: Pipeline -> MotionTracker -> RepDetector.
+"""A whole recording through the live chain: the same :class:`~.engine.Engine`.
 
-Offline analysis calls the same streaming classes the engine calls on every
-block, once per contiguous run of samples, so a rep found here is the rep the
-dashboard showed (the chain is chunking-independent by construction).
+Offline analysis feeds a recording to the engine the dashboard runs, in the
+20 ms blocks a board delivers, with the lifter's recorded actions (manual set
+starts/stops, calibrations) at their samples. So a rep found here is the rep
+the dashboard showed, numbered into the same set records (``sets.SetTracker``):
+the DSP is chunking-independent by construction and the set logic is one code.
 """
 from __future__ import annotations
 
@@ -12,18 +14,23 @@ from pathlib import Path
 import numpy as np
 
 from .dsp.calibration import Calibration
-from .dsp.pipeline import FilterSettings, Pipeline
+from .dsp.pipeline import FilterSettings
 from .errors import UserError
 from .exercises import get_exercise
-from .model import Channel, DeviceInfo, Kind, Muscle, RepResult, Side
-from .motion import MotionTracker
-from .reps import RepDetector
+from .model import Channel, DeviceInfo, EventKind, Kind, Muscle, RepResult, SampleBlock, Side
+from .model import SourceEvent
+from .session.actions import Action, recorded_actions
+from .sets import SetRecord, SetRules
 from .tables import Table, load_table
+
+#: offline blocks: what a board delivers live (20 ms), so quality flags and set decisions
+#: are taken at the same moments as on the dashboard
+BLOCK_S = 0.02
 
 
 @dataclass(frozen=True)
 class AnalysisResult:
-    reps: list[RepResult]
+    reps: list[RepResult]            # every rep once, numbered (set_index, rep, session_rep)
     sample_rate_hz: float
     emg_names: tuple[str, ...]
     amplitude_unit: str
@@ -33,6 +40,24 @@ class AnalysisResult:
     target_ratio: float
     duration_s: float
     mains_hz: float | None
+    sets: tuple[SetRecord, ...] = ()
+
+
+class _Collect:
+    def __init__(self) -> None:
+        self.reps: dict[int, RepResult] = {}
+        self.sets: dict[int, SetRecord] = {}
+
+    def on_processed(self, chunk) -> None: ...
+    def on_top(self, cue) -> None: ...
+    def on_quality(self, issues) -> None: ...
+
+    def on_rep(self, rep: RepResult) -> None:
+        self.reps.setdefault(rep.session_rep, rep)
+
+    def on_set(self, record: SetRecord) -> None:
+        if record.reps:
+            self.sets[record.set_index] = record
 
 
 def analyze_recording(data: np.ndarray, info: DeviceInfo, *, exercise: str = "deadlift",
@@ -40,52 +65,81 @@ def analyze_recording(data: np.ndarray, info: DeviceInfo, *, exercise: str = "de
                       calibration: Calibration | None = None, use_motion: bool | None = None,
                       top_at: str | None = None, target_ratio: float | None = None,
                       first_index: int | np.ndarray = 0, set_starts: tuple[int, ...] = (),
+                      actions: tuple[Action, ...] = (), set_rules: SetRules = SetRules(),
                       time_offset_s: float = 0.0, **limits) -> AnalysisResult:
     """``data`` (n, n_channels) in channel units. ``first_index``: the stream index of row 0,
-    or one index per row (a session with gaps). ``set_starts``: stream indices where a new
-    set began. ``limits``: RepDetector overrides (min_rom_deg, min_rep_s, ...)."""
+    or one index per row (a session with gaps). ``set_starts``: stream indices where the
+    lifter started a set by hand; ``actions``: any recorded actions. ``limits``: RepDetector
+    overrides (min_rom_deg, min_rep_s, ...)."""
+    from .engine import Engine, EngineSettings
     data = np.asarray(data, dtype=float)
     ex = get_exercise(exercise)
-    top_at = top_at or ex.top_at
-    pipe = Pipeline(info, settings, calibration)
-    has_motion = bool(info.motion_indices())
-    if use_motion and not has_motion:
+    if use_motion and not info.motion_indices():
         raise UserError("motion-based rep detection needs a motion channel")
-    use_motion = has_motion if use_motion is None else use_motion
-    motion = MotionTracker(info, top_at=top_at) if use_motion else None
-    reps = RepDetector(info, pipe.emg_names, pipe.envelope_unit, pipe.calibrated, ex,
-                       info.sample_rate_hz, use_motion, top_at, target_ratio, **limits)
+    engine = Engine(EngineSettings(filters=settings, calibration=calibration, exercise=ex.name,
+                                   top_at=top_at, target_ratio=target_ratio,
+                                   use_motion=use_motion, set_rules=set_rules,
+                                   rep_limits=dict(limits)))
+    sink = _Collect()
+    engine.add_listener(sink)
+    engine.on_info(info)
     index = (np.asarray(first_index, dtype=np.int64) if np.ndim(first_index)
              else int(first_index) + np.arange(data.shape[0], dtype=np.int64))
-    # contiguous runs, also cut at set starts
+    todo = sorted([*actions, *(Action(int(i), "set_start") for i in set_starts)],
+                  key=lambda m: m.sample_index)
+    step = max(1, int(round(BLOCK_S * info.sample_rate_hz)))
+    # blocks end at absolute multiples of ``step``, at gaps and at marks
     cuts = set(np.flatnonzero(np.diff(index) != 1) + 1) if index.size else set()
-    starts = sorted(set_starts)
-    for s in starts:
-        k = int(np.searchsorted(index, s))
-        if 0 < k < index.size:
-            cuts.add(k)
-    bounds = [0, *sorted(cuts), data.shape[0]]
-    out: list[RepResult] = []
+    if index.size:
+        cuts |= set(np.flatnonzero(index % step == 0).tolist())
+        for m in todo:
+            k = int(np.searchsorted(index, m.sample_index))
+            if 0 < k < index.size:
+                cuts.add(k)
+    bounds = [0, *sorted(c for c in cuts if 0 < c < index.size), data.shape[0]]
+    k_mark = 0
     for a, b in zip(bounds[:-1], bounds[1:]):
         if b <= a:
             continue
         i0 = int(index[a])
-        begun = sum(1 for s in starts if s <= i0)
-        if begun and begun != reps.set_index:
-            reps.new_set(begun)
-        chunk = data[a:b]
-        processed = pipe.process(chunk)
-        angle = motion.process(chunk) if motion is not None else None
-        out.extend(reps.update(i0, processed.envelope, angle))
-    out.extend(reps.flush())
+        while k_mark < len(todo) and todo[k_mark].sample_index <= i0:
+            _request(engine, todo[k_mark], i0)
+            k_mark += 1
+        engine.on_block(SampleBlock(i0, data[a:b]))
+        if engine.error is not None:
+            raise engine.error
+    end = int(index[-1]) + 1 if index.size else 0
+    engine.on_event(SourceEvent(EventKind.END, end, 0.0))
+    engine.on_stop()
+    if engine.error is not None:
+        raise engine.error
+    reps = sorted(sink.reps.values(), key=lambda r: r.session_rep)
+    sets = tuple(sink.sets[k] for k in sorted(sink.sets))
     if time_offset_s:
-        out = [replace(r, t_start_s=r.t_start_s + time_offset_s, t_top_s=r.t_top_s + time_offset_s,
-                       t_end_s=r.t_end_s + time_offset_s,
-                       window_start_s=r.window_start_s + time_offset_s,
-                       window_end_s=r.window_end_s + time_offset_s) for r in out]
-    return AnalysisResult(out, info.sample_rate_hz, pipe.emg_names, pipe.envelope_unit,
-                          pipe.calibrated, use_motion, ex.name, reps.target_ratio,
-                          data.shape[0] / info.sample_rate_hz, pipe.mains_hz)
+        reps = [_shift(r, time_offset_s) for r in reps]
+        sets = tuple(replace(s, t_start_s=s.t_start_s + time_offset_s,
+                             t_end_s=s.t_end_s + time_offset_s,
+                             reps=tuple(_shift(r, time_offset_s) for r in s.reps)) for s in sets)
+    pipe = engine.pipeline
+    return AnalysisResult(reps, info.sample_rate_hz, pipe.emg_names, pipe.envelope_unit,
+                          pipe.calibrated, engine.use_motion, ex.name, engine.reps.target_ratio,
+                          data.shape[0] / info.sample_rate_hz, pipe.mains_hz, sets)
+
+
+def _request(engine, mark: Action, at_index: int) -> None:
+    if mark.kind == "set_start":
+        engine.start_set(at_index)
+    elif mark.kind == "set_stop":
+        engine.stop_set(at_index)
+    elif mark.kind == "calibration":
+        engine.set_calibration(mark.value)
+    elif mark.kind == "exercise":
+        engine.set_exercise(str(mark.value))
+
+
+def _shift(r: RepResult, dt: float) -> RepResult:
+    return replace(r, t_start_s=r.t_start_s + dt, t_top_s=r.t_top_s + dt, t_end_s=r.t_end_s + dt,
+                   window_start_s=r.window_start_s + dt, window_end_s=r.window_end_s + dt)
 
 
 def table_info(table: Table, glute: list[str], erector: list[str], motion: list[str] | None,
@@ -157,18 +211,17 @@ def analyze_session(path: str | Path, *, exercise: str | None = None, top_at: st
                     target_ratio: float | None = None, mains: str | None = None,
                     use_motion: bool | None = None, **limits) -> AnalysisResult:
     """A session folder recorded by the project: its own channel roles, filter settings,
-    calibration and set marks."""
+    calibrations, exercise changes and manual set starts/stops, where they were made."""
     from .session.reader import load_session
 
     s = load_session(path)
     settings = FilterSettings.from_dict(s.meta.filter_settings or {})
     if mains is not None:
         settings = replace(settings, mains=mains)
-    cal = Calibration.from_dict(s.calibration) if s.calibration else None
-    set_starts = tuple(int(m["sample_index"]) for m in s.marks
-                       if m.get("kind") == "set_start" and "sample_index" in m)
+    cal = Calibration.from_dict(s.meta.calibration) if s.meta.calibration else None
+    actions = tuple(a for a in recorded_actions(s) if exercise is None or a.kind != "exercise")
     target = target_ratio if target_ratio is not None else s.meta.target_ratio
     return analyze_recording(s.data, s.info, exercise=exercise or s.meta.exercise or "deadlift",
                              settings=settings, calibration=cal, use_motion=use_motion,
                              top_at=top_at, target_ratio=target, first_index=s.sample_index,
-                             set_starts=set_starts, **limits)
+                             actions=actions, **limits)

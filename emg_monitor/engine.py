@@ -1,17 +1,25 @@
-"""The acquisition-thread glue: pipeline, quality, motion and reps behind one Listener.
+"""The acquisition-thread glue: pipeline, quality, motion, reps and sets behind one Listener.
 
 A source calls :class:`Engine` on its acquisition thread; the engine runs the
 same streaming code the offline analysis runs (``analysis.py``) and fans the
 results out to its own listeners: the display buffer for the GUI, the
-recorder, rep tables. Requests from other threads (new set, new
-calibration, new exercise) are queued and applied between blocks, so the
-DSP state is only ever touched by one thread.
+recorder, rep tables. Requests from other threads (start/stop a set, a new
+calibration, exercise or target, a replay seek) are queued and applied between
+blocks, so the DSP state is only ever touched by one thread.
+
+Settings change in place (mne-lsl style): a calibration rescales the envelope
+without touching the filter state or the mains decision; an exercise or target
+change gives the rep detector new limits while the filters run on; rep and set
+numbers live in one :class:`~.sets.SetTracker` that is never rebuilt. A seek is
+an explicit :meth:`Engine.reset`. A signal gap or a disconnection ends a rep's
+lockout where the signal stopped (never a rep spanning the hole) and is noted
+on the open set.
 """
 from __future__ import annotations
 
 import logging
+import math
 import queue
-import threading
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
@@ -22,13 +30,19 @@ from .dsp.pipeline import FilterSettings, Pipeline
 from .dsp.quality import QualityMonitor
 from .exercises import Exercise, get_exercise
 from .fanout import FanOut, ListenerFailure
-from .model import DeviceInfo, EventKind, RepResult, SampleBlock, SourceEvent
+from .model import DeviceInfo, EventKind, RepResult, SampleBlock, SourceEvent, TopCue
 from .motion import MotionTracker
 from .reps import RepDetector
 from .ringbuffer import RingBuffer
+from .sets import SetOutput, SetRecord, SetRules, SetTracker, set_activity
 from .sources.base import Listener
 
 log = logging.getLogger(__name__)
+
+#: a hole in the stream at least this long ends the rep detector's cycle: a lockout
+#: cannot be judged across it (shorter losses are NaN rows the detector skips)
+GAP_RESET_S = 0.25
+GAP_FLAG = "signal_gap"
 
 
 @dataclass(frozen=True)
@@ -46,9 +60,10 @@ class EngineListener:
     """Receives the engine's output, on the acquisition thread."""
 
     def on_processed(self, chunk: ProcessedChunk) -> None: ...
+    def on_top(self, cue: TopCue) -> None: ...
     def on_rep(self, rep: RepResult) -> None: ...
     def on_quality(self, issues: dict) -> None: ...
-    def on_set(self, set_index: int, active: bool) -> None: ...
+    def on_set(self, record: SetRecord) -> None: ...
     def on_listener_failed(self, failure: ListenerFailure) -> None: ...
 
 
@@ -60,11 +75,14 @@ class EngineSettings:
     top_at: str | None = None        # None: the exercise's own (trunk upright = min; hip thrust: max)
     target_ratio: float | None = None
     use_motion: bool | None = None   # None: use it when the device has motion channels
+    set_rules: SetRules = field(default_factory=SetRules)
+    rep_limits: dict = field(default_factory=dict)   # RepDetector overrides (min_rom_deg, ...)
 
 
 class Engine(Listener):
     def __init__(self, settings: EngineSettings | None = None) -> None:
         self.settings = settings or EngineSettings()
+        get_exercise(self.settings.exercise)
         self._fanout: FanOut[EngineListener] = FanOut("engine")
         self._requests: "queue.SimpleQueue[Callable[[], None]]" = queue.SimpleQueue()
         self.info: DeviceInfo | None = None
@@ -72,9 +90,12 @@ class Engine(Listener):
         self.motion: MotionTracker | None = None
         self.reps: RepDetector | None = None
         self.quality: QualityMonitor | None = None
-        self.set_index = 0
-        self.set_active = False
+        self.sets: SetTracker | None = None
         self.latest_issues: dict = {}
+        self.error: BaseException | None = None      # the last request that could not be applied
+        self._next_index: int | None = None
+        self._use_motion = False
+        self._early: list[Callable[[], None]] = []   # requests made before the device announced itself
 
     # --- wiring ----------------------------------------------------------------
     def add_listener(self, listener: EngineListener) -> None:
@@ -92,19 +113,52 @@ class Engine(Listener):
         # a failing consumer is detached and reported; the others and acquisition go on
         self._fanout.notify(method, *args)
 
-    # --- requests from other threads (applied between blocks) --------------------
-    def start_set(self) -> None:
-        self._requests.put(self._do_start_set)
+    # --- state read from other threads ---------------------------------------
+    @property
+    def use_motion(self) -> bool:
+        return self._use_motion
 
-    def stop_set(self) -> None:
-        self._requests.put(self._do_stop_set)
+    @property
+    def set_active(self) -> bool:
+        return self.sets is not None and self.sets.open is not None
+
+    @property
+    def set_index(self) -> int:
+        """The open set's number, else the last set's (0: none yet)."""
+        if self.sets is None:
+            return 0
+        if self.sets.open is not None:
+            return self.sets.open.set_index
+        return len(self.sets.records)
+
+    # --- requests from other threads (applied between blocks) --------------------
+    def start_set(self, at_index: int | None = None) -> None:
+        """The space bar / button: a set begins (at ``at_index``, else the next block)."""
+        self._requests.put(lambda: self._sets_out(
+            self.sets.start(self._t(at_index), self.settings.exercise)))
+
+    def stop_set(self, at_index: int | None = None) -> None:
+        self._requests.put(lambda: self._sets_out(self.sets.stop(self._t(at_index))))
 
     def set_calibration(self, calibration: Calibration | None) -> None:
-        self._requests.put(lambda: self._reconfigure(calibration=calibration))
+        if self.info is not None:          # an unusable calibration fails on the caller's thread
+            Pipeline(self.info, self.settings.filters, calibration)
+        self._requests.put(lambda: self._do_calibration(calibration))
 
     def set_exercise(self, exercise: str) -> None:
         get_exercise(exercise)                   # validate on the caller's thread
-        self._requests.put(lambda: self._reconfigure(exercise=exercise))
+        self._requests.put(lambda: self._do_detector_change(exercise=exercise))
+
+    def set_target(self, target_ratio: float | None) -> None:
+        if target_ratio is not None and not (math.isfinite(target_ratio) and target_ratio > 0):
+            raise ValueError(f"the target ratio must be a positive number (got {target_ratio})")
+        self._requests.put(lambda: self._do_detector_change(target_ratio=target_ratio))
+
+    def reset(self, at_index: int) -> None:
+        """A jump in the stream (a replay seek to ``at_index``): filter, motion and rep state
+        belong to the old position and are dropped; the mains decision, the calibration and
+        every rep and set number stay."""
+        self._requests.put(lambda: self._do_reset(int(at_index)))
 
     def _apply_requests(self) -> None:
         while True:
@@ -112,73 +166,139 @@ class Engine(Listener):
                 request = self._requests.get_nowait()
             except queue.Empty:
                 return
-            request()
+            if self.sets is None:                 # before the device announced itself
+                self._early.append(request)
+                continue
+            try:
+                request()
+            except Exception as exc:              # a bad request must not stop acquisition
+                log.exception("engine request failed")
+                self.error = exc
 
-    def _do_start_set(self) -> None:
-        self.set_index += 1
-        self.set_active = True
-        if self.reps is not None:
-            self.reps.new_set(self.set_index)
-        self._notify("on_set", self.set_index, True)
+    def _t(self, index: int | None) -> float:
+        i = self._next_index if index is None else index
+        return (i or 0) / self.info.sample_rate_hz
 
-    def _do_stop_set(self) -> None:
-        if self.set_active:
-            self.set_active = False
-            self._notify("on_set", self.set_index, False)
+    def _do_calibration(self, calibration: Calibration | None) -> None:
+        self.settings = replace(self.settings, calibration=calibration)
+        self.pipeline.set_calibration(calibration)
+        self.reps = self._detector()              # amplitudes from here on are in the new unit
 
-    def _reconfigure(self, **changes) -> None:
+    def _do_detector_change(self, **changes) -> None:
+        old = self.settings.exercise
         self.settings = replace(self.settings, **changes)
-        if self.info is not None:
-            self._build(self.info)
+        self.reps = self._detector()
+        if self.settings.exercise != old:
+            self._sets_out(self.sets.change_exercise(get_exercise(self.settings.exercise).name))
+
+    def _do_reset(self, at_index: int) -> None:
+        self.pipeline.clear_state()
+        self._build_trackers()
+        self.sets.seek(at_index / self.info.sample_rate_hz)
+        self._next_index = at_index
 
     # --- Listener (acquisition thread) -----------------------------------------
     def on_info(self, info: DeviceInfo) -> None:
-        self._build(info)
-
-    def _build(self, info: DeviceInfo) -> None:
-        s = self.settings
+        same = (self.info is not None and info.channels == self.info.channels
+                and info.sample_rate_hz == self.info.sample_rate_hz)
         self.info = info
-        exercise: Exercise = get_exercise(s.exercise)
-        self.pipeline = Pipeline(info, s.filters, s.calibration)
+        if same:                                  # re-announced (a reconnect): nothing changes
+            return
+        self.pipeline = Pipeline(info, self.settings.filters, self.settings.calibration)
+        self._build_trackers()
+        if self.sets is None or self.sets.fs != info.sample_rate_hz:
+            self.sets = SetTracker(info.sample_rate_hz, self.settings.set_rules)
+        early, self._early = self._early, []
+        for request in early:
+            self._requests.put(request)
+
+    def _build_trackers(self) -> None:
+        info = self.info
         has_motion = bool(info.motion_indices())
-        use_motion = has_motion if s.use_motion is None else (s.use_motion and has_motion)
-        top_at = s.top_at or exercise.top_at
-        self.motion = MotionTracker(info, top_at=top_at) if use_motion else None
-        self.reps = RepDetector(info, self.pipeline.emg_names,
-                                amplitude_unit=self.pipeline.envelope_unit,
-                                calibrated=self.pipeline.calibrated, exercise=exercise,
-                                sample_rate_hz=info.sample_rate_hz, use_motion=use_motion,
-                                top_at=top_at, target_ratio=s.target_ratio)
-        if self.set_index:
-            self.reps.new_set(self.set_index)
+        s = self.settings
+        self._use_motion = has_motion if s.use_motion is None else (s.use_motion and has_motion)
+        self.motion = MotionTracker(info, top_at=self._top_at()) if self._use_motion else None
+        self.reps = self._detector()
         self.quality = QualityMonitor(info, s.filters)
+
+    def _top_at(self) -> str:
+        return self.settings.top_at or get_exercise(self.settings.exercise).top_at
+
+    def _detector(self) -> RepDetector:
+        s, p = self.settings, self.pipeline
+        exercise: Exercise = get_exercise(s.exercise)
+        return RepDetector(self.info, p.emg_names, amplitude_unit=p.envelope_unit,
+                           calibrated=p.calibrated, exercise=exercise,
+                           sample_rate_hz=self.info.sample_rate_hz, use_motion=self._use_motion,
+                           top_at=self._top_at(), target_ratio=s.target_ratio, **s.rep_limits)
 
     def on_block(self, block: SampleBlock) -> None:
         self._apply_requests()
         if self.pipeline is None or self.info is None:
             return
+        fs = self.info.sample_rate_hz
+        if self._next_index is not None and block.first_index != self._next_index:
+            if block.first_index < self._next_index:          # went back: a seek not announced
+                self._do_reset(block.first_index)
+            elif block.first_index - self._next_index >= GAP_RESET_S * fs:
+                self._cut_rep_cycle()
+                self._sets_out(self.sets.interrupt((block.first_index - self._next_index) / fs))
+        self._next_index = block.first_index + block.n
         processed = self.pipeline.process(block.data)
         angle = self.motion.process(block.data) if self.motion is not None else None
-        chunk = ProcessedChunk(block.first_index, self.info.sample_rate_hz,
-                               self.pipeline.emg_names, processed.filtered, processed.envelope,
+        chunk = ProcessedChunk(block.first_index, fs, self.pipeline.emg_names,
+                               processed.filtered, processed.envelope,
                                self.pipeline.envelope_unit, angle)
         self._notify("on_processed", chunk)
         issues = self.quality.update(block.data)
         if issues != self.latest_issues:
             self.latest_issues = issues
             self._notify("on_quality", issues)
+        self.sets.observe(block.first_index, set_activity(processed.envelope),
+                          self.pipeline.envelope_unit)
         self._publish(self.reps.update(block.first_index, processed.envelope, angle))
+        self._sets_out(self.sets.decide())
 
-    def _publish(self, reps: list[RepResult]) -> None:
+    def _publish(self, reps: list[RepResult], extra_flags: tuple[str, ...] = ()) -> None:
         flags = tuple(sorted({f"{name}:{issue.flag.value}"
                               for name, found in self.latest_issues.items() for issue in found}))
         for rep in reps:
-            self._notify("on_rep", replace(rep, quality_flags=tuple(rep.quality_flags) + flags))
+            rep = replace(rep, quality_flags=tuple(rep.quality_flags) + flags + extra_flags)
+            self._sets_out(self.sets.rep(rep))
+
+    def _sets_out(self, outputs: list[SetOutput]) -> None:
+        for item in outputs:
+            if isinstance(item, RepResult):
+                self._notify("on_rep", item)
+            else:
+                self._notify("on_set", item)
+
+    def _cut_rep_cycle(self) -> None:
+        """The signal stopped: a rep in its lockout ends where the signal did, flagged; no
+        cycle continues across the hole."""
+        if self.reps is None:
+            return
+        self._publish(self.reps.flush(), (GAP_FLAG,))
+        self.reps = self._detector()
 
     def on_event(self, event: SourceEvent) -> None:
-        if event.kind == EventKind.END and self.reps is not None:
+        self._apply_requests()
+        if self.sets is None:
+            return
+        if event.kind == EventKind.END:
             # a finite source (replay) ended: a rep still in its lockout is complete
             self._publish(self.reps.flush())
+            self._sets_out(self.sets.finish())
+        elif event.kind == EventKind.DISCONNECTED:
+            self._cut_rep_cycle()
+        elif event.kind == EventKind.GAP and event.duration_s >= GAP_RESET_S:
+            self._cut_rep_cycle()
+
+    def on_stop(self) -> None:
+        """The source stopped (closed, failed or ended): the open set is complete."""
+        self._apply_requests()
+        if self.sets is not None:
+            self._sets_out(self.sets.finish())
 
 
 class DisplayBuffer(EngineListener):

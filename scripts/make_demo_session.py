@@ -66,11 +66,9 @@ def make(out: Path, athlete: AthleteConfig = ATHLETE, started: str = STARTED) ->
     recorder = Recorder(out, meta)
     engine.add_listener(recorder)
     reader = Notifier(source, [recorder, engine])
-    engine.start_set()
     reader.start()
     reader.wait(120)
-    reader.stop()
-    recorder.mark("set_stop", set_index=1)
+    reader.stop()                                # the engine closes the set
     recorder.close()
     reader.raise_error()
     for failure in reader.failures + engine.failures:

@@ -36,6 +36,7 @@ def rep(set_index: int, rep_no: int, ratio: float, verdict: Verdict, t_top_s: fl
                      amplitude_unit="pct_mvc" if calibrated else "uV", calibrated=calibrated,
                      onset_lag_s=0.08 if ratio > 1 else -0.05, symmetry_index_pct=10.0,
                      quality_flags=("left_erector: noisy",) if rep_no == 2 else (),
-                     exercise="deadlift", session_rep=rep_no, ratio_relative=ratio,
+                     exercise="deadlift", session_rep=100 * set_index + rep_no,
+                     ratio_relative=ratio,
                      hip_angle_at_top_deg=-3.0, hip_short_of_neutral_deg=3.0,
                      lumbar_angle_at_top_deg=12.0)

@@ -8,6 +8,7 @@ from emg_monitor.analysis import analyze_recording
 from emg_monitor.dsp.calibration import Calibration
 from emg_monitor.engine import DisplayBuffer, Engine, EngineListener, EngineSettings
 from emg_monitor.model import DeviceInfo, Verdict
+from emg_monitor.sets import SetEnd
 from emg_monitor.sim.athlete import AthleteConfig
 from emg_monitor.sources.base import Listener
 from emg_monitor.sources.simulated import SimulatedSource
@@ -92,15 +93,18 @@ def test_requests_from_other_threads_apply_between_blocks():
     engine.add_listener(got)
     rd = Notifier(source)
     rd.add_listener(engine)
-    sets = []
+    sets, closed = [], []
 
     class SetStarter(EngineListener):
         def on_rep(self, rep):
             if rep.rep == 2 and rep.set_index == len(sets):
                 engine.start_set()            # queued; applied before the next block
 
-        def on_set(self, index, active):
-            sets.append((index, active))
+        def on_set(self, record):
+            if not record.closed and record.set_index not in [i for i, _ in sets]:
+                sets.append((record.set_index, record.manual))
+            if record.closed:
+                closed.append((record.set_index, record.end_reason))
 
     engine.add_listener(SetStarter())
     engine.start_set()
@@ -109,6 +113,8 @@ def test_requests_from_other_threads_apply_between_blocks():
     rd.stop()
     assert [r.set_index for r in got.reps] == [1, 1, 2, 2]
     assert [r.rep for r in got.reps] == [1, 2, 1, 2]
-    assert sets[:2] == [(1, True), (2, True)]
+    assert sets == [(1, True), (2, True), (3, True)]     # all started by hand
+    assert closed[:2] == [(1, SetEnd.NEW_SET), (2, SetEnd.NEW_SET)]
+    assert len(engine.sets.records) == 2                # set 3 got no rep: never a record
     with pytest.raises(Exception, match="exercise"):
         engine.set_exercise("bench press")

@@ -71,7 +71,7 @@ def test_reps_reach_counter_bars_and_summary_via_space_bar(qtbot, window_on, opt
     s = w.summary.summary
     assert s.reps == len([r for r in w.reps if r.set_index == w.set_index]) >= 4
     assert w.summary.fields["reps"].text() == str(s.reps)
-    assert "glutes first" in s.onset_order or "erectors first" in s.onset_order
+    assert "glutes first" in s.onset_text or "erectors first" in s.onset_text
     # recorded from the source thread, independent of the GUI
     assert session.recorder is not None and session.recorder.samples_written > 0
 

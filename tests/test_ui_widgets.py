@@ -1,11 +1,9 @@
 """Dashboard widgets and the set summary, fed with hand-made reps (no source needed)."""
 import math
-
 import numpy as np
 import pytest
 
 from emg_monitor.model import RepResult, Verdict
-from emg_monitor.ui.summary import summarise_set
 
 
 def make_rep(rep, ratio, verdict, set_index=1, lag=0.05):
@@ -15,24 +13,6 @@ def make_rep(rep, ratio, verdict, set_index=1, lag=0.05):
                      glute=ratio, erector=1.0, ratio=ratio, verdict=verdict,
                      amplitude_unit="pct_mvc", calibrated=True, onset_lag_s=lag,
                      exercise="deadlift")
-
-
-def test_summary_mean_worst_and_onset_order():
-    reps = [make_rep(1, 1.4, Verdict.GLUTES_FINISHED), make_rep(2, 0.6, Verdict.LUMBAR_DOMINANT, lag=-0.1),
-            make_rep(3, 1.1, Verdict.BORDERLINE), make_rep(1, 9.0, Verdict.GLUTES_FINISHED, set_index=2)]
-    s = summarise_set(reps, 1)
-    assert s.reps == 3
-    assert s.mean_ratio == pytest.approx((1.4 + 0.6 + 1.1) / 3)
-    assert (s.worst_rep, s.worst_ratio) == (2, 0.6)
-    assert (s.glutes_first, s.erectors_first) == (2, 1)
-    assert "glutes first in 2 of 3" in s.onset_order
-    assert s.verdicts[Verdict.LUMBAR_DOMINANT] == 1
-
-
-def test_summary_of_empty_set():
-    s = summarise_set([], 4)
-    assert s.reps == 0 and math.isnan(s.mean_ratio) and s.worst_rep is None
-    assert s.onset_order == "onset order unknown"
 
 
 def test_bar_chart_colours_and_marks_by_verdict(qtbot):

@@ -115,7 +115,6 @@ def run(args: argparse.Namespace) -> int:
         engine.add_listener(recorder)
         if outlet is not None:
             engine.add_listener(outlet)
-        engine.start_set()
         print(f"recording to {folder}", file=sys.stderr)
         reader.start()
         t0 = time.monotonic()
@@ -126,10 +125,7 @@ def run(args: argparse.Namespace) -> int:
                 break
             stop.wait(0.1)
     finally:
-        reader.stop()
-        if engine.set_active:
-            # no more blocks will apply a queued stop_set: mark the set's end here
-            recorder.mark("set_stop", set_index=engine.set_index)
+        reader.stop()                                  # the engine closes the open set
         recorder.close()
         for sig, h in previous.items():
             signal.signal(sig, h)

@@ -136,16 +136,29 @@ class Pipeline:
                                      settings.order) for k in self._raw_pos]
         self._decide_at = (int(round(settings.mains_detect_s * fs))
                            if settings.mains == "auto" and self._raw_pos else None)
+        self._chans = chans
         self._apply_calibration(chans, calibration)
-        units = {ch.unit for ch in chans}
-        self.envelope_unit: str = "pct_mvc" if self.calibrated else (units.pop() if len(units) == 1 else "mixed")
         self._rms_win = max(1, int(round(settings.rms_window_s * fs)))
         self._smooth_win = max(1, int(round(settings.envelope_smoothing_s * fs)))
         self.reset()
 
     # --- set-up ----------------------------------------------------------------
+    def set_calibration(self, calibration: Calibration | None) -> None:
+        """Change the scaling stage in place (mne-lsl style): the filter state, the RMS
+        window and the mains decision go on, so the envelope continues without a transient
+        (the moving RMS holds unscaled squares; the scale applies after it). A sensor
+        envelope's smoothing holds 0.1 s of samples with the old baseline removed."""
+        try:
+            self._apply_calibration(self._chans, calibration)
+        except Exception:
+            self._apply_calibration(self._chans, self.calibration)   # unusable: keep the old one
+            raise
+        self.calibration = calibration
+
     def _apply_calibration(self, chans, cal: Calibration | None) -> None:
         self.calibrated = False
+        units = {ch.unit for ch in chans}
+        self.envelope_unit: str = units.pop() if len(units) == 1 else "mixed"
         n_raw, n_env = len(self._raw_pos), len(self._env_pos)
         self._rest_sq = np.zeros(n_raw)
         self._raw_scale = np.ones(n_raw)
@@ -170,6 +183,7 @@ class Pipeline:
             self._env_base[j] = cal.rest_rms.get(name, 0.0)
             self._env_scale[j] = 100.0 / cal.mvc_rms[name]
         self.calibrated = True
+        self.envelope_unit = "pct_mvc"
 
     def _notch(self, mains_hz: float) -> np.ndarray:
         freqs = notch_frequencies_hz(mains_hz, self.settings.notch_harmonics, self.lowpass_hz)
@@ -191,6 +205,18 @@ class Pipeline:
         self._filter = StreamingSos(designs) if self._raw_pos else None
         self._rms = MovingAverage(self._rms_win, len(self._raw_pos)) if self._raw_pos else None
         self._smooth = MovingAverage(self._smooth_win, len(self._env_pos)) if self._env_pos else None
+
+    def clear_state(self) -> None:
+        """A jump in the stream (a replay seek): forget the filter and window state, keep the
+        mains decision (the same recording, the same mains line)."""
+        if not self.mains_decided:
+            self.reset()
+            return
+        if self._filter is not None:
+            self._filter.reset()
+        for avg in (self._rms, self._smooth):
+            if avg is not None:
+                avg.reset()
 
     # --- streaming -------------------------------------------------------------
     def _filter_raw(self, x: np.ndarray) -> np.ndarray:

@@ -7,13 +7,13 @@ spreadsheet never shows a bare number without its unit.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import UserError
 from ..model import RepResult, Verdict
+from ..sets import summarize
 from .csvsafe import cell, numeric_lines, write_csv
 from .outputs import check_output
 from .reader import CHUNK_ROWS, Session, load_session
@@ -38,15 +38,16 @@ def _time_format(sample_rate_hz: float) -> str:
 def rep_table(reps: list[RepResult], *, athlete: str | None = None, date: str = "",
               exercise: str = "", default_unit: str = "uv", time_format: str = ".3f"
               ) -> tuple[list[str], list[list[str]]]:
-    """The per-rep table shared by ``export`` and ``analyze``: one row per rep.
+    """The per-rep table shared by ``export`` and ``analyze``: one row per rep of the set
+    records (numbered by ``sets.SetTracker``), partial reps on their own rows.
 
     ``athlete``/``date`` columns appear when the reps come from a session.
     Calibrated and uncalibrated reps get separate, unit-named amplitude columns.
     """
     units = list(dict.fromkeys(rep_unit(r) for r in reps)) or [default_unit]
     header = (["athlete", "date"] if athlete is not None else []) + [
-        "exercise", "set", "rep", "t_start_s", "t_top_s", "t_end_s", "window_start_s",
-        "window_end_s"]
+        "exercise", "set", "rep", "session_rep", "status", "t_start_s", "t_top_s", "t_end_s",
+        "window_start_s", "window_end_s"]
     for u in units:
         header += [f"{a}_{u}" for a in AMPLITUDES]
     header += ["ratio", "verdict", "calibrated", "lockout_s", "onset_lag_s",
@@ -54,7 +55,8 @@ def rep_table(reps: list[RepResult], *, athlete: str | None = None, date: str = 
     rows = []
     for r in sorted(reps, key=lambda r: (r.set_index, r.rep)):
         row = [cell(athlete), cell(date)] if athlete is not None else []
-        row += [cell(r.exercise or exercise), cell(r.set_index), cell(r.rep)]
+        row += [cell(r.exercise or exercise), cell(r.set_index), cell(r.rep),
+                cell(r.session_rep), cell(r.status.value)]
         row += [cell(t, time_format) for t in (r.t_start_s, r.t_top_s, r.t_end_s,
                                                r.window_start_s, r.window_end_s)]
         for u in units:
@@ -73,73 +75,31 @@ def rep_header_and_rows(session: Session) -> tuple[list[str], list[list[str]]]:
                      time_format=_time_format(session.sample_rate_hz))
 
 
-@dataclass(frozen=True)
-class SetSummary:
-    set_index: int
-    reps: int
-    mean_ratio: float
-    min_ratio: float
-    worst_rep: int | None            # the rep with the lowest ratio: the one to look at first
-    glutes_finished: int
-    borderline: int
-    lumbar_dominant: int
-    unknown: int
-    glute_first_reps: int            # onset_lag_s > 0: glutes fired before the erectors
-    erector_first_reps: int
-    onset_order: str                 # "glute_first" | "erector_first" | "mixed" | "unknown"
-    mean_onset_lag_s: float
-    mean_symmetry_index_pct: float
-
-
-def _nanmean(values) -> float:
-    a = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
-    return float(a.mean()) if a.size else float("nan")
-
-
-def summarize_sets(reps: list[RepResult]) -> list[SetSummary]:
-    out = []
-    for set_index in sorted({r.set_index for r in reps}):
-        rs = sorted((r for r in reps if r.set_index == set_index), key=lambda r: r.rep)
-        ratios = [(r.ratio, r.rep) for r in rs if math.isfinite(r.ratio)]
-        lags = [r.onset_lag_s for r in rs if math.isfinite(r.onset_lag_s)]
-        g_first = sum(1 for x in lags if x > 0)
-        e_first = sum(1 for x in lags if x < 0)
-        if not lags:
-            order = "unknown"
-        elif g_first == len(lags):
-            order = "glute_first"
-        elif e_first == len(lags):
-            order = "erector_first"
-        else:
-            order = "mixed"
-        count = {v: sum(1 for r in rs if r.verdict == v) for v in Verdict}
-        out.append(SetSummary(
-            set_index=set_index, reps=len(rs),
-            mean_ratio=_nanmean(x for x, _ in ratios),
-            min_ratio=min(ratios)[0] if ratios else float("nan"),
-            worst_rep=min(ratios)[1] if ratios else None,
-            glutes_finished=count[Verdict.GLUTES_FINISHED], borderline=count[Verdict.BORDERLINE],
-            lumbar_dominant=count[Verdict.LUMBAR_DOMINANT], unknown=count[Verdict.UNKNOWN],
-            glute_first_reps=g_first, erector_first_reps=e_first, onset_order=order,
-            mean_onset_lag_s=_nanmean(lags),
-            mean_symmetry_index_pct=_nanmean(r.symmetry_index_pct for r in rs)))
-    return out
-
-
-SET_HEADER = ["athlete", "date", "exercise", "set", "reps", "mean_ratio", "min_ratio",
-              "worst_rep", "glutes_finished_reps", "borderline_reps", "lumbar_dominant_reps",
-              "unknown_reps", "onset_order", "glute_first_reps", "erector_first_reps",
-              "mean_onset_lag_s", "mean_symmetry_index_pct"]
+SET_HEADER = ["athlete", "date", "exercise", "set", "reps", "partial_reps", "mean_ratio",
+              "min_ratio", "worst_rep", "glutes_finished_reps", "borderline_reps",
+              "lumbar_dominant_reps", "unknown_reps", "onset_order", "glute_first_reps",
+              "erector_first_reps", "mean_onset_lag_s", "mean_symmetry_index_pct", "t_start_s",
+              "t_end_s", "ended_by", "started_by", "interruptions"]
 
 
 def set_rows(session: Session) -> list[list[str]]:
+    """One row per set record (``sets.summarize``: the numbers the dashboard showed)."""
     m = session.meta
-    return [[cell(m.athlete), cell(m.started), cell(m.exercise), cell(s.set_index), cell(s.reps),
-             cell(s.mean_ratio), cell(s.min_ratio), cell(s.worst_rep), cell(s.glutes_finished),
-             cell(s.borderline), cell(s.lumbar_dominant), cell(s.unknown), cell(s.onset_order),
-             cell(s.glute_first_reps), cell(s.erector_first_reps),
-             cell(s.mean_onset_lag_s, ".3f"), cell(s.mean_symmetry_index_pct, ".1f")]
-            for s in summarize_sets(session.reps)]
+    tf = _time_format(session.sample_rate_hz)
+    rows = []
+    for s in (summarize(rec) for rec in session.sets):
+        rows.append([cell(m.athlete), cell(m.started), cell(s.exercise or m.exercise),
+                     cell(s.set_index), cell(s.reps), cell(s.partial_reps), cell(s.mean_ratio),
+                     cell(s.min_ratio), cell(s.worst_rep),
+                     cell(s.verdict_count(Verdict.GLUTES_FINISHED)),
+                     cell(s.verdict_count(Verdict.BORDERLINE)),
+                     cell(s.verdict_count(Verdict.LUMBAR_DOMINANT)),
+                     cell(s.verdict_count(Verdict.UNKNOWN)), cell(s.onset_order),
+                     cell(s.glute_first_reps), cell(s.erector_first_reps),
+                     cell(s.mean_onset_lag_s, ".3f"), cell(s.mean_symmetry_index_pct, ".1f"),
+                     cell(s.t_start_s, tf), cell(s.t_end_s, tf), cell(s.end_reason),
+                     cell("button" if s.manual else "first rep"), cell(s.interruptions)])
+    return rows
 
 
 def session_settings(session: Session):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from .meta import sessions_root
-from .reader import Problems, read_header, read_meta, read_reps
+from .reader import Problems, read_header, read_meta, read_sets
 
 
 @dataclass(frozen=True)
@@ -35,13 +35,14 @@ def _summarize(folder: Path) -> SessionSummary:
     problems = Problems()
     meta = read_meta(folder, header, problems)
     try:
-        reps = read_reps(folder, header, problems)
+        sets = read_sets(folder, header, problems)
     except OSError as exc:
         raise UserError(f"cannot read {folder}: {exc.strerror or exc}") from exc
+    reps = [r for rec in sets for r in rec.complete_reps]
     ratios = [r.ratio for r in reps if math.isfinite(r.ratio)]
     return SessionSummary(
         path=folder, athlete=meta.athlete, started=meta.started_dt, exercise=meta.exercise,
-        sets=len({r.set_index for r in reps}), reps=len(reps),
+        sets=len(sets), reps=len(reps),
         mean_ratio=sum(ratios) / len(ratios) if ratios else float("nan"),
         lumbar_dominant=sum(1 for r in reps if r.verdict.value == "lumbar_dominant"),
         calibrated=meta.calibration is not None)

@@ -74,8 +74,10 @@ class LslOutlet:
         self.marker_outlet.push_sample([json.dumps(rep_to_dict(rep))], stamp)
 
     def on_quality(self, issues) -> None: ...
-    def on_set(self, set_index: int, active: bool) -> None:
-        self.marker_outlet.push_sample([json.dumps({"set_index": set_index, "active": active})])
+    def on_set(self, record) -> None:
+        self.marker_outlet.push_sample([json.dumps({"set_index": record.set_index,
+                                                    "active": not record.closed,
+                                                    "reps": record.count})])
 
     def close(self) -> None:
         self.envelope_outlet = None

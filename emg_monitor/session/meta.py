@@ -22,6 +22,7 @@ SESSION_FILE = "session.json"
 SAMPLES_FILE = "samples.bin"
 EVENTS_FILE = "events.jsonl"
 REPS_FILE = "reps.jsonl"
+SETS_FILE = "sets.jsonl"           # closed set records (absent in older sessions)
 
 
 def now_iso() -> str:

@@ -38,9 +38,10 @@ import numpy as np
 
 from ..errors import UserError
 from ..model import DeviceInfo, EventKind, RepResult, SourceEvent
+from ..sets import SetRecord, records_from_reps
 from .codec import RecordError, event_from_dict, info_from_dict, mark_from_dict, rep_from_dict
 from .meta import (EVENTS_FILE, FORMAT_NAME, FORMAT_VERSION, REPS_FILE, SAMPLES_FILE,
-                   SESSION_FILE, SessionMeta, sample_dtype)
+                   SESSION_FILE, SETS_FILE, SessionMeta, sample_dtype)
 
 #: rows per chunk of ``iter_samples`` (64 Ki rows: 2 MiB on disk, 3 MiB as float64 for 6 channels)
 CHUNK_ROWS = 1 << 16
@@ -172,6 +173,16 @@ def read_reps(folder: Path, header: dict, problems: Problems | None = None) -> l
     problems = problems if problems is not None else Problems()
     path = _session_file(folder, header.get("reps"), REPS_FILE, problems, "reps")
     return _read_records(path, REPS_FILE, problems, rep_from_dict)
+
+
+def read_sets(folder: Path, header: dict, problems: Problems | None = None) -> list[SetRecord]:
+    """The set records every reader counts from: ``sets.jsonl`` + the reps; sessions written
+    before the records existed are rebuilt from their reps (``sets.records_from_reps``)."""
+    problems = problems if problems is not None else Problems()
+    reps = read_reps(folder, header, problems)
+    path = _session_file(folder, header.get("sets"), SETS_FILE, problems, "sets")
+    lines = [obj for _, obj in iter_jsonl(path, SETS_FILE, problems) if isinstance(obj, dict)]
+    return records_from_reps(reps, lines)
 
 
 def read_events(folder: Path, header: dict, problems: Problems, rate_hz: float | None
@@ -402,7 +413,8 @@ class Session:
     events: list[SourceEvent] = field(default_factory=list)
     marks: list[dict] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
-    reps: list[RepResult] = field(default_factory=list)
+    reps: list[RepResult] = field(default_factory=list)   # every rep once, by session_rep
+    sets: list[SetRecord] = field(default_factory=list)   # what every reader counts from
     closed: bool = False             # False: the recorder was killed or the disk failed
     format_version: int = FORMAT_VERSION
     #: what the reader skipped or read as missing, one line per file ([] for an intact session)
@@ -461,7 +473,7 @@ class Session:
 
     @property
     def set_indices(self) -> list[int]:
-        return sorted({r.set_index for r in self.reps})
+        return [rec.set_index for rec in self.sets]
 
 
 _MARK_FIELDS = ("type", "kind", "sample_index", "t_s", "wall_time", "athlete")
@@ -517,12 +529,13 @@ def load_session(path: Path | str) -> Session:
     try:
         samples = SampleFile(samples_path, len(info.channels), info.sample_rate_hz, problems)
         events, marks, errors = read_events(folder, header, problems, info.sample_rate_hz)
-        reps = read_reps(folder, header, problems)
+        sets = read_sets(folder, header, problems)
     except OSError as exc:
         raise UserError(f"cannot read {folder}: {exc.strerror or exc}") from exc
+    reps = sorted((r for rec in sets for r in rec.reps), key=lambda r: r.session_rep)
     calibration = read_calibration(meta, marks, problems)
     closed = header.get("closed")
     return Session(path=folder, meta=meta, info=info, samples=samples, events=events,
-                   marks=marks, errors=errors, reps=reps, closed=closed is True,
+                   marks=marks, errors=errors, reps=reps, sets=sets, closed=closed is True,
                    format_version=header["format_version"], problems=problems.lines(),
                    calibration=calibration)

@@ -23,9 +23,10 @@ import numpy as np
 
 from ..errors import UserError
 from ..model import DeviceInfo, RepResult, SampleBlock, SourceEvent
+from ..sets import SetEnd, SetRecord, set_to_dict
 from .codec import event_to_dict, info_to_dict, rep_to_dict
 from .meta import (EVENTS_FILE, FORMAT_NAME, FORMAT_VERSION, REPS_FILE, SAMPLES_FILE,
-                   SESSION_FILE, SessionMeta, now_iso, sample_dtype)
+                   SESSION_FILE, SETS_FILE, SessionMeta, now_iso, sample_dtype)
 from .outputs import check_new_session_folder
 
 log = logging.getLogger(__name__)
@@ -77,11 +78,13 @@ class Recorder:
         self._closed = False
         check_new_session_folder(self.folder)    # never append to or mix with another session
         self._files = {}
+        self._reps_written: set[int] = set()        # session_rep numbers already on disk
+        self._sets_seen: set[int] = set()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             # exclusive creation: a second recorder racing for the same folder fails here
             for key, name in (("samples", SAMPLES_FILE), ("events", EVENTS_FILE),
-                              ("reps", REPS_FILE)):
+                              ("reps", REPS_FILE), ("sets", SETS_FILE)):
                 self._files[key] = open_file(self.folder / name, "xb")
             self._write_session_json(closed=False)
         except FileExistsError as exc:
@@ -139,21 +142,39 @@ class Recorder:
     def on_stop(self) -> None:
         self._put(("sync",))
 
-    # --- engine listener -------------------------------------------------------
+    # --- engine listener ---------------------------------------------------------
     def on_rep(self, rep: RepResult) -> None:
+        if rep.session_rep and rep.session_rep in self._reps_written:
+            return                                   # the same rep again (a replayed stretch)
+        self._reps_written.add(rep.session_rep)
         self._put_line("reps", rep_to_dict(rep))
 
-    def on_set(self, set_index: int, active: bool) -> None:
-        self.mark("set_start" if active else "set_stop", set_index=set_index)
+    def on_set(self, record: SetRecord) -> None:
+        """Set records go to ``sets.jsonl`` when they close (the readers' source of truth); a
+        ``set_start`` / ``set_stop`` mark keeps each boundary in the event log, ``manual``
+        when the space bar / button made it (a replay repeats only those)."""
+        rate = self._rate() or 1.0
+        if record.set_index not in self._sets_seen and (record.reps or record.manual):
+            self._sets_seen.add(record.set_index)
+            self.mark("set_start", at_index=int(round(record.t_start_s * rate)),
+                      set_index=record.set_index, manual=record.manual)
+        if record.closed:
+            if record.set_index in self._sets_seen:
+                self.mark("set_stop", at_index=int(round(record.t_end_s * rate)),
+                          set_index=record.set_index, reason=record.end_reason.value,
+                          manual=record.end_reason in (SetEnd.MANUAL, SetEnd.NEW_SET))
+            if record.reps:
+                self._put_line("sets", set_to_dict(record))
 
     def on_processed(self, chunk) -> None: ...
     def on_quality(self, issues: dict) -> None: ...
 
     # --- any thread ------------------------------------------------------------
-    def mark(self, kind: str, **fields) -> None:
-        """A marker at the current stream position (set start/stop, calibration, note)."""
+    def mark(self, kind: str, at_index: int | None = None, **fields) -> None:
+        """A marker at the current stream position, or at ``at_index`` (set start/stop,
+        calibration, note)."""
         with self._lock:
-            index = self._next_index
+            index = self._next_index if at_index is None else int(at_index)
         line = {"type": "mark", "kind": kind, "sample_index": index, "t_s": self._t(index),
                 "wall_time": now_iso()}
         line.update(fields)
@@ -220,6 +241,7 @@ class Recorder:
                         "columns": list(self.info.names) if self.info else []},
             "events": EVENTS_FILE,
             "reps": REPS_FILE,
+            "sets": SETS_FILE,
             "closed": closed,
         }
         if closed:

@@ -15,7 +15,8 @@ import numpy as np
 from .. import __version__
 from ..errors import UserError
 from ..model import Muscle, RepResult, Verdict
-from .export import envelopes, rep_unit, summarize_sets
+from ..sets import SetRecord, summarize
+from .export import envelopes, rep_unit
 from .history import ratio_trend
 from .reader import Session, load_session
 from .svg import Chart
@@ -198,13 +199,17 @@ def symmetry_table(reps: list[RepResult], unit: str) -> str:
             f'</table>{extra}')
 
 
-def sets_table(reps: list[RepResult]) -> str:
+def sets_table(records: list[SetRecord]) -> str:
     rows = []
-    for s in summarize_sets(reps):
-        rows.append(f"<tr><td>{s.set_index}</td><td>{s.reps}</td><td>{_fmt(s.mean_ratio)}</td>"
-                    f"<td>{_fmt(s.min_ratio)}</td><td>{s.worst_rep or '–'}</td>"
-                    f"<td>{s.glutes_finished}</td><td>{s.borderline}</td>"
-                    f"<td>{s.lumbar_dominant}</td><td class='l'>{s.onset_order.replace('_', ' ')}</td></tr>")
+    for s in (summarize(rec) for rec in records):
+        partial = f" (+{s.partial_reps} partial)" if s.partial_reps else ""
+        rows.append(f"<tr><td>{s.set_index}</td><td>{s.reps}{partial}</td>"
+                    f"<td>{_fmt(s.mean_ratio)}</td><td>{_fmt(s.min_ratio)}</td>"
+                    f"<td>{s.worst_rep or '–'}</td>"
+                    f"<td>{s.verdict_count(Verdict.GLUTES_FINISHED)}</td>"
+                    f"<td>{s.verdict_count(Verdict.BORDERLINE)}</td>"
+                    f"<td>{s.verdict_count(Verdict.LUMBAR_DOMINANT)}</td>"
+                    f"<td class='l'>{s.onset_order.replace('_', ' ')}</td></tr>")
     return ("<table><tr><th>set</th><th>reps</th><th>mean ratio</th><th>min ratio</th>"
             "<th>worst rep</th><th>glutes finished</th><th>borderline</th><th>lumbar dominant</th>"
             f"<th class='l'>onset order</th></tr>{''.join(rows)}</table>")
@@ -300,13 +305,16 @@ def render_report(session: Session, history_root: Path | str | None = None) -> s
         started = m.started_dt
     except ValueError:
         started = None
-    ratios = [r.ratio for r in reps if math.isfinite(r.ratio)]
-    mean_ratio = sum(ratios) / len(ratios) if ratios else float("nan")
-    n_lumbar = sum(1 for r in reps if r.verdict == Verdict.LUMBAR_DOMINANT)
-    n_sets = len({r.set_index for r in reps})
+    summaries = [summarize(rec) for rec in session.sets]
+    judged = [r.ratio for rec in session.sets for r in rec.complete_reps
+              if math.isfinite(r.ratio) and r.verdict != Verdict.UNKNOWN]
+    mean_ratio = sum(judged) / len(judged) if judged else float("nan")
+    n_lumbar = sum(s.verdict_count(Verdict.LUMBAR_DOMINANT) for s in summaries)
+    n_sets = len(summaries)
+    n_reps = sum(s.reps for s in summaries)
     date = started.strftime("%d %B %Y, %H:%M") if started else escape(m.started)
     cards = [
-        (f"{len(reps)}", f"reps in {n_sets} set{'s' if n_sets != 1 else ''}"),
+        (f"{n_reps}", f"reps in {n_sets} set{'s' if n_sets != 1 else ''}"),
         (_fmt(mean_ratio), "mean glute / erector ratio"),
         (f"{n_lumbar}", "lumbar-dominant reps"),
         ("%MVC" if session.calibration else "uncalibrated", "amplitude scale"),
@@ -327,7 +335,7 @@ emg-monitor {escape(m.software_version)}</div>
 above the target line the glutes finished the rep; below it the lower back did more of the
 work.</p>
 {ratio_chart(reps, target, target_note)}
-{sets_table(reps) if reps else ''}
+{sets_table(session.sets) if session.sets else ''}
 <h2>Envelopes around each top</h2>
 {top_multiples(session, reps, env_names, env, env_unit)}
 <h2>Onset order</h2>

@@ -117,21 +117,21 @@ def replay_source(path: str, speed: float = 1.0) -> Source:
 
 
 def replay_session(source: Source, opts: DashboardOptions) -> LiveSession:
-    """A replay judged as it was recorded: the session's calibration, filters, exercise and
-    target, its sets started and stopped at the recorded samples; never recorded again."""
+    """A replay judged as it was recorded: the session's filters and target, its calibrations,
+    exercise changes and manual set starts/stops at the recorded samples; never recorded again."""
     from ..dsp.pipeline import FilterSettings
     from ..engine import EngineSettings
-    from .replay import ReplayDriver, replay_settings, set_marks
+    from ..session.actions import recorded_actions
+    from .replay import ReplayDriver, replay_settings
     source.open()
     recorded = source.session if isinstance(source, Recording) else None
     if recorded is not None:
         settings = replay_settings(recorded, EngineSettings, FilterSettings)
-        marks = set_marks(recorded)
-    else:                                    # a plain CSV: the athlete's profile, one set
+        marks = recorded_actions(recorded)
+    else:                  # a plain CSV: the athlete's profile; sets found from the reps
         settings = EngineSettings(calibration=load_calibration(opts.athlete, opts.home),
                                   exercise=opts.exercise)
         marks = []
-    marks = marks or [(0, True)]
     return LiveSession(source, settings, recorder=None,
                        driver=lambda engine, display: ReplayDriver(engine, marks, display))
 

@@ -23,9 +23,10 @@ class AcquisitionBridge(QObject, Listener):
     """Source listener + engine listener that re-emits as Qt signals."""
 
     info_changed = pyqtSignal(object)          # DeviceInfo
+    top_arrived = pyqtSignal(object)           # TopCue: the live lockout state at the top
     rep_arrived = pyqtSignal(object)           # RepResult
     quality_changed = pyqtSignal(object)       # dict[channel, tuple[QualityIssue, ...]]
-    set_changed = pyqtSignal(int, bool)        # set index, active
+    set_changed = pyqtSignal(object)           # sets.SetRecord (open or closed)
     source_event = pyqtSignal(object)          # SourceEvent
     source_error = pyqtSignal(object)          # BaseException
     source_stopped = pyqtSignal()
@@ -65,14 +66,17 @@ class AcquisitionBridge(QObject, Listener):
     def on_processed(self, chunk) -> None:  # drawn from the ring buffer instead
         pass
 
+    def on_top(self, cue) -> None:
+        self.top_arrived.emit(cue)
+
     def on_rep(self, rep) -> None:
         self.rep_arrived.emit(rep)
 
     def on_quality(self, issues: dict) -> None:
         self.quality_changed.emit(dict(issues))
 
-    def on_set(self, set_index: int, active: bool) -> None:
-        self.set_changed.emit(set_index, active)
+    def on_set(self, record) -> None:
+        self.set_changed.emit(record)
 
     # --- read by the GUI timer ---------------------------------------------------
     def counters(self) -> tuple[int, int]:

@@ -20,14 +20,14 @@ from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QGridLayout, QH
                              QWidget)
 
 from ..fanout import ListenerFailure
-from ..model import EventKind, RepResult, SourceEvent, Verdict
+from ..model import EventKind, RepResult, RepStatus, SourceEvent, TopCue, Verdict
+from ..sets import SetRecord, summarize
 from ..sources.base import Paced, Pausable, Recording, Seekable
 from . import theme
 from .bridge import RateMeter
 from .live import LiveSession
 from .start_screen import StartScreen
 from .worker import Worker
-from .summary import summarise_set
 from .widgets import (CueBanner, MessageBanner, QualityBadges, RatioIndicator, RepBarChart,
                       RepCounter, SetSummaryPanel, TracesView, big_font, live_ratio, panel)
 
@@ -87,9 +87,10 @@ class DashboardWindow(QMainWindow):
         self.trend_loads = 0                  # how often history was read (tests: never per frame)
         self.replaying = False
         self.compact = False
-        self.reps: list[RepResult] = []
-        self.set_index = 0
-        self.set_active = False
+        self.reps: list[RepResult] = []       # every rep once (by session_rep), as numbered
+        self.records: dict[int, SetRecord] = {}   # the engine's set records, newest snapshot
+        self.set_index = 0                    # the set on screen
+        self.set_active = False               # a set is open (live)
         self.frames = 0
         self.calibrated = False
         self.audio_cues = False
@@ -284,6 +285,7 @@ class DashboardWindow(QMainWindow):
         self.session = session
         b = session.bridge
         b.info_changed.connect(self._on_info)
+        b.top_arrived.connect(self.on_top)
         b.rep_arrived.connect(self.on_rep)
         b.quality_changed.connect(self.badges.set_issues)
         b.set_changed.connect(self.on_set)
@@ -303,7 +305,7 @@ class DashboardWindow(QMainWindow):
         self._show_recording_state()
         self.pages.setCurrentWidget(self.traces)
         self.cue.clear("Replay — sets start and stop as recorded" if seekable else
-                       "Press SPACE to start a set")
+                       "A set starts at your first rep — SPACE starts or stops one by hand")
         self.request_trend()
         if session.source.info is not None:
             self._on_info(session.source.info)
@@ -317,8 +319,9 @@ class DashboardWindow(QMainWindow):
         if self.session is None:
             return
         b = self.session.bridge
-        for sig in (b.info_changed, b.rep_arrived, b.quality_changed, b.set_changed,
-                    b.source_event, b.source_error, b.source_stopped, b.listener_failed):
+        for sig in (b.info_changed, b.top_arrived, b.rep_arrived, b.quality_changed,
+                    b.set_changed, b.source_event, b.source_error, b.source_stopped,
+                    b.listener_failed):
             try:
                 sig.disconnect()
             except TypeError:
@@ -425,36 +428,73 @@ class DashboardWindow(QMainWindow):
         else:
             self.session.engine.start_set()
 
-    def on_set(self, set_index: int, active: bool) -> None:
-        self.set_index = set_index
-        self.set_active = active
-        self.counter.show_set(set_index, active)
+    def on_set(self, record: SetRecord) -> None:
+        """A set record from the engine: the counter, the label and the summary read it."""
+        if record.reps:
+            self.records[record.set_index] = record
         live = not self.replaying
-        if active:
+        if not record.closed:
+            if record.set_index != self.set_index or not self.set_active:
+                self._show_set(record.set_index, upto=None)
+                self.pages.setCurrentWidget(self.traces)
+                if not record.reps:
+                    self.cue.clear("Set running — lift!" if live else
+                                   f"Replay: set {record.set_index}")
+            self.set_active = True
+            self.counter.set_count(record.count)
             if live:
                 self.set_button.setText("STOP SET\n(space)")
                 self.set_button.setObjectName("bigStop")
-            self.bars.clear_reps()
-            self.pages.setCurrentWidget(self.traces)
-            self.cue.clear("Set running — lift!" if live else f"Replay: set {set_index}")
         else:
+            self.set_active = False
             if live:
                 self.set_button.setText("START SET\n(space)")
                 self.set_button.setObjectName("bigStart")
-            self.summary.show_summary(summarise_set(self.reps, set_index))
-            self.pages.setCurrentWidget(self.summary)
-            self.cue.clear(f"Set {set_index} done — SPACE for the next set" if live
-                           else f"Replay: set {set_index} done")
-            self.request_trend(force=True)      # this session's set joins the picture
+            if record.reps:
+                self.set_index = record.set_index
+                self.counter.show_set(record.set_index, False)
+                self.counter.set_count(record.count)
+                self.summary.show_summary(summarize(record))
+                self.pages.setCurrentWidget(self.summary)
+                self.cue.clear(f"Set {record.set_index} done — next set starts at its first rep"
+                               if live else f"Replay: set {record.set_index} done")
+                self.request_trend(force=True)      # this session's set joins the picture
+            else:                                   # started and stopped without a rep
+                self.counter.set_label.setText("NO SET")
+                self.counter.set_count(0)
+                self.cue.clear("No set running — sets start at the first rep")
         self.set_button.style().unpolish(self.set_button)
         self.set_button.style().polish(self.set_button)
 
+    def _show_set(self, set_index: int, upto: RepResult | None) -> None:
+        """Put set ``set_index`` on the counter and the bars: all its reps, or up to ``upto``
+        (a replayed stretch shows the set as it stood at that rep)."""
+        self.set_index = set_index
+        rec = self.records.get(set_index)
+        reps = list(rec.reps) if rec is not None else []
+        if upto is not None:
+            reps = [r for r in reps if r.rep <= upto.rep]
+        self.bars.clear_reps()
+        for r in reps:
+            self.bars.add_rep(r)
+        self.counter.show_set(set_index, True)
+        self.counter.set_count(sum(1 for r in reps if r.status == RepStatus.COMPLETE))
+
+    def on_top(self, cue: TopCue) -> None:
+        """The top is reached: the live lockout state, while the lifter can still squeeze."""
+        self.cue.show_top(cue)
+        if self.audio_cues and cue.verdict == Verdict.LUMBAR_DOMINANT:
+            QApplication.beep()
+
     def on_rep(self, rep: RepResult) -> None:
-        self.reps.append(rep)
-        if rep.set_index != self.set_index and self.set_active:
-            return
-        self.bars.add_rep(rep)
-        self.counter.set_count(max(self.counter.reps, rep.rep))
+        seen = any(r.session_rep == rep.session_rep for r in self.reps)
+        if not seen:
+            self.reps.append(rep)
+        if seen or rep.set_index != self.set_index:
+            # a replayed stretch (after a seek) or another set: show it as it stood then
+            self._show_set(rep.set_index, upto=rep)
+        elif not any(r.session_rep == rep.session_rep for r in self.bars.reps):
+            self.bars.add_rep(rep)
         self.cue.show_rep(rep)
         self.ratio.set_last_rep(rep)
         if rep.verdict == Verdict.LUMBAR_DOMINANT and self.audio_cues:
@@ -474,8 +514,6 @@ class DashboardWindow(QMainWindow):
             self.banner.show_notice("Replay finished — drag the slider to watch again",
                                     seconds=30)
             self.status_rate.setText("replay finished")
-            if self.set_active:        # recorded up to the end of the set: show its summary
-                self.on_set(self.set_index, False)
 
     def on_source_error(self, exc: BaseException) -> None:
         text = str(exc) or type(exc).__name__
@@ -524,6 +562,9 @@ class DashboardWindow(QMainWindow):
                 self.session.engine.set_exercise(name)
             except Exception as exc:
                 self.banner.show_error(f"Exercise {name}: {exc}")
+            else:
+                if self.session.recorder is not None:    # a replay repeats it here
+                    self.session.recorder.mark("exercise", exercise=name)
         self.bars.set_target(self._target_ratio(name))
         self.request_trend()
 

@@ -8,14 +8,17 @@ and verdicts again (tests/test_session_record.py proves it for the engine).
 from __future__ import annotations
 
 from ..model import EventKind, SampleBlock, SourceEvent
+from ..session.actions import Action
 from ..sources.base import Listener
 
 
 def replay_settings(session, engine_settings_cls, filter_settings_cls):
-    """Engine settings as recorded in ``session`` (a ``session.reader.Session``)."""
+    """Engine settings as recorded in ``session`` (a ``session.reader.Session``): the
+    calibration it started with (later ones are applied where they were made, by
+    :class:`ReplayDriver`)."""
     from ..dsp.calibration import Calibration
     meta = session.meta
-    cal = session.calibration
+    cal = meta.calibration
     filters = (filter_settings_cls.from_dict(meta.filter_settings) if meta.filter_settings
                else filter_settings_cls())
     kwargs = dict(filters=filters, calibration=Calibration.from_dict(cal) if cal else None,
@@ -25,57 +28,53 @@ def replay_settings(session, engine_settings_cls, filter_settings_cls):
     return engine_settings_cls(**kwargs)
 
 
-def set_marks(session) -> list[tuple[int, bool]]:
-    """(sample index, set active) of every recorded set start/stop, in stream order."""
-    out = []
-    for m in session.marks:
-        if m.get("kind") in ("set_start", "set_stop") and "sample_index" in m:
-            out.append((int(m["sample_index"]), m["kind"] == "set_start"))
-    out.sort(key=lambda x: x[0])
-    return out
-
-
 class ReplayDriver(Listener):
-    """Starts and stops sets where the recording did; resets the engine after a seek.
+    """Repeats what the lifter did where the recording did; resets the engine on a seek.
 
     Added to the source *before* the engine, so a mark inside a block is queued
-    before the engine processes that block (sets start within one block, 20 ms,
-    as they did live). Runs on the acquisition thread.
+    before the engine processes that block (at the mark's own sample). Marks are
+    applied once, on ground not played yet: a seek back replays the stretch with
+    the numbers it already has (the engine's set records), never starting or
+    stopping a set again. Runs on the acquisition thread.
     """
 
-    def __init__(self, engine, marks: list[tuple[int, bool]], display=None) -> None:
+    def __init__(self, engine, marks: list[Action], display=None) -> None:
         self.engine = engine
         self.display = display
         self.marks = list(marks)
+        # what was in force before the first mark: the settings the replay started with
+        self._initial = {"calibration": engine.settings.calibration,
+                         "exercise": engine.settings.exercise}
         self._next = 0
-        self.active = False
+        self._frontier = -1            # furthest sample index played
 
     def on_block(self, block: SampleBlock) -> None:
         end = block.first_index + block.n
-        while self._next < len(self.marks) and self.marks[self._next][0] < end:
-            self._apply(self.marks[self._next][1])
+        while self._next < len(self.marks) and self.marks[self._next].sample_index < end:
+            self._apply(self.marks[self._next], block.first_index)
             self._next += 1
+        self._frontier = max(self._frontier, end - 1)
 
     def on_event(self, event: SourceEvent) -> None:
         if event.kind == EventKind.INFO and event.detail.startswith("seek"):
             self._seeked(event.sample_index)
 
-    def _apply(self, active: bool) -> None:
-        if active == self.active:
-            return
-        self.active = active
-        (self.engine.start_set if active else self.engine.stop_set)()
+    def _apply(self, mark: Action, block_start: int) -> None:
+        at = max(mark.sample_index, block_start)
+        if mark.kind == "calibration":
+            self.engine.set_calibration(mark.value)
+        elif mark.kind == "exercise":
+            self.engine.set_exercise(mark.value)
+        elif mark.sample_index > self._frontier:     # set marks only on new ground
+            (self.engine.start_set if mark.kind == "set_start" else self.engine.stop_set)(at)
 
     def _seeked(self, index: int) -> None:
-        # filters, motion and rep state belong to the old position: rebuild them (the
-        # engine's public way is a reconfigure), and show a fresh trace window
-        self.engine.set_calibration(self.engine.settings.calibration)
+        self.engine.reset(index)
         if self.display is not None:
-            self.display.envelope = None
-        before = [active for i, active in self.marks if i <= index]
-        inside = bool(before) and before[-1]
-        self._next = sum(1 for i, _ in self.marks if i <= index)
-        if self.active:
-            self._apply(False)
-        if inside:
-            self._apply(True)
+            self.display.envelope = None             # a fresh trace window
+        # the calibration and exercise in force at the new position
+        for kind in ("calibration", "exercise"):
+            before = [m for m in self.marks if m.kind == kind and m.sample_index <= index]
+            self._apply(before[-1] if before else Action(index, kind, self._initial[kind]),
+                        index)
+        self._next = sum(1 for m in self.marks if m.sample_index <= index)

@@ -43,6 +43,14 @@ VERDICT_CUE = {
     Verdict.LUMBAR_DOMINANT: "SQUEEZE YOUR GLUTES — lower back finished",
     Verdict.UNKNOWN: "NO READING — check the electrodes",
 }
+#: the live lockout state the moment the top is reached (model.TopCue): there is still
+#: time to squeeze in this rep, so it says what to do now
+TOP_CUE = {
+    Verdict.GLUTES_FINISHED: "GLUTES CARRYING IT — hold the squeeze",
+    Verdict.BORDERLINE: "SQUEEZE — drive the hips through",
+    Verdict.LUMBAR_DOMINANT: "ERECTORS TAKING OVER — SQUEEZE YOUR GLUTES",
+    Verdict.UNKNOWN: "AT THE TOP — no reading",
+}
 VERDICT_SHORT = {
     Verdict.GLUTES_FINISHED: "glutes",
     Verdict.BORDERLINE: "borderline",

@@ -12,9 +12,9 @@ from PyQt6.QtCore import QSize, Qt, QTimer
 from PyQt6.QtGui import QFont, QFontMetrics
 from PyQt6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ..model import RepResult, Verdict
+from ..model import RepResult, TopCue, Verdict
 from . import theme
-from .summary import SetSummary
+from ..sets import SetSummary
 
 
 def big_font(px: int, bold: bool = True) -> QFont:
@@ -129,6 +129,7 @@ class CueBanner(QLabel):
         self.setFont(big_font(self.MAX_PX))
         self.setMinimumHeight(84)
         self.verdict: Verdict | None = None
+        self.top: TopCue | None = None         # the live lockout state shown, until the rep's verdict
         self.clear()
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
@@ -158,11 +159,21 @@ class CueBanner(QLabel):
 
     def clear(self, text: str = "Press SPACE to start a set") -> None:
         self.verdict = None
+        self.top = None
         self.setText(text)
         self.setStyleSheet(f"background: {theme.PANEL}; color: {theme.MUTED}; border-radius: 8px;")
 
+    def show_top(self, cue: TopCue) -> None:
+        """At the top, before the verdict: outlined (the final verdict is filled)."""
+        self.top = cue
+        colour = theme.VERDICT_COLOUR[cue.verdict]
+        self.setText(f"{theme.VERDICT_SYMBOL[cue.verdict]}  {theme.TOP_CUE[cue.verdict]}")
+        self.setStyleSheet(f"background: {theme.PANEL}; color: {colour}; "
+                           f"border: 6px solid {colour}; border-radius: 8px;")
+
     def show_rep(self, rep: RepResult) -> None:
         self.verdict = rep.verdict
+        self.top = None
         colour = theme.VERDICT_COLOUR[rep.verdict]
         self.setText(f"{theme.VERDICT_SYMBOL[rep.verdict]}  {theme.VERDICT_CUE[rep.verdict]}")
         self.setStyleSheet(f"background: {colour}; color: black; border-radius: 8px;")
@@ -392,11 +403,12 @@ class SetSummaryPanel(QFrame):
     def show_summary(self, s: SetSummary) -> None:
         self.summary = s
         self.title.setText(f"Set {s.set_index} summary" + (f" — {s.exercise}" if s.exercise else ""))
-        self.fields["reps"].setText(str(s.reps))
+        self.fields["reps"].setText(str(s.reps) + (f" (+{s.partial_reps} partial)"
+                                                   if s.partial_reps else ""))
         self.fields["mean"].setText(format_ratio(s.mean_ratio))
         self.fields["worst"].setText("—" if s.worst_rep is None
-                                     else f"rep {s.worst_rep} ({format_ratio(s.worst_ratio)})")
-        self.fields["onset"].setText(s.onset_order)
+                                     else f"rep {s.worst_rep} ({format_ratio(s.min_ratio)})")
+        self.fields["onset"].setText(s.onset_text)
         parts = []
         for verdict, n in s.verdicts.items():
             if n:
