@@ -1,5 +1,6 @@
 """Dashboard widgets and the set summary, fed with hand-made reps (no source needed)."""
 import math
+
 import numpy as np
 import pytest
 
