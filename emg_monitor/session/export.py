@@ -7,6 +7,7 @@ spreadsheet never shows a bare number without its unit.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
