@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import math
 import queue
+import threading
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
