@@ -15,7 +15,6 @@ import numpy as np
 
 from .dsp.calibration import Calibration
 from .dsp.pipeline import FilterSettings
-from .errors import UserError
 from .exercises import get_exercise
 from .model import Channel, DeviceInfo, EventKind, Kind, Muscle, RepResult, SampleBlock, Side
 from .model import SourceEvent
@@ -75,7 +74,7 @@ def analyze_recording(data: np.ndarray, info: DeviceInfo, *, exercise: str = "de
     data = np.asarray(data, dtype=float)
     ex = get_exercise(exercise)
     if use_motion and not info.motion_indices():
-        raise UserError("motion-based rep detection needs a motion channel")
+        raise ValueError("motion-based rep detection needs a motion channel")
     engine = Engine(EngineSettings(filters=settings, calibration=calibration, exercise=ex.name,
                                    top_at=top_at, target_ratio=target_ratio,
                                    use_motion=use_motion, set_rules=set_rules,
@@ -147,14 +146,14 @@ def table_info(table: Table, glute: list[str], erector: list[str], motion: list[
     """A DeviceInfo for the mapped columns (first glute/erector = left, second = right)
     and the table columns it uses, in channel order."""
     if not glute and not erector:
-        raise UserError("map at least one column with --glute or --erector")
+        raise ValueError("map at least one column with --glute or --erector")
     for role, cols in (("glute", glute), ("erector", erector)):
         if len(cols) > 2:
-            raise UserError(f"--{role} takes one or two columns (left, right), got {len(cols)}")
+            raise ValueError(f"--{role} takes one or two columns (left, right), got {len(cols)}")
     used = [*glute, *erector, *(motion or [])]
     dup = {c for c in used if used.count(c) > 1}
     if dup:
-        raise UserError(f"column(s) {', '.join(sorted(dup))} mapped to more than one role")
+        raise ValueError(f"column(s) {', '.join(sorted(dup))} mapped to more than one role")
     channels, cols = [], []
     for muscle, names in ((Muscle.GLUTE, glute), (Muscle.ERECTOR, erector)):
         for k, name in enumerate(names):
@@ -165,7 +164,7 @@ def table_info(table: Table, glute: list[str], erector: list[str], motion: list[
             cols.append(i)
     if motion:
         if len(motion) > 2:
-            raise UserError("--motion takes one angle column or two accelerometer columns")
+            raise ValueError("--motion takes one angle column or two accelerometer columns")
         for name in motion:
             i = table.column(name)
             unit = table.units[i] or ("g" if len(motion) == 2 else "deg")
@@ -188,18 +187,18 @@ def analyze_table(path: str | Path, glute: list[str], erector: list[str], *,
         resolved = {}
         for key, value in mvc.items():
             if key.lower() not in by_name:
-                raise UserError(f"--mvc {key}: not a --glute/--erector column "
+                raise ValueError(f"--mvc {key}: not a --glute/--erector column "
                                 f"({', '.join(ch.name for ch in emg)})")
             if not value > 0:
-                raise UserError(f"--mvc {key}: the MVC amplitude must be positive")
+                raise ValueError(f"--mvc {key}: the MVC amplitude must be positive")
             resolved[by_name[key.lower()]] = float(value)
         missing = [ch.name for ch in emg if ch.name not in resolved]
         if missing:
-            raise UserError(f"--mvc is missing for {', '.join(missing)}: give every EMG column "
+            raise ValueError(f"--mvc is missing for {', '.join(missing)}: give every EMG column "
                             "its MVC, or none (uncalibrated)")
         units = {ch.unit for ch in emg}
         if len(units) > 1:
-            raise UserError("the EMG columns have different units; --mvc needs one unit")
+            raise ValueError("the EMG columns have different units; --mvc needs one unit")
         calibration = Calibration("", units.pop(), {}, resolved)
     return analyze_recording(table.data[:, cols], info, exercise=exercise,
                              settings=FilterSettings(mains=mains), calibration=calibration,

@@ -18,14 +18,6 @@ COMMANDS = ("dashboard", "simulate", "record", "analyze", "export", "report", "h
 EXIT_USER_ERROR = 2
 
 
-def _load(name: str):
-    try:
-        return importlib.import_module(f".commands.{name}", __package__)
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.endswith(f"commands.{name}"):
-            return None
-        raise
-
 
 class Parser(argparse.ArgumentParser):
     """argparse, with a usage error as ONE line (what is wrong and where to look) and exit 2.
@@ -43,10 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "(no command: open the dashboard).")
     parser.add_argument("--version", action="version", version=f"emg-monitor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        module = _load(name)
-        if module is not None:
-            module.add_parser(sub)
+    for name in COMMANDS:            # a command that fails to import is a bug: it raises
+        importlib.import_module(f".commands.{name}", __package__).add_parser(sub)
     return parser
 
 
@@ -65,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     from .sources.base import SourceError
     try:
         return int(args.func(args) or 0)
-    except (UserError, SourceError) as exc:
+    except (UserError, SourceError, ValueError) as exc:
+        # ValueError: what DSP, reps and sources raise for input they cannot use (a bad
+        # file, a calibration that does not fit); the command line's one line + exit 2
         print(f"emg-monitor: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:

@@ -315,16 +315,12 @@ class DisplayBuffer(EngineListener):
       band-passed EMG's extremes within the bucket. Drawn as min/max pairs this is what a
       full-rate trace looks like at one bucket per pixel (a dense band whose edges are the
       true peaks), while plain decimation of 20-450 Hz EMG would alias.
-
-    ``filtered`` keeps the full-rate filtered EMG (t_s, filtered...) for consumers that
-    need every sample; the dashboard draws ``peak``.
     """
 
     def __init__(self, seconds: float = 10.0, display_rate_hz: float = 100.0) -> None:
         self.seconds = seconds
         self.display_rate_hz = display_rate_hz
         self.envelope: RingBuffer | None = None       # columns: t_s, envelopes..., angle
-        self.filtered: RingBuffer | None = None       # columns: t_s, filtered...
         self.peak: RingBuffer | None = None           # columns: t_s, minima..., maxima...
         self.emg_names: tuple[str, ...] = ()
         self.envelope_unit = ""
@@ -351,14 +347,12 @@ class DisplayBuffer(EngineListener):
             rows = int(self.seconds * fs / self._step) + 1
             self.envelope = RingBuffer(rows, n_emg + 2)
             self.peak = RingBuffer(rows, 2 * n_emg + 1)
-            self.filtered = RingBuffer(int(self.seconds * fs) + 1, n_emg + 1)
             self._tail = np.empty((0, n_emg))
         n = chunk.envelope.shape[0]
         if chunk.first_index != self._next_index:     # a gap or a seek: start a new bucket
             self._tail = np.empty((0, n_emg))
         self._next_index = chunk.first_index + n
         t = (chunk.first_index + np.arange(n)) / chunk.sample_rate_hz
-        self.filtered.append(np.column_stack([t, chunk.filtered]))
         k, held = self._step, self._tail.shape[0]
         pick = np.arange(k - 1 - held, n, k)          # the last sample of each finished bucket
         joined = np.concatenate([self._tail, chunk.filtered]) if held else chunk.filtered

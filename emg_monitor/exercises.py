@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import UserError
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,6 @@ class Exercise:
     name: str
     display_name: str
     target_ratio: float          # glute/erector (%MVC / %MVC) at lockout
-    typical_rom_deg: float       # trunk inclination change top -> bottom
     min_rom_deg: float           # smaller excursions are not reps
     lockout_window_s: float      # amplitudes are averaged over this window centred on the top
     lockout_max_s: float         # longest time near the top that still belongs to the rep
@@ -47,15 +45,15 @@ class Exercise:
 
     def __post_init__(self) -> None:
         if self.target_ratio <= 0 or self.min_rom_deg <= 0 or self.lockout_window_s <= 0:
-            raise UserError(f"exercise {self.name}: target, range of motion and window must be positive")
+            raise ValueError(f"exercise {self.name}: target, range of motion and window must be positive")
 
 
 EXERCISES: dict[str, Exercise] = {
     e.name: e for e in (
-        Exercise("deadlift", "Deadlift", 1.0, 70.0, 30.0, 0.5, 3.0, 1.2, 1.5, 1.0),
-        Exercise("squat", "Back squat", 1.0, 45.0, 20.0, 0.5, 3.0, 1.2, 1.5, 1.0),
-        Exercise("hip_thrust", "Hip thrust", 1.5, 42.0, 20.0, 0.5, 3.0, 1.0, 1.2, 0.8, top_at="max"),
-        Exercise("romanian_deadlift", "Romanian deadlift", 0.8, 75.0, 30.0, 0.5, 3.0, 1.2, 1.5, 1.0),
+        Exercise("deadlift", "Deadlift", 1.0, 30.0, 0.5, 3.0, 1.2, 1.5, 1.0),
+        Exercise("squat", "Back squat", 1.0, 20.0, 0.5, 3.0, 1.2, 1.5, 1.0),
+        Exercise("hip_thrust", "Hip thrust", 1.5, 20.0, 0.5, 3.0, 1.0, 1.2, 0.8, top_at="max"),
+        Exercise("romanian_deadlift", "Romanian deadlift", 0.8, 30.0, 0.5, 3.0, 1.2, 1.5, 1.0),
     )
 }
 
@@ -67,4 +65,4 @@ def get_exercise(name: str) -> Exercise:
     try:
         return EXERCISES[key]
     except KeyError:
-        raise UserError(f"unknown exercise {name!r}: choose one of {', '.join(EXERCISES)}") from None
+        raise ValueError(f"unknown exercise {name!r}: choose one of {', '.join(EXERCISES)}") from None

@@ -18,7 +18,6 @@ from scipy import signal
 
 from .dsp.filters import StreamingSos
 from .dsp.finite import FiniteGuard
-from .errors import UserError
 from .model import DeviceInfo, Kind
 
 TOP_AT_CHOICES = ("min", "max")
@@ -36,7 +35,7 @@ def zero_from_standing(angle_deg: np.ndarray, fs: float, window_s: float = 1.0) 
     a = np.asarray(angle_deg, dtype=float)
     n = max(1, int(round(window_s * fs)))
     if a.size == 0:
-        raise UserError("no motion samples to zero the inclination from")
+        raise ValueError("no motion samples to zero the inclination from")
     return float(np.median(a[:n]))
 
 
@@ -52,7 +51,7 @@ class MotionTracker:
     def __init__(self, info: DeviceInfo, top_at: str = "min", zero_deg: float = 0.0,
                  lowpass_hz: float = MOTION_LOWPASS_HZ) -> None:
         if top_at not in TOP_AT_CHOICES:
-            raise UserError(f"top-at must be 'min' or 'max' (got {top_at!r})")
+            raise ValueError(f"top-at must be 'min' or 'max' (got {top_at!r})")
         self.info = info
         self.top_at = top_at
         self.zero_deg = float(zero_deg)

@@ -1,6 +1,7 @@
 """Athlete profiles: a name and the MVC calibrations made for that athlete, one JSON file each.
 
-Stored under ``~/.emg-monitor/profiles`` (or ``$EMG_MONITOR_HOME/profiles``), so
+Stored under ``<data home>/profiles`` (``paths.py``: $EMG_MONITOR_HOME, else the
+platform's per-user data folder), so
 an athlete calibrates once per electrode placement and every later session
 reports %MVC. Files are written atomically (temp file + ``os.replace``): a
 crash mid-write leaves the previous profile intact.
@@ -16,19 +17,9 @@ from pathlib import Path
 
 from .dsp.calibration import Calibration
 from .errors import UserError
+from .paths import profiles_dir
 
 FORMAT_VERSION = 1
-
-
-def emg_monitor_home(home: Path | str | None = None) -> Path:
-    if home is not None:
-        return Path(home)
-    env = os.environ.get("EMG_MONITOR_HOME")
-    return Path(env) if env else Path.home() / ".emg-monitor"
-
-
-def profiles_dir(home: Path | str | None = None) -> Path:
-    return emg_monitor_home(home) / "profiles"
 
 
 def _file_name(name: str) -> str:
@@ -66,10 +57,6 @@ class AthleteProfile:
         return cls(str(d["name"]), [Calibration.from_dict(c) for c in cals])
 
 
-def latest_calibration(profile: AthleteProfile) -> Calibration | None:
-    return profile.latest_calibration()
-
-
 def profile_path(name: str, home: Path | str | None = None) -> Path:
     return profiles_dir(home) / _file_name(name)
 
@@ -82,7 +69,7 @@ def load_profile(name: str, home: Path | str | None = None) -> AthleteProfile:
     try:
         d = json.loads(path.read_text(encoding="utf-8"))
         return AthleteProfile.from_dict(d)
-    except (json.JSONDecodeError, UnicodeDecodeError, UserError) as exc:
+    except (ValueError, UserError) as exc:   # JSON, UTF-8 and record errors are ValueErrors
         raise UserError(f"profile file {path} is damaged ({exc}); delete it or restore a backup, "
                         "then calibrate again") from exc
 

@@ -40,7 +40,6 @@ from collections import deque
 
 import numpy as np
 
-from .errors import UserError
 from .exercises import Exercise
 from .model import DeviceInfo, Muscle, RepResult, Side, Verdict
 from .onset import hodges_bui_onset, quietest_window
@@ -133,9 +132,9 @@ class RepDetector:
                  lockout_window_s: float | None = None, lockout_max_s: float | None = None,
                  quality_flags: tuple[str, ...] = ()) -> None:
         if top_at not in ("min", "max"):
-            raise UserError(f"top-at must be 'min' or 'max' (got {top_at!r})")
+            raise ValueError(f"top-at must be 'min' or 'max' (got {top_at!r})")
         if sample_rate_hz <= 0:
-            raise UserError("the repetition detector needs a positive sampling rate")
+            raise ValueError("the repetition detector needs a positive sampling rate")
         self.fs = float(sample_rate_hz)
         self.exercise = exercise
         self.emg_names = tuple(emg_names)
@@ -145,7 +144,7 @@ class RepDetector:
         self.sign = 1.0 if top_at == "min" else -1.0
         self.target_ratio = float(target_ratio if target_ratio is not None else exercise.target_ratio)
         if not self.target_ratio > 0:
-            raise UserError("the target ratio must be a positive number")
+            raise ValueError("the target ratio must be a positive number")
         self.min_rom_deg = float(min_rom_deg if min_rom_deg is not None else exercise.min_rom_deg)
         self.min_rep_s = float(min_rep_s if min_rep_s is not None else exercise.min_rep_s)
         self.lockout_window_s = float(lockout_window_s if lockout_window_s is not None
@@ -211,9 +210,6 @@ class RepDetector:
         """A new set begins: the rep counter restarts at 1."""
         self.set_index = self.set_index + 1 if set_index is None else int(set_index)
         self.rep_count = 0
-
-    def set_quality_flags(self, flags: tuple[str, ...]) -> None:
-        self.quality_flags = tuple(flags)
 
     # --- streaming ------------------------------------------------------------------
     def update(self, first_index: int, envelope: np.ndarray,

@@ -15,6 +15,8 @@ in time against each other.
 """
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
 from dataclasses import dataclass
@@ -68,12 +70,13 @@ def load_table(path: str | Path, sample_rate_hz: float | None = None) -> Table:
         text = path.read_text(encoding="utf-8-sig", errors="strict")
     except UnicodeDecodeError:
         raise UserError(f"{path} is not a UTF-8 text table") from None
-    lines = text.splitlines()
-    if not any(line.strip() for line in lines):
+    if not text.strip():
         raise UserError(f"{path} is empty")
-    if lines[0].startswith("File Name:") or _UCI_CHANNEL.search(lines[0] + (lines[1] if len(lines) > 1 else "")):
-        return _load_uci(path, lines, sample_rate_hz)
-    return _load_delimited(path, lines, sample_rate_hz)
+    head = text[:4096].splitlines()
+    if head[0].startswith("File Name:") or _UCI_CHANNEL.search(head[0] + (head[1] if len(head) > 1 else "")):
+        return _load_uci(path, text.splitlines(), sample_rate_hz)
+    header, _, body = text.partition("\n")
+    return _load_delimited(path, header.rstrip("\r"), body, sample_rate_hz)
 
 
 def _load_uci(path: Path, lines: list[str], sample_rate_hz: float | None) -> Table:
@@ -136,10 +139,16 @@ def _number(cell: str, path: Path, line_no: int, column: str) -> float:
     return v
 
 
-def _load_delimited(path: Path, lines: list[str], sample_rate_hz: float | None) -> Table:
-    header = lines[0]
-    delim = max((",", "\t", ";"), key=header.count)
-    names = [c.strip().strip('"') for c in header.split(delim)]
+def _delimiter(header: str) -> str:
+    """Comma, tab or semicolon, whichever the header uses most outside quoted names."""
+    bare = re.sub(r'"[^"]*"', "", header)
+    return max((",", "\t", ";"), key=bare.count)
+
+
+def _load_delimited(path: Path, header: str, body: str, sample_rate_hz: float | None) -> Table:
+    delim = _delimiter(header)
+    # the csv module reads the header, so a quoted name may hold the delimiter ("glute, left")
+    names = [c.strip() for c in next(csv.reader([header], delimiter=delim))]
     if not names or any(not n for n in names):
         raise UserError(f"{path}: the first row must name every column (found {header!r})")
     if all(_is_number(n) for n in names):
@@ -148,16 +157,9 @@ def _load_delimited(path: Path, lines: list[str], sample_rate_hz: float | None) 
     dup = {n for n in names if names.count(n) > 1}
     if dup:
         raise UserError(f"{path}: repeated column names: {', '.join(sorted(dup))}")
-    body = [(k, line) for k, line in enumerate(lines[1:], start=2) if line.strip()]
-    if not body:
+    if not body.strip():
         raise UserError(f"{path}: a header but no data rows")
-    data = np.empty((len(body), len(names)))
-    for r, (k, line) in enumerate(body):
-        cells = line.split(delim)
-        if len(cells) != len(names):
-            raise UserError(f"{path}: row {k} has {len(cells)} cells, the header has {len(names)}")
-        for c, cell in enumerate(cells):
-            data[r, c] = _number(cell.strip().strip('"'), path, k, names[c])
+    data = _numbers(path, body, delim, names)
     time_col = next((i for i, n in enumerate(names) if n.lower() in TIME_NAMES), None)
     t0 = 0.0
     if time_col is not None:
@@ -178,6 +180,31 @@ def _load_delimited(path: Path, lines: list[str], sample_rate_hz: float | None) 
         raise UserError(f"{path}: only a time column, no signals")
     return Table(np.ascontiguousarray(data), tuple(names), rate,
                  tuple(unit_from_name(n) for n in names), t0)
+
+
+def _numbers(path: Path, body: str, delim: str, names: list[str]) -> np.ndarray:
+    """The data rows (text after the header) as floats.
+
+    NumPy's C parser first (quoted cells allowed); when it refuses the text or finds a
+    non-finite value, the csv module reads it row by row, which either names the row
+    and column at fault in one line or returns the same numbers (e.g. blank-looking
+    lines of spaces, which only the slow path skips)."""
+    try:
+        data = np.loadtxt(io.StringIO(body), delimiter=delim, quotechar='"',
+                          dtype=np.float64, ndmin=2)
+        if data.shape[1] == len(names) and np.isfinite(data).all():
+            return data
+    except ValueError:
+        pass
+    rows = [(k, line) for k, line in enumerate(body.splitlines(), start=2) if line.strip()]
+    out = np.empty((len(rows), len(names)))
+    for r, ((k, _), cells) in enumerate(zip(rows, csv.reader([line for _, line in rows],
+                                                               delimiter=delim))):
+        if len(cells) != len(names):
+            raise UserError(f"{path}: row {k} has {len(cells)} cells, the header has {len(names)}")
+        for c, cell in enumerate(cells):
+            out[r, c] = _number(cell.strip(), path, k, names[c])
+    return out
 
 
 def _is_number(s: str) -> bool:

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from emg_monitor.dsp.calibration import calibrate  # noqa: E402
+from emg_monitor.dsp.mvc import calibrate  # noqa: E402
 from emg_monitor.dsp.pipeline import FilterSettings  # noqa: E402
 from emg_monitor.engine import Engine, EngineSettings  # noqa: E402
 from emg_monitor.exercises import get_exercise  # noqa: E402

@@ -75,7 +75,7 @@ def test_calibrate_takes_the_largest_trial_per_muscle_and_removes_noise():
 def test_calibrate_requires_trials():
     rng = np.random.default_rng(1)
     rest = task([0, 0, 0, 0], 3, rng)
-    with pytest.raises(UserError, match="glute"):
+    with pytest.raises(ValueError, match="glute"):
         calibrate(rest, [], [task([1, 50, 1, 50], 3, rng)], info(), FilterSettings())
 
 
@@ -110,7 +110,7 @@ def test_protocol_is_described_for_the_wizard():
 def test_calibration_round_trip_and_damage():
     cal = Calibration("2026-01-02T03:04:05+00:00", "uV", {"a": 2.0}, {"a": 100.0}, {"a": "squeeze"})
     assert Calibration.from_dict(json.loads(json.dumps(cal.to_dict()))) == cal
-    with pytest.raises(UserError):
+    with pytest.raises(ValueError):
         Calibration.from_dict({"unit": "uV"})
 
 

@@ -7,7 +7,6 @@ from emg_monitor.dsp import FilterSettings, Pipeline, process_offline, process_z
 from emg_monitor.dsp.calibration import Calibration
 from emg_monitor.dsp.envelope import MovingAverage, moving_rms
 from emg_monitor.dsp.filters import BLOCK_MAX, StreamingSos, bandpass_sos
-from emg_monitor.errors import UserError
 from emg_monitor.model import EMG_PIN_ROLES, MOTION_PIN_NAMES, Channel, DeviceInfo, Kind, Muscle
 
 FS = 2000.0
@@ -178,11 +177,11 @@ def test_calibration_gives_pct_mvc_with_noise_removed_in_quadrature():
 def test_calibration_must_cover_every_channel_and_unit():
     info = board_info()
     cal = Calibration("x", "uV", {}, {"left_glute": 100.0}, {})
-    with pytest.raises(UserError, match="no usable MVC"):
+    with pytest.raises(ValueError, match="no usable MVC"):
         Pipeline(info, calibration=cal)
     names = [n for n, _, _ in EMG_PIN_ROLES]
     cal_mv = Calibration("x", "mV", {}, {n: 1.0 for n in names}, {})
-    with pytest.raises(UserError, match="calibrate again"):
+    with pytest.raises(ValueError, match="calibrate again"):
         Pipeline(info, calibration=cal_mv)
 
 
@@ -207,7 +206,7 @@ def test_settings_round_trip_and_validation():
     d = s.to_dict()
     assert FilterSettings.from_dict(d) == s
     assert FilterSettings.from_dict({**d, "from_the_future": 1}) == s
-    with pytest.raises(UserError):
+    with pytest.raises(ValueError):
         FilterSettings(mains="55")
 
 

@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 
-from emg_monitor.errors import UserError
 from emg_monitor.model import Channel, DeviceInfo, Kind
 from emg_monitor.motion import MotionTracker, inclination_deg, zero_from_standing
 from emg_monitor.sim.athlete import Athlete, AthleteConfig
@@ -48,5 +47,5 @@ def test_angle_channel_used_directly_and_no_motion():
     assert MotionTracker(info).process(data) == pytest.approx(np.full(300, 42.0))
     no_motion = DeviceInfo(fs, (Channel("e", Kind.RAW_EMG, "uV"),))
     assert MotionTracker(no_motion).process(np.zeros((10, 1))) is None
-    with pytest.raises(UserError):
+    with pytest.raises(ValueError):
         MotionTracker(info, top_at="middle")

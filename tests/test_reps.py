@@ -10,7 +10,6 @@ import pytest
 from emg_monitor.analysis import analyze_recording
 from emg_monitor.dsp.calibration import Calibration
 from emg_monitor.dsp.pipeline import FilterSettings, Pipeline
-from emg_monitor.errors import UserError
 from emg_monitor.exercises import EXERCISES, get_exercise
 from emg_monitor.model import Channel, DeviceInfo, Kind, Muscle, Side, Verdict
 from emg_monitor.motion import MotionTracker
@@ -205,7 +204,7 @@ def test_exercises():
     assert get_exercise("hip_thrust").target_ratio > get_exercise("deadlift").target_ratio
     assert get_exercise("romanian_deadlift").target_ratio < get_exercise("deadlift").target_ratio
     assert get_exercise("Romanian-Deadlift").name == "romanian_deadlift"
-    with pytest.raises(UserError, match="deadlift"):
+    with pytest.raises(ValueError, match="deadlift"):
         get_exercise("bench_press")
 
 

@@ -8,7 +8,6 @@ from emg_monitor.session.history import ratio_trend
 from emg_monitor.sim.athlete import AthleteConfig
 from emg_monitor.sources.simulated import SimulatedSource
 from emg_monitor.ui.app import DashboardOptions, build_window
-from emg_monitor.ui.trend import past_sessions_trend
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("propagateSizeHints", "QFont::setPointSize")]
@@ -25,16 +24,15 @@ def root(tmp_path_factory):
     return root
 
 
-def test_trend_is_the_history_trend_per_athlete_and_exercise(root):
-    pts = past_sessions_trend("ana", root, "deadlift")
-    expected = ratio_trend("Ana", root, "deadlift")
-    assert len(pts) == 2 == len(expected)
-    assert [p.mean_ratio for p in pts] == [m for _, m, _ in expected]
+def test_trend_per_athlete_and_exercise(root):
+    pts = ratio_trend("ana", root, "deadlift")
+    assert len(pts) == 2
     assert all(math.isfinite(p.mean_ratio) and p.reps > 0 for p in pts)
-    assert len(past_sessions_trend("Ana", root, None)) == 3
-    assert [p.path.name for p in past_sessions_trend("Bo", root, "deadlift")] == ["s3"]
-    assert past_sessions_trend("Ana", root, "deadlift", exclude=root / "s0")[0].path.name == "s1"
-    assert past_sessions_trend("", root) == []
+    assert len(ratio_trend("Ana", root, None)) == 3
+    assert [p.path.name for p in ratio_trend("Bo", root, "deadlift")] == ["s3"]
+    assert ratio_trend("Ana", root, "deadlift", exclude=root / "s0")[0].path.name == "s1"
+    assert [p.path.name for p in ratio_trend("Ana", root, None, last=1)] == ["s2"]
+    assert ratio_trend("", root) == []
 
 
 def test_summary_shows_past_sessions_and_this_set_against_the_target(qtbot, root, tmp_path):
@@ -46,7 +44,7 @@ def test_summary_shows_past_sessions_and_this_set_against_the_target(qtbot, root
     qtbot.addWidget(w)
     w.show()
     try:
-        expected = [m for _, m, _ in ratio_trend("Ana", root, "deadlift")]
+        expected = [p.mean_ratio for p in ratio_trend("Ana", root, "deadlift")]
         qtbot.waitUntil(lambda: len(w.trend_points) == 2, timeout=10000)
         x, y = w.summary.trend.past_curve.getData()
         assert list(y) == pytest.approx(expected)

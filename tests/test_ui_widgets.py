@@ -62,9 +62,12 @@ def test_live_ratio_uses_recent_glute_and_erector_columns():
     t = np.arange(0, 2, 0.01)
     rows = np.column_stack([t, np.full_like(t, 30.0), np.full_like(t, 20.0), np.full_like(t, 10.0)])
     rows[:-60, 1] = 1000.0   # old data outside the last 0.5 s must not count
-    r = live_ratio(rows, ("left_glute", "left_erector"))
+    from emg_monitor.model import Muscle
+    r = live_ratio(rows, (Muscle.GLUTE, Muscle.ERECTOR, None))
     assert r == pytest.approx(1.5)
-    assert math.isnan(live_ratio(rows, ("a", "b")))
+    # the role, not the name: a channel called "glute_ref" with no muscle is not a glute
+    assert live_ratio(rows, (None, Muscle.ERECTOR, Muscle.GLUTE)) == pytest.approx(0.5)
+    assert math.isnan(live_ratio(rows, (None, None, None)))
 
 
 def test_traces_label_uncalibrated_unit(qtbot):

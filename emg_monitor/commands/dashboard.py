@@ -26,7 +26,7 @@ def add_parser(sub) -> None:
                    help="the simulated athlete starts with its calibration routine")
     p.add_argument("--no-record", action="store_true", help="do not record the session to disk")
     p.add_argument("--sessions", metavar="DIR",
-                   help="where sessions are recorded (default: $EMG_MONITOR_HOME/sessions)")
+                   help="where sessions are recorded (default: <data home>/sessions)")
     p.add_argument("--quit-after", type=options.SECONDS, metavar="SECONDS", default=None,
                    help=argparse.SUPPRESS)   # close the window after SECONDS (tests, demos)
     p.set_defaults(func=run)

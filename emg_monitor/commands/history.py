@@ -10,7 +10,8 @@ from pathlib import Path
 def add_parser(sub) -> None:
     p = sub.add_parser("history", help="list an athlete's sessions and the ratio trend",
                        description="List the sessions of ATHLETE under the sessions root "
-                                   "($EMG_MONITOR_HOME/sessions or ~/.emg-monitor/sessions).")
+                                   "(<data home>/sessions: $EMG_MONITOR_HOME, else the per-user data "
+                                   "folder; emg-monitor config shows it).")
     p.add_argument("athlete")
     p.add_argument("--root", type=Path, default=None, help="sessions root folder")
     p.set_defaults(func=run)
@@ -19,7 +20,7 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..errors import UserError
     from ..session.history import athletes, list_sessions
-    from ..session.meta import sessions_root
+    from ..paths import sessions_root
     root = sessions_root(args.root)
     if not root.is_dir():
         raise UserError(f"no sessions folder at {root}: record a session first or pass --root")

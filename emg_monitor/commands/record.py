@@ -33,8 +33,8 @@ def add_parser(sub) -> None:
                    help="session folder to create (default: a new folder named by start time "
                         "under --root)")
     p.add_argument("--root", type=Path, default=None,
-                   help="sessions root (default: $EMG_MONITOR_HOME/sessions or "
-                        "~/.emg-monitor/sessions)")
+                   help="sessions root (default: <data home>/sessions; "
+                        "emg-monitor config shows where)")
     p.add_argument("--seed", type=options.SEED, default=0, help="simulated athlete's seed")
     p.add_argument("--sets", type=options.SETS, default=3, help="simulated athlete's sets")
     p.add_argument("--reps", type=options.REPS, default=5,
@@ -60,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     from ..dsp.pipeline import FilterSettings
     from ..engine import Engine, EngineSettings
     from ..exercises import get_exercise
-    from ..session.meta import SessionMeta, new_session_folder, sessions_root
+    from ..paths import sessions_root
+    from ..session.meta import SessionMeta, new_session_folder
     from ..session.recorder import Recorder
     from ..sources.notifier import Notifier
 

@@ -1,8 +1,9 @@
 """Signal processing: causal filters with carried state, envelopes, mains detection,
 the per-channel pipeline, MVC calibration and signal-quality flags."""
 from .calibration import (ERECTOR_TASKS, GLUTE_TASKS, REST_TASK, Calibration, CalibrationTask,
-                          best_window_rms, calibrate, rest_baseline, trial_quality)
+                          best_window_rms, rest_baseline, trial_quality)
 from .mains import detect_mains_hz
+from .mvc import calibrate
 from .pipeline import (FilterSettings, Pipeline, Processed, process_offline,
                        process_zero_phase_offline)
 

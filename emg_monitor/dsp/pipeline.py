@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import UserError
 from ..model import DeviceInfo, Kind, Muscle
 from .calibration import Calibration
 from .envelope import MovingAverage
@@ -48,11 +47,11 @@ class FilterSettings:
 
     def __post_init__(self) -> None:
         if self.mains not in MAINS_CHOICES:
-            raise UserError(f"mains must be one of {', '.join(MAINS_CHOICES)} (got {self.mains!r})")
+            raise ValueError(f"mains must be one of {', '.join(MAINS_CHOICES)} (got {self.mains!r})")
         if self.rms_window_s <= 0 or self.envelope_smoothing_s <= 0:
-            raise UserError("rms_window_s and envelope_smoothing_s must be positive")
+            raise ValueError("rms_window_s and envelope_smoothing_s must be positive")
         if self.order < 1 or self.notch_harmonics < 0 or self.notch_q <= 0:
-            raise UserError("order must be >= 1, notch_harmonics >= 0 and notch_q > 0")
+            raise ValueError("order must be >= 1, notch_harmonics >= 0 and notch_q > 0")
 
     def highpass_for(self, muscle: Muscle | None) -> float:
         if muscle == Muscle.GLUTE:
@@ -66,7 +65,7 @@ class FilterSettings:
 
     @classmethod
     def from_dict(cls, d: dict) -> "FilterSettings":
-        """Unknown keys (from a newer version) are ignored; bad values raise UserError."""
+        """Unknown keys (from a newer version) are ignored; bad values raise ValueError."""
         names = {f.name: f.type for f in dataclasses.fields(cls)}
         kwargs = {}
         for k, v in d.items():
@@ -105,7 +104,7 @@ class Pipeline:
         self.calibration = calibration
         fs = float(info.sample_rate_hz)
         if fs <= 0:
-            raise UserError("the device reported no sampling rate")
+            raise ValueError("the device reported no sampling rate")
         self.sample_rate_hz = fs
         self.emg_indices: list[int] = info.emg_indices()
         self.emg_names: tuple[str, ...] = tuple(info.channels[i].name for i in self.emg_indices)
@@ -128,7 +127,7 @@ class Pipeline:
         highest_hp = max((settings.highpass_for(chans[k].muscle) for k in self._raw_pos),
                          default=0.0)
         if self._raw_pos and not 0 < highest_hp < self.lowpass_hz:
-            raise UserError(
+            raise ValueError(
                 f"a sampling rate of {fs:g} Hz is too low for raw EMG: its {highest_hp:g} Hz "
                 f"high-pass needs more than {highest_hp / 0.45:.0f} Hz (sEMG is sampled at "
                 "1000-2000 Hz); check --sample-rate or the time column")
@@ -168,11 +167,11 @@ class Pipeline:
             return
         missing = [ch.name for ch in chans if ch.name not in cal.mvc_rms or cal.mvc_rms[ch.name] <= 0]
         if missing:
-            raise UserError(f"the calibration has no usable MVC for {', '.join(missing)}: "
+            raise ValueError(f"the calibration has no usable MVC for {', '.join(missing)}: "
                             "run the calibration again with these electrodes on")
         wrong_unit = [ch.name for ch in chans if ch.unit != cal.unit]
         if wrong_unit:
-            raise UserError(f"the calibration was made in {cal.unit} but {', '.join(wrong_unit)} "
+            raise ValueError(f"the calibration was made in {cal.unit} but {', '.join(wrong_unit)} "
                             f"deliver a different unit: calibrate again with this device")
         for j, k in enumerate(self._raw_pos):
             name = chans[k].name

@@ -1,5 +1,6 @@
 """Sessions on disk: recorder (streams to disk), reader, exports, report, history."""
-from .meta import FORMAT_VERSION, SessionMeta, new_session_folder, sessions_root
+from ..paths import sessions_root
+from .meta import FORMAT_VERSION, SessionMeta, new_session_folder
 from .reader import Session, load_session
 from .recorder import Recorder
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import UserError
-from .meta import sessions_root
+from ..paths import sessions_root
 from .reader import Problems, read_header, read_meta, read_sets
 
 
@@ -71,12 +71,31 @@ def list_sessions(athlete: str | None = None, root: Path | str | None = None,
     return out
 
 
-def ratio_trend(athlete: str, root: Path | str | None = None, exercise: str | None = None
-                ) -> list[tuple[datetime, float, int]]:
-    """(date, mean ratio, reps) per session with at least one usable ratio, oldest first."""
-    return [(s.started, s.mean_ratio, s.reps) for s in list_sessions(athlete, root)
-            if s.reps and math.isfinite(s.mean_ratio)
-            and (exercise is None or s.exercise == exercise)]
+@dataclass(frozen=True)
+class TrendPoint:
+    """One past session in the athlete's ratio trend."""
+
+    started: datetime
+    mean_ratio: float
+    reps: int
+    path: Path
+
+
+def ratio_trend(athlete: str, root: Path | str | None = None, exercise: str | None = None,
+                exclude: Path | str | None = None, last: int = 0) -> list[TrendPoint]:
+    """Mean ratio per session with at least one usable ratio, oldest first (the last
+    ``last`` when > 0), without the session at ``exclude`` (the one being recorded or
+    replayed now: its reps are still arriving). The dashboard, ``history`` and the report
+    all read this one trend."""
+    if not athlete:
+        return []
+    skip = Path(exclude).resolve() if exclude else None
+    out = [TrendPoint(s.started, s.mean_ratio, s.reps, s.path)
+           for s in list_sessions(athlete, root)
+           if s.reps and math.isfinite(s.mean_ratio)
+           and (exercise is None or s.exercise == exercise)
+           and (skip is None or s.path.resolve() != skip)]
+    return out[-last:] if last > 0 else out
 
 
 def athletes(root: Path | str | None = None) -> list[str]:

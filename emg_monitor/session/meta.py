@@ -6,7 +6,6 @@ whenever a reader of the previous version would misread the files.
 from __future__ import annotations
 
 import math
-import os
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -100,16 +99,6 @@ def sample_dtype(n_channels: int) -> np.dtype:
     stays exact across gaps) and every channel in its unit as float32 (24-bit mantissa:
     far finer than a 10-12 bit ADC step)."""
     return np.dtype([("index", "<i8"), ("data", "<f4", (n_channels,))])
-
-
-def sessions_root(root: Path | str | None = None) -> Path:
-    """Where sessions live: --root, else $EMG_MONITOR_HOME/sessions, else ~/.emg-monitor/sessions."""
-    if root is not None:
-        return Path(root)
-    home = os.environ.get("EMG_MONITOR_HOME")
-    if home:
-        return Path(home) / "sessions"
-    return Path.home() / ".emg-monitor" / "sessions"
 
 
 def session_folder_name(started: str, athlete: str = "") -> str:

@@ -17,7 +17,7 @@ from ..errors import UserError
 from ..model import Muscle, RepResult, Verdict
 from ..sets import SetRecord, summarize
 from .export import envelopes, rep_unit
-from .history import ratio_trend
+from .history import TrendPoint, ratio_trend
 from .reader import Session, load_session
 from .svg import Chart
 
@@ -66,10 +66,10 @@ def session_target(meta) -> tuple[float, str]:
     """The target the verdicts were judged against: recorded, else the exercise's default."""
     if meta.target_ratio is not None:
         return float(meta.target_ratio), ""
+    from ..exercises import get_exercise
     try:
-        from ..exercises import get_exercise
         return float(get_exercise(meta.exercise).target_ratio), f" ({meta.exercise} default)"
-    except (ImportError, UserError, AttributeError):
+    except ValueError:                   # an exercise this version does not know
         return DEFAULT_TARGET_RATIO, " (default)"
 
 
@@ -260,14 +260,14 @@ def quality_block(session: Session, reps: list[RepResult]) -> str:
     return "<ul class='note'>" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>"
 
 
-def trend_chart(trend: list[tuple[datetime, float, int]], current: datetime | None,
+def trend_chart(trend: list[TrendPoint], current: datetime | None,
                 target: float) -> str:
     if len(trend) < 2:
         return ('<p class="note">Only this session is on record for this athlete; the trend '
                 'appears from the second session on.</p>')
-    t0 = trend[0][0]
-    days = [(d - t0).total_seconds() / 86400 for d, _, _ in trend]
-    vals = [m for _, m, _ in trend]
+    t0 = trend[0].started
+    days = [(p.started - t0).total_seconds() / 86400 for p in trend]
+    vals = [p.mean_ratio for p in trend]
     y_hi = max([target * 1.3, *[v * 1.15 for v in vals]])
     span = max(days[-1], 1.0)
     c = Chart(800, 220, (-span * 0.04, span * 1.04), (0.0, y_hi), margin=(44, 90, 22, 34),
@@ -275,12 +275,13 @@ def trend_chart(trend: list[tuple[datetime, float, int]], current: datetime | No
     c.hline(target, "#555")
     c.text(c.x1, target, f" target {target:.2f}", anchor="start", dy=4, color="#555")
     c.line(days, vals, "#37474f", 1.5)
-    for x, (d, m, n) in zip(days, trend):
+    for x, p in zip(days, trend):
+        d, m, n = p.started, p.mean_ratio, p.reps
         is_current = current is not None and d == current
         c.marker(x, m, "#1565c0" if is_current else "#90a4ae", size=6 if is_current else 4.5,
                  title=f"{d.date().isoformat()}: mean ratio {m:.2f} over {n} reps")
     step = max(1, len(trend) // 8)
-    c.x_category_labels([(x, d.strftime("%d %b")) for x, (d, _, _) in
+    c.x_category_labels([(x, p.started.strftime("%d %b")) for x, p in
                          list(zip(days, trend))[::step]])
     return c.svg()
 

@@ -31,7 +31,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy import signal
 
+from ..exercises import get_exercise
 from ..model import EMG_PIN_ROLES, MOTION_PIN_NAMES, Channel, Kind, Muscle
+from .movements import MOVEMENTS
 from .segments import COMPENSATION_LUMBAR, ImuConfig, SegmentModel
 
 # activations (fraction of MVC) while standing still: erectors keep some
@@ -56,35 +58,6 @@ class Contamination:
     electrode_off_mode: str = "railed"  # "railed" (input at the rail) or "flat" (zero)
     clipping: bool = False              # sensor gain far too high: EMG hits the ADC rails
     clipping_gain: float = 50.0
-
-
-@dataclass(frozen=True)
-class Exercise:
-    """Kinematics and the activation levels (fraction of MVC) of one lift."""
-
-    top_deg: float          # trunk inclination from vertical at lockout
-    bottom_deg: float
-    glute_ecc: float
-    erector_ecc: float
-    glute_bottom: float
-    erector_bottom: float
-    glute_top: float        # good rep, at lockout
-    erector_top: float
-    erector_peak: float     # early-pull peak
-    comp_glute_top: float   # lumbar-compensated rep
-    comp_erector_top: float
-    comp_erector_peak: float
-
-
-EXERCISES: dict[str, Exercise] = {
-    "deadlift": Exercise(0.0, 72.0, 0.12, 0.30, 0.08, 0.20, 0.60, 0.35, 0.55, 0.25, 0.62, 0.75),
-    "romanian_deadlift": Exercise(0.0, 78.0, 0.18, 0.40, 0.15, 0.35, 0.55, 0.32, 0.60,
-                                  0.22, 0.60, 0.75),
-    "squat": Exercise(0.0, 45.0, 0.25, 0.25, 0.30, 0.30, 0.50, 0.28, 0.45, 0.22, 0.58, 0.65),
-    # hip thrust: shoulders on a bench; the trunk is horizontal (90 deg) at lockout.
-    "hip_thrust": Exercise(90.0, 48.0, 0.20, 0.15, 0.15, 0.12, 0.75, 0.30, 0.35,
-                           0.28, 0.60, 0.62),
-}
 
 
 @dataclass(frozen=True)
@@ -188,9 +161,8 @@ class Athlete:
 
     def __init__(self, config: AthleteConfig | None = None) -> None:
         config = config or AthleteConfig()
-        if config.exercise not in EXERCISES:
-            raise ValueError(f"unknown exercise {config.exercise!r}; "
-                             f"choose from {', '.join(EXERCISES)}")
+        # the registry's canonical name ("rdl" -> "romanian_deadlift"); unknown: ValueError
+        config = replace(config, exercise=get_exercise(config.exercise).name)
         if config.contamination.mains_hz not in (0, 50, 60):
             raise ValueError("mains_hz must be 0, 50 or 60")
         names = [r[0] for r in EMG_PIN_ROLES]
@@ -237,7 +209,7 @@ class Athlete:
 
     def _plan(self, rng: np.random.Generator) -> None:
         c = self.config
-        ex = EXERCISES[c.exercise]
+        ex = MOVEMENTS[c.exercise]
         asym = 1.0 - c.asymmetry_pct / 100.0
         ang = _Track(ex.top_deg)
         g = [_Track(REST_GLUTE), _Track(REST_GLUTE)]      # left, right

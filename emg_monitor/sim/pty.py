@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import select
-import sys
 import threading
 import time
 
@@ -154,6 +153,3 @@ def describe(path: str, link: str | None = None) -> str:
             f"  try: emg-monitor monitor --port {path}\n"
             f"  (Ctrl-C stops it; baud rate is irrelevant on a pty)")
 
-
-def is_supported() -> bool:
-    return os.name == "posix" and sys.platform != "win32"

@@ -38,6 +38,7 @@ import numpy as np
 from scipy.interpolate import PchipInterpolator
 
 from ..model import Channel, Kind
+from .movements import MOVEMENTS
 
 if TYPE_CHECKING:
     from .athlete import Athlete
@@ -153,8 +154,7 @@ class SegmentModel:
         self.fs = athlete.fs
         ex = athlete.config.exercise
         self.pose = POSES[ex]
-        from .athlete import EXERCISES
-        self._ex = EXERCISES[ex]
+        self._ex = MOVEMENTS[ex]
         t, v = athlete._ang
         self._trunk = PchipInterpolator(np.concatenate(([-1.0], t, [t[-1] + 1.0])),
                                         np.concatenate(([v[0]], v, [v[-1]])), extrapolate=False)

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import protocol
 from ..model import (EMG_PIN_ROLES, MOTION_PIN_NAMES, Channel, DeviceConfig, DeviceInfo,
-                     Kind, SampleBlock)
+                     Kind, SampleBlock, SourceStats)
 from ..protocol import Ack, AckStatus, FrameType, Hello, Samples
 from .base import SourceError
 
@@ -99,6 +99,19 @@ def lsb_units(hello: Hello, config: DeviceConfig) -> np.ndarray:
     emg = _column_kinds(hello)
     emg_step = step_mv if config.emg_kind == Kind.ENVELOPE else step_mv * 1000.0 / config.emg_gain
     return np.where(emg, emg_step, step_mv / config.accel_mv_per_g)
+
+
+#: the decoder's counters a source reports as its own (model.SourceStats)
+LINK_COUNTERS = ("bytes", "frames", "crc_errors", "resyncs")
+
+
+def copy_link_stats(stats: SourceStats, link: "BoardLink",
+                    base: SourceStats | None = None) -> None:
+    """The link decoder's counters into ``stats``, on top of ``base`` (the counters of the
+    links before a reconnection: each new link starts a new decoder)."""
+    d = link.decoder.stats
+    for name in LINK_COUNTERS:
+        setattr(stats, name, (getattr(base, name) if base is not None else 0) + getattr(d, name))
 
 
 class BoardLink:

@@ -13,14 +13,14 @@ import errno
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import serial
 from serial.tools import list_ports
 
-from ..model import DeviceConfig, DeviceInfo, EventKind, SampleBlock
+from ..model import DeviceConfig, DeviceInfo, EventKind, SampleBlock, SourceStats
 from .base import Source, SourceError
-from .board import BoardLink, info_from_hello
+from .board import BoardLink, copy_link_stats, info_from_hello
 
 #: USB vendor ids of Arduino boards and the usual USB-serial bridges on clones
 BOARD_VIDS: dict[int, str] = {
@@ -98,7 +98,7 @@ class SerialSource(Source):
         self._link: BoardLink | None = None
         self._lost_at: float | None = None
         self._next_try = 0.0
-        self._stats_base = (0, 0, 0, 0)
+        self._stats_base = SourceStats()       # counters of the links before a reconnection
         self.connected_port: str | None = None
 
     # --- connecting ------------------------------------------------------------
@@ -182,7 +182,7 @@ class SerialSource(Source):
     def _on_unplug(self, exc: BaseException) -> None:
         assert self._link is not None
         self._copy_stats()
-        self._stats_base = self._current_totals()
+        self._stats_base = replace(self.stats)
         self._drop_port()
         self._lost_at = time.monotonic()
         self._next_try = self._lost_at + RETRY_EVERY_S
@@ -221,17 +221,9 @@ class SerialSource(Source):
             return []
         return []
 
-    def _current_totals(self) -> tuple[int, int, int, int]:
-        s = self.stats
-        return (s.bytes, s.frames, s.crc_errors, s.resyncs)
-
     def _copy_stats(self) -> None:
-        if self._link is None:
-            return
-        d = self._link.decoder.stats
-        b = self._stats_base
-        self.stats.bytes, self.stats.frames = b[0] + d.bytes, b[1] + d.frames
-        self.stats.crc_errors, self.stats.resyncs = b[2] + d.crc_errors, b[3] + d.resyncs
+        if self._link is not None:
+            copy_link_stats(self.stats, self._link, self._stats_base)
 
     def _end_index(self) -> int:
         return self._link.next_index if self._link is not None else 0

@@ -15,7 +15,7 @@ from ..model import DeviceConfig, DeviceInfo, Kind, SampleBlock
 from ..sim.athlete import Athlete, AthleteConfig
 from ..sim.device import DeviceEmulator, EmulatorPort
 from .base import Source
-from .board import BoardLink, info_from_hello
+from .board import BoardLink, copy_link_stats, info_from_hello
 
 BLOCK_S = 0.02
 #: most stream time produced per read: after a stall the stream catches up in
@@ -96,13 +96,8 @@ class SimulatedSource(Source):
         self._port.pump(due)
         self._produced += due
         blocks = self._link.read_blocks()
-        self._copy_stats()
+        copy_link_stats(self.stats, self._link)
         return blocks
-
-    def _copy_stats(self) -> None:
-        st = self._link.decoder.stats
-        self.stats.bytes, self.stats.frames = st.bytes, st.frames
-        self.stats.crc_errors, self.stats.resyncs = st.crc_errors, st.resyncs
 
     def _end_index(self) -> int:
         return self._link.next_index if self._link is not None else 0

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import UserError
+from ..exercises import EXERCISES, get_exercise
 from ..sources.base import Recording, ScriptedCalibration, Seekable, Source
 from .live import LiveSession
 
@@ -26,7 +27,7 @@ class DashboardOptions:
     exercise: str = "deadlift"
     record: bool = True
     sessions_root: str | None = None
-    home: str | None = None          # profiles live under <home>/profiles (default ~/.emg-monitor)
+    home: str | None = None          # profiles live under <home>/profiles (default: paths.data_home)
     speed: float = 1.0               # simulator / replay speed
     seed: int = 0
     lumbar: float = 0.3              # simulated athlete: chance of a lumbar-dominant rep
@@ -34,24 +35,14 @@ class DashboardOptions:
 
 
 def exercise_names() -> tuple[str, ...]:
-    try:
-        from ..exercises import EXERCISES
-    except ImportError:                      # reps module not installed yet
-        from ..sim.athlete import EXERCISES
     return tuple(EXERCISES)
 
 
 def target_ratio_for(name: str) -> float | None:
     try:
-        from ..exercises import get_exercise
-        ex = get_exercise(name)
-    except Exception:
+        return get_exercise(name).target_ratio
+    except ValueError:
         return None
-    for attr in ("target_ratio", "target", "ratio_target"):
-        value = getattr(ex, attr, None)
-        if isinstance(value, (int, float)):
-            return float(value)
-    return None
 
 
 def load_calibration(athlete: str, home: str | None):
@@ -75,9 +66,7 @@ def save_calibration(athlete: str, calibration, home: str | None) -> Path:
 def simulated_source(opts: DashboardOptions, calibration_script: bool | None = None) -> Source:
     from ..sim.athlete import AthleteConfig
     from ..sources.simulated import SimulatedSource
-    from ..sim.athlete import EXERCISES as SIM_EXERCISES
-    exercise = opts.exercise if opts.exercise in SIM_EXERCISES else next(iter(SIM_EXERCISES))
-    cfg = AthleteConfig(exercise=exercise, sets=200, reps_per_set=5, seed=opts.seed,
+    cfg = AthleteConfig(exercise=opts.exercise, sets=200, reps_per_set=5, seed=opts.seed,
                         lumbar_pattern=opts.lumbar, rest_between_sets_s=12.0,
                         calibration=opts.sim_calibration if calibration_script is None
                         else calibration_script)
@@ -91,12 +80,12 @@ def list_ports() -> list:
 
 def trend_for(opts: DashboardOptions):
     """``(athlete, exercise, exclude) -> [TrendPoint]`` under the options' sessions root."""
-    from ..session.meta import sessions_root
-    from .trend import past_sessions_trend
+    from ..paths import sessions_root
+    from ..session.history import ratio_trend
 
     def load(athlete: str, exercise: str, exclude=None) -> list:
-        return past_sessions_trend(athlete, sessions_root(opts.sessions_root), exercise or None,
-                                   exclude)
+        return ratio_trend(athlete, sessions_root(opts.sessions_root), exercise or None,
+                           exclude, last=20)
     return load
 
 
@@ -147,7 +136,8 @@ def make_session(source: Source, opts: DashboardOptions, *, record: bool | None 
     settings = EngineSettings(filters=filters, calibration=calibration, exercise=opts.exercise)
     recorder = None
     if (opts.record if record is None else record):
-        from ..session.meta import SessionMeta, new_session_folder, sessions_root
+        from ..paths import sessions_root
+        from ..session.meta import SessionMeta, new_session_folder
         from ..session.recorder import Recorder
         meta = SessionMeta(athlete=opts.athlete, exercise=opts.exercise,
                            filter_settings=filters.to_dict(),

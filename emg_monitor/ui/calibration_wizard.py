@@ -5,7 +5,7 @@ thread (no DSP there); the dialog polls it on a timer and cuts each trial out
 by stream index.
 Each MVC hold is checked with ``dsp.calibration.trial_quality`` (long enough,
 steady, clearly above rest) and can be retried; the result is computed with
-``dsp.calibration.calibrate`` and handed to ``on_done`` (save to the athlete's
+``dsp.mvc.calibrate`` and handed to ``on_done`` (save to the athlete's
 profile, apply to the engine).
 
 Timing: with a real athlete a trial starts after a spoken-style countdown. The
@@ -26,7 +26,8 @@ from PyQt6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QProgressBar, QPushBu
                              QVBoxLayout)
 
 from ..dsp.calibration import (ERECTOR_TASKS, GLUTE_TASKS, REST_TASK, Calibration,
-                               CalibrationTask, calibrate, rest_baseline, trial_quality)
+                               CalibrationTask, rest_baseline, trial_quality)
+from ..dsp.mvc import calibrate
 from ..dsp.pipeline import FilterSettings, Pipeline
 from ..model import DeviceInfo, Muscle, SampleBlock
 from ..ringbuffer import RingBuffer

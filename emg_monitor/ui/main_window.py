@@ -15,12 +15,12 @@ from typing import Callable
 
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QKeySequence, QShortcut
-from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel,
-                             QMainWindow, QPushButton, QSlider, QStackedWidget, QVBoxLayout,
-                             QWidget)
+from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDialog, QGridLayout,
+                             QHBoxLayout, QLabel, QMainWindow, QPushButton, QSlider,
+                             QStackedWidget, QVBoxLayout, QWidget)
 
 from ..fanout import ListenerFailure
-from ..model import EventKind, RepResult, RepStatus, SourceEvent, TopCue, Verdict
+from ..model import EventKind, Muscle, RepResult, RepStatus, SourceEvent, TopCue, Verdict
 from ..sets import SetRecord, summarize
 from ..sources.base import Paced, Pausable, Recording, Seekable
 from . import theme
@@ -48,7 +48,7 @@ class DashboardWindow(QMainWindow):
     finished session comes back to the GUI thread. ``list_ports`` fills the start
     screen's port list.
     ``trend_source(athlete, exercise, exclude_folder)`` returns the athlete's past
-    sessions (``trend.TrendPoint``); it does file I/O, so it runs on a worker thread,
+    sessions (``session.history.TrendPoint``); it does file I/O, so it runs on a worker thread,
     only when the athlete, the exercise or the session changes and when a set ends.
     """
 
@@ -75,6 +75,8 @@ class DashboardWindow(QMainWindow):
         self.connect_choice = (athlete, exercise)   # (athlete, exercise) when it was asked for
         self.closing: list = []               # threading.Event per session still closing
         self._shown_recorder_error: BaseException | None = None
+        self._muscles: dict[str, Muscle | None] = {}   # channel name -> Channel.muscle
+        self.wizard: QDialog | None = None    # the calibration wizard, while it is open
         self._on_athlete = on_athlete
         self._on_calibrate = on_calibrate
         self._target_ratio = target_ratio or (lambda name: None)
@@ -535,6 +537,7 @@ class DashboardWindow(QMainWindow):
             self.status_recording.setText("recording stopped")
 
     def _on_info(self, info) -> None:
+        self._muscles = {ch.name: ch.muscle for ch in info.channels}
         self.status_device.setText(f"{info.device or 'device'} · {info.sample_rate_hz:g} Hz nominal"
                                    f" · {len(info.channels)} ch")
         self.badges.set_channels(tuple(info.names[i] for i in info.emg_indices()))
@@ -657,7 +660,8 @@ class DashboardWindow(QMainWindow):
                 show_peaks = self.traces.show_filtered and peak_buf is not None
                 peaks = peak_buf.latest() if show_peaks else None
                 self.traces.draw(env, peaks)
-                self.ratio.set_live(live_ratio(env, d.emg_names))
+                self.ratio.set_live(live_ratio(env, tuple(self._muscles.get(n)
+                                                          for n in d.emg_names)))
         if self.frames % self._status_every == 0:
             self._update_status()
         self.frame_drawn.emit()

@@ -12,7 +12,7 @@ from PyQt6.QtCore import QSize, Qt, QTimer
 from PyQt6.QtGui import QFont, QFontMetrics
 from PyQt6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ..model import RepResult, TopCue, Verdict
+from ..model import Muscle, RepResult, TopCue, Verdict
 from . import theme
 from ..sets import SetSummary
 
@@ -428,7 +428,7 @@ class SetSummaryPanel(QFrame):
         self.layout().setContentsMargins(*((16, 10, 16, 10) if compact else (30, 20, 30, 20)))
 
     def show_trend(self, athlete: str, exercise: str, points: list) -> None:
-        """Past sessions of ``athlete`` (``trend.TrendPoint`` or alike), oldest first."""
+        """Past sessions of ``athlete`` (``session.history.TrendPoint``), oldest first."""
         who = athlete or "no athlete selected"
         self.trend_title.setText(f"Mean ratio per session — {who}"
                                  + (f", {exercise}" if exercise else ""))
@@ -639,14 +639,18 @@ def _newest(rows: np.ndarray, t_from: float) -> np.ndarray:
     return rows[np.searchsorted(rows[:, 0], t_from, side="right"):]
 
 
-def live_ratio(envelope_rows: np.ndarray, names: tuple[str, ...], last_s: float = 0.5) -> float:
-    """Mean glute envelope over mean erector envelope in the last ``last_s`` seconds."""
+def live_ratio(envelope_rows: np.ndarray, muscles: tuple[Muscle | None, ...],
+               last_s: float = 0.5) -> float:
+    """Mean glute envelope over mean erector envelope in the last ``last_s`` seconds.
+
+    ``muscles``: each envelope column's ``Channel.muscle`` (the role travels with the
+    data; a channel's name says nothing)."""
     if envelope_rows is None or len(envelope_rows) == 0:
         return math.nan
     t = envelope_rows[:, 0]
     recent = envelope_rows[t >= t[-1] - last_s]
-    glute = [i + 1 for i, n in enumerate(names) if "glute" in n]
-    erector = [i + 1 for i, n in enumerate(names) if "erector" in n]
+    glute = [i + 1 for i, m in enumerate(muscles) if m == Muscle.GLUTE]
+    erector = [i + 1 for i, m in enumerate(muscles) if m == Muscle.ERECTOR]
     if not glute or not erector:
         return math.nan
     with np.errstate(all="ignore"):
@@ -655,13 +659,6 @@ def live_ratio(envelope_rows: np.ndarray, names: tuple[str, ...], last_s: float 
     if not (math.isfinite(g) and math.isfinite(e)) or e <= 1e-12:
         return math.nan
     return float(g / e)
-
-
-def hbox(*widgets, stretch: tuple[int, ...] = ()) -> QHBoxLayout:
-    layout = QHBoxLayout()
-    for i, w in enumerate(widgets):
-        layout.addWidget(w, stretch[i] if i < len(stretch) else 0)
-    return layout
 
 
 class TrendChart(pg.PlotWidget):
