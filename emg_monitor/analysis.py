@@ -112,6 +112,8 @@ def analyze_recording(data: np.ndarray, info: DeviceInfo, *, exercise: str = "de
     engine.on_stop()
     if engine.error is not None:
         raise engine.error
+    for failure in engine.failures:      # offline, a failing collector is a failed analysis
+        raise failure.error
     reps = sorted(sink.reps.values(), key=lambda r: r.session_rep)
     sets = tuple(sink.sets[k] for k in sorted(sink.sets))
     if time_offset_s:
