@@ -151,6 +151,8 @@ class DeviceConfig:
     #: analog accelerometer (ADXL335 at 3.3 V): zero-g level and sensitivity at the pin
     accel_zero_g_mv: float = 1650.0
     accel_mv_per_g: float = 330.0
+    #: I2C IMUs to read (protocol.IMU_SEGMENTS); they use A4/A5, so n_motion must be 0
+    imu_segments: tuple[str, ...] = ()
 
 
 class RepStatus(str, enum.Enum):

@@ -9,12 +9,18 @@ Frame::
     A5 5A | type | len | payload (len bytes) | crc16 (LE)
 
 CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF) over type, len and payload.
+
+A CRC-16 lets about one corrupted frame in 65,536 through, so a frame is also
+checked for plausibility (its width, counts inside the ADC range, an IMU stamp
+near the stream) and a sample sequence that does not continue is believed only
+when the next frame confirms it.
 """
 from __future__ import annotations
 
+import binascii
 import enum
 import struct
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -22,12 +28,19 @@ SYNC = b"\xA5\x5A"
 HEADER_LEN = 4
 CRC_LEN = 2
 MAX_PAYLOAD = 64
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 BAUD_RATE = 1_000_000
 SUPPORTED_RATES_HZ = (500, 1000, 2000)
 MAX_EMG = 4
 MAX_MOTION = 2
-SEQ_MODULO = 1 << 16
+#: v2 widened the sample counter to 32 bits: 24 days at 2 kHz before it wraps, so a
+#: long dropout is counted, never folded away as a 16-bit counter would fold 65,536 samples.
+SEQ_MODULO = 1 << 32
+#: I2C IMUs by bit of the HELLO's masks: MPU-6050 at 0x68 (pelvis), 0x69 (thigh), and a
+#: third at 0x68 behind a TCA9548A multiplexer (thorax). docs/hardware.md has the wiring.
+IMU_SEGMENTS = ("pelvis", "thigh", "thorax")
+#: an IMU frame whose stamp is further than this from the sample stream is not believed
+IMU_STAMP_WINDOW = 512
 
 
 class FrameType(enum.IntEnum):
@@ -35,6 +48,8 @@ class FrameType(enum.IntEnum):
     SAMPLES = 0x01
     HELLO = 0x02
     ACK = 0x03
+    IMU = 0x04
+    IMU_STATUS = 0x05
     # host -> device
     START = 0x10
     STOP = 0x11
@@ -49,24 +64,18 @@ class AckStatus(enum.IntEnum):
     UNKNOWN_COMMAND = 2
 
 
-def _crc_table() -> tuple[int, ...]:
-    table = []
-    for byte in range(256):
-        crc = byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
-        table.append(crc & 0xFFFF)
-    return tuple(table)
-
-
-_CRC_TABLE = _crc_table()
+class ImuStatusCode(enum.IntEnum):
+    LOST = 1            # stopped acknowledging its address mid-stream
+    TIMEOUT = 2         # a transfer did not finish (bus held); the firmware reset the TWI
 
 
 def crc16(data: bytes | bytearray | memoryview, crc: int = 0xFFFF) -> int:
-    """CRC-16/CCITT-FALSE; check value of b"123456789" is 0x29B1."""
-    for b in data:
-        crc = ((crc << 8) & 0xFFFF) ^ _CRC_TABLE[((crc >> 8) ^ b) & 0xFF]
-    return crc
+    """CRC-16/CCITT-FALSE; check value of b"123456789" is 0x29B1.
+
+    binascii's CRC-CCITT is the same polynomial (0x1021, not reflected, no final
+    xor) in C, so the init value 0xFFFF makes it CCITT-FALSE.
+    """
+    return binascii.crc_hqx(data, crc)
 
 
 def encode_frame(frame_type: int, payload: bytes = b"") -> bytes:
@@ -97,10 +106,23 @@ class Hello:
     streaming: bool
     vref_mv: int
     pins: tuple[int, ...]            # analog pin of each channel, in frame order
+    imu_requested: int = 0           # bit i: IMU_SEGMENTS[i] asked for (SET_CHANNELS)
+    imu_present: int = 0             # bit i: answered WHO_AM_I = 0x68 and was configured
+    imu_rate_hz: int = 0             # per IMU; 0 without IMUs
+    accel_range_g: int = 4           # MPU-6050 full scale: +-g
+    gyro_range_dps: int = 500        # +-deg/s
 
     @property
     def n_channels(self) -> int:
         return self.n_emg + self.n_motion
+
+    @property
+    def imu_segments(self) -> tuple[str, ...]:
+        return segments_of(self.imu_present)
+
+    @property
+    def imu_missing(self) -> tuple[str, ...]:
+        return segments_of(self.imu_requested & ~self.imu_present)
 
 
 @dataclass(frozen=True)
@@ -110,27 +132,56 @@ class Ack:
 
 
 @dataclass(frozen=True)
+class ImuSample:
+    """One burst read of an MPU-6050: raw register values, accel xyz then gyro xyz."""
+
+    index: int                       # EMG sample index of the tick that started the read
+    segment: int                     # index into IMU_SEGMENTS
+    values: tuple[int, ...]          # 6 signed 16-bit counts
+
+
+@dataclass(frozen=True)
+class ImuStatus:
+    index: int                       # EMG sample index at which the IMU went silent
+    segment: int
+    status: ImuStatusCode
+
+
+@dataclass(frozen=True)
 class Unknown:
     frame_type: int
     payload: bytes
 
 
-Frame = Samples | Hello | Ack | Unknown
+Frame = Samples | Hello | Ack | ImuSample | ImuStatus | Unknown
 
-_HELLO_FIXED = struct.Struct("<BBBBHBBBBBH")   # 13 bytes, then one byte per channel pin
+_HELLO_FIXED = struct.Struct("<BBBBHBBBBBHBBHBH")   # 20 bytes, then one byte per channel pin
+_SEQ = struct.Struct("<I")
+_IMU = struct.Struct("<IB6h")
+_IMU_STATUS = struct.Struct("<IBB")
+_CRC = struct.Struct("<H")
+
+
+def segments_of(mask: int) -> tuple[str, ...]:
+    return tuple(name for i, name in enumerate(IMU_SEGMENTS) if mask >> i & 1)
+
+
+def mask_of(segments) -> int:
+    return sum(1 << IMU_SEGMENTS.index(s) for s in segments)
 
 
 def encode_samples(seq: int, counts) -> bytes:
     counts = [int(c) for c in counts]
     return encode_frame(FrameType.SAMPLES,
-                        struct.pack(f"<H{len(counts)}H", seq % SEQ_MODULO, *counts))
+                        struct.pack(f"<I{len(counts)}H", seq % SEQ_MODULO, *counts))
 
 
 def encode_hello(h: Hello) -> bytes:
     major, minor, patch = (int(x) for x in h.firmware_version.split("."))
     payload = _HELLO_FIXED.pack(h.protocol_version, major, minor, patch, h.sample_rate_hz,
                                 h.n_emg, h.n_motion, h.adc_bits, h.adc_prescaler,
-                                int(h.streaming), h.vref_mv) + bytes(h.pins)
+                                int(h.streaming), h.vref_mv, h.imu_requested, h.imu_present,
+                                h.imu_rate_hz, h.accel_range_g, h.gyro_range_dps) + bytes(h.pins)
     return encode_frame(FrameType.HELLO, payload)
 
 
@@ -138,14 +189,29 @@ def encode_ack(command: int, status: AckStatus = AckStatus.OK) -> bytes:
     return encode_frame(FrameType.ACK, bytes((command, status)))
 
 
+def encode_imu(index: int, segment: int, values) -> bytes:
+    return encode_frame(FrameType.IMU, _IMU.pack(index % SEQ_MODULO, segment,
+                                                 *(int(v) for v in values)))
+
+
+def encode_imu_status(index: int, segment: int, status: ImuStatusCode) -> bytes:
+    return encode_frame(FrameType.IMU_STATUS,
+                        _IMU_STATUS.pack(index % SEQ_MODULO, segment, int(status)))
+
+
 def encode_command(command: FrameType, *args: int) -> bytes:
-    """Host -> device command frames."""
+    """Host -> device command frames.
+
+    SET_CHANNELS takes (n_emg, n_motion) or (n_emg, n_motion, imu_mask); IMUs use
+    A4/A5 as I2C, so a non-zero mask needs n_motion = 0.
+    """
     if command == FrameType.SET_RATE:
         (rate,) = args
         return encode_frame(command, struct.pack("<H", rate))
     if command == FrameType.SET_CHANNELS:
-        n_emg, n_motion = args
-        return encode_frame(command, bytes((n_emg, n_motion)))
+        if len(args) not in (2, 3):
+            raise ValueError("SET_CHANNELS takes n_emg, n_motion[, imu_mask]")
+        return encode_frame(command, bytes(args))
     if args:
         raise ValueError(f"{command.name} takes no arguments")
     return encode_frame(command)
@@ -153,22 +219,31 @@ def encode_command(command: FrameType, *args: int) -> bytes:
 
 def parse_payload(frame_type: int, payload: bytes) -> Frame:
     try:
-        if frame_type == FrameType.SAMPLES and len(payload) >= 2 and len(payload) % 2 == 0:
-            values = struct.unpack(f"<{len(payload) // 2}H", payload)
-            return Samples(values[0], values[1:])
+        if frame_type == FrameType.SAMPLES and len(payload) >= 4 and len(payload) % 2 == 0:
+            (seq,) = _SEQ.unpack_from(payload)
+            return Samples(seq, struct.unpack_from(f"<{(len(payload) - 4) // 2}H", payload, 4))
         if frame_type == FrameType.HELLO and len(payload) >= _HELLO_FIXED.size:
-            (proto, major, minor, patch, rate, n_emg, n_motion, bits, prescaler,
-             streaming, vref) = _HELLO_FIXED.unpack_from(payload)
+            (proto, major, minor, patch, rate, n_emg, n_motion, bits, prescaler, streaming,
+             vref, imu_req, imu_present, imu_rate, acc_g, gyr_dps) = _HELLO_FIXED.unpack_from(payload)
             pins = tuple(payload[_HELLO_FIXED.size:])
             if len(pins) == n_emg + n_motion:
                 return Hello(proto, f"{major}.{minor}.{patch}", rate, n_emg, n_motion,
-                             bits, prescaler, bool(streaming), vref, pins)
+                             bits, prescaler, bool(streaming), vref, pins, imu_req,
+                             imu_present, imu_rate, acc_g, gyr_dps)
         if frame_type == FrameType.ACK and len(payload) == 2:
             try:
                 status = AckStatus(payload[1])
             except ValueError:
                 status = AckStatus.UNKNOWN_COMMAND
             return Ack(payload[0], status)
+        if frame_type == FrameType.IMU and len(payload) == _IMU.size:
+            index, segment, *values = _IMU.unpack(payload)
+            if segment < len(IMU_SEGMENTS):
+                return ImuSample(index, segment, tuple(values))
+        if frame_type == FrameType.IMU_STATUS and len(payload) == _IMU_STATUS.size:
+            index, segment, code = _IMU_STATUS.unpack(payload)
+            if segment < len(IMU_SEGMENTS) and code in ImuStatusCode._value2member_map_:
+                return ImuStatus(index, segment, ImuStatusCode(code))
     except struct.error:
         pass
     return Unknown(frame_type, bytes(payload))
@@ -183,27 +258,62 @@ class DecoderStats:
     crc_errors: int = 0
     resyncs: int = 0               # times bytes were skipped to find the next sync word
     skipped_bytes: int = 0
-    lost_samples: int = 0          # from sequence gaps, wrap-around included
+    lost_samples: int = 0          # from confirmed sequence gaps
+    implausible: int = 0           # good CRC, impossible content (width, range, stamp)
+    unconfirmed: int = 0           # a sequence jump the next frame did not confirm
+    restarts: int = 0              # confirmed backward jumps (the board restarted)
+
+
+@dataclass(frozen=True)
+class StreamShape:
+    """What a believable SAMPLES frame looks like once the HELLO is known."""
+
+    n_channels: int
+    max_count: int                 # 2**adc_bits - 1
+
+    @classmethod
+    def of(cls, hello: Hello) -> "StreamShape":
+        return cls(hello.n_channels, (1 << (hello.adc_bits or 10)) - 1)
+
+
+@dataclass
+class _Sequence:
+    expected: int | None = None    # next seq; None: believe the first frame as it comes
+    candidate: Samples | None = None
+    held: list = field(default_factory=list)   # frames after the candidate, in order
 
 
 class FrameDecoder:
     """Incremental, byte-stream decoder.
 
     ``feed`` accepts any split of the stream and returns the complete frames
-    in it. A bad CRC or an impossible length drops one byte and resyncs on
-    the next sync word, so a corrupted frame costs at most itself. Sample
-    sequence gaps are counted in ``stats.lost_samples`` and reported per
-    frame through :meth:`lost_before`.
+    in it. A bad CRC, an impossible length or implausible content drops one
+    byte and resyncs on the next sync word, so a corrupted frame costs at most
+    itself. A SAMPLES frame whose ``seq`` does not continue the stream is held
+    until the next one confirms it (``seq + 1``); unconfirmed, it is dropped.
+    Confirmed gaps are counted in ``stats.lost_samples`` and in the frame's
+    ``lost_before``. Output order is stream order.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, shape: StreamShape | None = None) -> None:
         self._buf = bytearray()
         self.stats = DecoderStats()
-        self._expected_seq: int | None = None
+        self.shape = shape
+        self._seq = _Sequence()
 
-    def reset_sequence(self) -> None:
-        """Forget the expected sequence number (the board restarted streaming)."""
-        self._expected_seq = None
+    def reset_sequence(self, next_seq: int | None = None) -> None:
+        """The board restarted streaming: its next frame carries ``next_seq`` (START: 0)."""
+        self._seq = _Sequence(expected=next_seq)
+
+    def expect(self, shape: StreamShape | None) -> None:
+        """Believe only SAMPLES frames of this shape (None: any width)."""
+        self.shape = shape
+
+    @property
+    def pending(self) -> int:
+        """Frames held back until a sequence jump is confirmed or refuted."""
+        s = self._seq
+        return (s.candidate is not None) + len(s.held)
 
     def feed(self, data: bytes) -> list[Frame]:
         self.stats.bytes += len(data)
@@ -234,32 +344,78 @@ class FrameDecoder:
             if end > n:
                 break
             body = bytes(buf[pos + 2:end - CRC_LEN])
-            (crc,) = struct.unpack_from("<H", buf, end - CRC_LEN)
-            if crc16(body) != crc:
+            if crc16(body) != _CRC.unpack_from(buf, end - CRC_LEN)[0]:
                 self.stats.crc_errors += 1
                 self._skip(1)
                 pos += 1
                 continue
             frame = parse_payload(body[0], body[2:])
+            if not self._plausible(frame):
+                self.stats.implausible += 1
+                self._skip(1)
+                pos += 1
+                continue
             self.stats.frames += 1
-            if isinstance(frame, Samples):
-                frame = replace(frame, lost_before=self._track_sequence(frame.seq))
-            frames.append(frame)
+            self._sequence(frame, frames)
             pos = end
         del buf[:pos]
         return frames
+
+    def _plausible(self, frame: Frame) -> bool:
+        shape = self.shape
+        if isinstance(frame, Samples):
+            if shape is None:
+                return True
+            return len(frame.counts) == shape.n_channels and max(frame.counts, default=0) <= shape.max_count
+        if isinstance(frame, (ImuSample, ImuStatus)):
+            ref = self._seq.expected
+            if ref is None and self._seq.candidate is not None:
+                ref = self._seq.candidate.seq
+            return ref is None or _distance(frame.index, ref) <= IMU_STAMP_WINDOW
+        return True
+
+    def _sequence(self, frame: Frame, out: list[Frame]) -> None:
+        s = self._seq
+        if not isinstance(frame, Samples):
+            (s.held if s.candidate is not None else out).append(frame)
+            return
+        if s.candidate is not None:
+            c = s.candidate
+            if frame.seq == (c.seq + 1) % SEQ_MODULO:           # confirmed
+                out.append(self._accept(c))
+                out.extend(s.held)
+                s.candidate, s.held = None, []
+                out.append(self._accept(frame))
+                return
+            self.stats.unconfirmed += 1                          # refuted: drop the candidate
+            out.extend(s.held)
+            s.candidate, s.held = None, []
+        if s.expected is None or frame.seq == s.expected:
+            out.append(self._accept(frame))
+        else:
+            s.candidate = frame
+
+    def _accept(self, frame: Samples) -> Samples:
+        s = self._seq
+        gap = 0
+        if s.expected is not None:
+            gap = (frame.seq - s.expected) % SEQ_MODULO
+            if gap >= SEQ_MODULO // 2:          # backwards: the board restarted its counter
+                self.stats.restarts += 1
+                gap = 0
+        self.stats.lost_samples += gap
+        s.expected = (frame.seq + 1) % SEQ_MODULO
+        return replace(frame, lost_before=gap) if gap else frame
 
     def _skip(self, count: int) -> None:
         if count > 0:
             self.stats.resyncs += 1
             self.stats.skipped_bytes += count
 
-    def _track_sequence(self, seq: int) -> int:
-        gap = 0 if self._expected_seq is None else (seq - self._expected_seq) % SEQ_MODULO
-        self.stats.lost_samples += gap
-        self._expected_seq = (seq + 1) % SEQ_MODULO
-        return gap
 
+def _distance(a: int, b: int) -> int:
+    d = (a - b) % SEQ_MODULO
+    return min(d, SEQ_MODULO - d)
 
 
 def sample_runs(frames: list[Frame]) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -8,7 +8,7 @@ from scipy import signal
 from emg_monitor.model import DeviceConfig, Kind
 from emg_monitor.protocol import Hello
 from emg_monitor.sim.athlete import Athlete, AthleteConfig, Contamination
-from emg_monitor.sources.board import units_to_counts
+from emg_monitor.device import units_to_counts
 
 FS = 1000.0
 BASE = AthleteConfig(sets=2, reps_per_set=4, seed=11, rest_between_sets_s=5.0,

@@ -8,10 +8,10 @@ from emg_monitor.protocol import Hello
 from emg_monitor.sim.athlete import Athlete, AthleteConfig
 from emg_monitor.sim.device import DeviceEmulator, EmulatorPort
 from emg_monitor.sources.base import SourceError
-from emg_monitor.sources.board import (BoardLink, counts_to_units, info_from_hello, lsb_units,
-                                       units_to_counts)
+from emg_monitor.device import counts_to_units, info_from_hello, lsb_units, units_to_counts
+from emg_monitor.sources.board import BoardLink
 
-HELLO = Hello(1, "1.0.0", 1000, 4, 2, 10, 64, False, 5000, (0, 1, 2, 3, 4, 5))
+HELLO = Hello(2, "2.0.0", 1000, 4, 2, 10, 64, False, 5000, (0, 1, 2, 3, 4, 5))
 
 
 def test_counts_to_units_formulas():

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from emg_monitor.protocol import (
-    AckStatus, FrameType, Hello, encode_ack, encode_command, encode_frame, encode_hello,
-    encode_samples, crc16,
+    AckStatus, FrameType, Hello, ImuStatusCode, encode_ack, encode_command, encode_frame,
+    encode_hello, encode_imu, encode_imu_status, encode_samples, crc16,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,9 +63,21 @@ def test_crc_check_value(encoded):
 
 
 def test_samples_frames_match_python(encoded):
-    for seq in (0, 1, 0x5AA5, 65535):
+    for seq in (0, 1, 0x5AA5, 65536, 2**32 - 1):
         for n in range(1, 7):
             assert bytes.fromhex(encoded[f"samples_{seq}_{n}"]) == encode_samples(seq, COUNTS[:n])
+
+
+def test_imu_frames_match_python(encoded):
+    values = (-32768, 32767, 0, 1, -1, 0x5AA5)
+    for seg in range(3):
+        assert bytes.fromhex(encoded[f"imu_{seg}"]) == encode_imu(0xA55A0000 + seg, seg, values)
+        assert bytes.fromhex(encoded[f"imu_status_{seg}"]) == encode_imu_status(
+            70000 + seg, seg, ImuStatusCode.LOST)
+
+
+def test_mpu_burst_unpacks_big_endian_and_skips_the_temperature(encoded):
+    assert [int(v) for v in encoded["mpu_unpack"].split()] == [-32768, 32767, 1, -1, 16384, -16384]
 
 
 def test_ack_frames_match_python(encoded):
@@ -82,8 +94,9 @@ def test_hello_frames_match_python(encoded):
                     n = n_emg + n_motion
                     prescaler = int(encoded[f"prescaler_{rate}_{n}"])
                     pins = tuple(range(n_emg)) + tuple(range(4, 4 + n_motion))
-                    hello = Hello(1, "1.2.3", rate, n_emg, n_motion, 10, prescaler,
-                                  bool(streaming), 5000, pins)
+                    imu = (0, 0, 0) if n_motion else (7, 5, 100)
+                    hello = Hello(2, "1.2.3", rate, n_emg, n_motion, 10, prescaler,
+                                  bool(streaming), 5000, pins, *imu, 4, 500)
                     key = f"hello_{rate}_{n_emg}_{n_motion}_{streaming}"
                     assert bytes.fromhex(encoded[key]) == encode_hello(hello), key
 
@@ -106,7 +119,9 @@ def test_argument_rules(encoded):
         assert encoded[f"rate_valid_{rate}"] == str(int(rate in (500, 1000, 2000)))
     for e in range(6):
         for m in range(4):
-            assert encoded[f"channels_valid_{e}_{m}"] == str(int(1 <= e <= 4 and m <= 2))
+            for mask in range(9):
+                ok = 1 <= e <= 4 and m <= 2 and mask < 8 and not (mask and m)
+                assert encoded[f"channels_valid_{e}_{m}_{mask}"] == str(int(ok))
 
 
 COMMANDS = [

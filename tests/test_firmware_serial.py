@@ -14,7 +14,7 @@ import pytest
 from emg_monitor.model import DeviceConfig
 from emg_monitor.protocol import Hello
 from emg_monitor.sources.base import Listener
-from emg_monitor.sources.board import counts_to_units
+from emg_monitor.device import counts_to_units
 from emg_monitor.sources.serial_source import SerialSource
 from emg_monitor.sources.notifier import Notifier
 
@@ -61,7 +61,7 @@ def test_serial_source_reads_the_simulated_board(firmware):  # noqa: F811
         assert source.info is not None and source.info.sample_rate_hz == 1000
         data = np.concatenate([b.data for b in sink.blocks])
         assert data.shape[1] == 6 and len(data) >= 1000
-        hello = Hello(1, "1.0.0", 1000, 4, 2, 10, 128, True, 5000, (0, 1, 2, 3, 4, 5))
+        hello = Hello(2, "2.0.0", 1000, 4, 2, 10, 128, True, 5000, (0, 1, 2, 3, 4, 5))
         expected = counts_to_units(mv_to_counts(INPUTS_MV)[None, :], hello, config)[0]
         assert np.allclose(data, expected[None, :], rtol=0, atol=1e-9)
         assert sum(b.lost_before for b in sink.blocks) == 0

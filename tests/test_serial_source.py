@@ -20,7 +20,7 @@ from emg_monitor.sim.athlete import Athlete, AthleteConfig  # noqa: E402
 from emg_monitor.sim.device import DeviceEmulator  # noqa: E402
 from emg_monitor.sim.pty import PtyBoard  # noqa: E402
 from emg_monitor.sources.base import Listener, SourceError  # noqa: E402
-from emg_monitor.sources.board import lsb_units  # noqa: E402
+from emg_monitor.device import lsb_units  # noqa: E402
 from emg_monitor.sources.serial_source import SerialSource  # noqa: E402
 from emg_monitor.sources.notifier import Notifier
 

@@ -9,7 +9,7 @@ from emg_monitor.cli import main
 from emg_monitor.model import DeviceConfig, EventKind, Kind
 from emg_monitor.sim.athlete import Athlete, AthleteConfig, Contamination
 from emg_monitor.sources.base import Listener
-from emg_monitor.sources.board import lsb_units
+from emg_monitor.device import lsb_units
 from emg_monitor.sources.simulated import SimulatedSource
 from emg_monitor.sources.notifier import Notifier
 

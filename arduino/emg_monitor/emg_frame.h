@@ -23,12 +23,14 @@ extern "C" {
 #define EMG_CRC_LEN 2u
 #define EMG_MAX_PAYLOAD 64u
 #define EMG_MAX_FRAME (EMG_HEADER_LEN + EMG_MAX_PAYLOAD + EMG_CRC_LEN)
-#define EMG_PROTOCOL_VERSION 1u
+#define EMG_PROTOCOL_VERSION 2u
 #define EMG_MAX_EMG 4u
 #define EMG_MAX_MOTION 2u
 #define EMG_MAX_CHANNELS (EMG_MAX_EMG + EMG_MAX_MOTION)
 #define EMG_FIRST_MOTION_PIN 4u   /* A0..A3 EMG, A4..A5 motion */
-#define EMG_HELLO_FIXED_LEN 13u   /* struct "<BBBBHBBBBBH" */
+#define EMG_HELLO_FIXED_LEN 20u   /* struct "<BBBBHBBBBBHBBHBH" */
+#define EMG_N_IMUS 3u             /* bit i of an IMU mask: pelvis, thigh, thorax */
+#define EMG_IMU_VALUES 6u         /* accel xyz, gyro xyz */
 
 /* Commands are tiny; a longer frame is dropped through the overflow path. */
 #ifndef EMG_PARSER_MAX_PAYLOAD
@@ -36,12 +38,13 @@ extern "C" {
 #endif
 
 enum emg_frame_type {
-    EMG_SAMPLES = 0x01, EMG_HELLO = 0x02, EMG_ACK = 0x03,
+    EMG_SAMPLES = 0x01, EMG_HELLO = 0x02, EMG_ACK = 0x03, EMG_IMU = 0x04, EMG_IMU_STATUS = 0x05,
     EMG_CMD_START = 0x10, EMG_CMD_STOP = 0x11, EMG_CMD_SET_RATE = 0x12,
     EMG_CMD_SET_CHANNELS = 0x13, EMG_CMD_INFO = 0x14
 };
 
 enum emg_ack_status { EMG_ACK_OK = 0, EMG_ACK_BAD_ARGUMENT = 1, EMG_ACK_UNKNOWN_COMMAND = 2 };
+enum emg_imu_status { EMG_IMU_LOST = 1, EMG_IMU_TIMEOUT = 2 };
 
 /* CRC-16/CCITT-FALSE, one byte: shift-and-xor form of poly 0x1021 (no 512-byte table). */
 static inline uint16_t emg_crc16_update(uint16_t crc, uint8_t byte)
@@ -63,6 +66,12 @@ static inline void emg_put_u16(uint8_t *out, uint16_t v)
 {
     out[0] = (uint8_t)(v & 0xFFu);
     out[1] = (uint8_t)(v >> 8);
+}
+
+static inline void emg_put_u32(uint8_t *out, uint32_t v)
+{
+    emg_put_u16(out, (uint16_t)(v & 0xFFFFu));
+    emg_put_u16(out + 2, (uint16_t)(v >> 16));
 }
 
 /* Wrap the payload already at out + EMG_HEADER_LEN; returns the frame length, 0 if too long. */
@@ -87,15 +96,51 @@ static inline uint8_t emg_encode_frame(uint8_t *out, uint8_t type, const uint8_t
     return emg_frame_finish(out, type, len);
 }
 
-static inline uint8_t emg_encode_samples(uint8_t *out, uint16_t seq, const uint16_t *counts,
+/* v2: a 32-bit sample counter, so a long dropout is counted instead of folded away. */
+static inline uint8_t emg_encode_samples(uint8_t *out, uint32_t seq, const uint16_t *counts,
                                          uint8_t n)
 {
     uint8_t i;
     uint8_t *p = out + EMG_HEADER_LEN;
     if (n > EMG_MAX_CHANNELS) return 0;
-    emg_put_u16(p, seq);
-    for (i = 0; i < n; i++) emg_put_u16(p + 2u + 2u * i, counts[i]);
-    return emg_frame_finish(out, EMG_SAMPLES, (uint8_t)(2u + 2u * n));
+    emg_put_u32(p, seq);
+    for (i = 0; i < n; i++) emg_put_u16(p + 4u + 2u * i, counts[i]);
+    return emg_frame_finish(out, EMG_SAMPLES, (uint8_t)(4u + 2u * n));
+}
+
+/* One IMU read, stamped with the EMG sample index of the tick that started it. */
+static inline uint8_t emg_encode_imu(uint8_t *out, uint32_t index, uint8_t segment,
+                                     const int16_t *values)
+{
+    uint8_t i;
+    uint8_t *p = out + EMG_HEADER_LEN;
+    emg_put_u32(p, index);
+    p[4] = segment;
+    for (i = 0; i < EMG_IMU_VALUES; i++) emg_put_u16(p + 5u + 2u * i, (uint16_t)values[i]);
+    return emg_frame_finish(out, EMG_IMU, (uint8_t)(5u + 2u * EMG_IMU_VALUES));
+}
+
+static inline uint8_t emg_encode_imu_status(uint8_t *out, uint32_t index, uint8_t segment,
+                                            uint8_t status)
+{
+    uint8_t *p = out + EMG_HEADER_LEN;
+    emg_put_u32(p, index);
+    p[4] = segment;
+    p[5] = status;
+    return emg_frame_finish(out, EMG_IMU_STATUS, 6u);
+}
+
+/*
+ * MPU-6050 burst ACCEL_XOUT_H..GYRO_ZOUT_L (registers 0x3B..0x48, big-endian, the
+ * temperature in the middle) -> accel xyz, gyro xyz.
+ */
+static inline void emg_mpu_unpack(const uint8_t *burst14, int16_t *values)
+{
+    uint8_t i;
+    for (i = 0; i < EMG_IMU_VALUES; i++) {
+        uint8_t at = (uint8_t)(i < 3u ? 2u * i : 2u * i + 2u);   /* skip TEMP_OUT */
+        values[i] = (int16_t)(((uint16_t)burst14[at] << 8) | burst14[at + 1u]);
+    }
 }
 
 static inline uint8_t emg_encode_ack(uint8_t *out, uint8_t command, uint8_t status)
@@ -113,6 +158,10 @@ typedef struct emg_hello {
     uint8_t adc_prescaler;
     uint8_t streaming;
     uint16_t vref_mv;
+    uint8_t imu_requested, imu_present;   /* masks, bit i = segment i */
+    uint16_t imu_rate_hz;
+    uint8_t accel_range_g;
+    uint16_t gyro_range_dps;
 } emg_hello_t;
 
 /* Analog pin of channel i in frame order: EMG from A0, then motion from A4. */
@@ -138,6 +187,11 @@ static inline uint8_t emg_encode_hello(uint8_t *out, const emg_hello_t *h)
     p[9] = h->adc_prescaler;
     p[10] = h->streaming ? 1u : 0u;
     emg_put_u16(p + 11, h->vref_mv);
+    p[13] = h->imu_requested;
+    p[14] = h->imu_present;
+    emg_put_u16(p + 15, h->imu_rate_hz);
+    p[17] = h->accel_range_g;
+    emg_put_u16(p + 18, h->gyro_range_dps);
     for (i = 0; i < n; i++) p[EMG_HELLO_FIXED_LEN + i] = emg_channel_pin(h->n_emg, i);
     return emg_frame_finish(out, EMG_HELLO, (uint8_t)(EMG_HELLO_FIXED_LEN + n));
 }
@@ -149,9 +203,11 @@ static inline uint8_t emg_rate_valid(uint16_t rate_hz)
     return rate_hz == 500u || rate_hz == 1000u || rate_hz == 2000u;
 }
 
-static inline uint8_t emg_channels_valid(uint8_t n_emg, uint8_t n_motion)
+/* I2C IMUs take A4/A5 (SDA/SCL) from the analog motion inputs: one or the other. */
+static inline uint8_t emg_channels_valid(uint8_t n_emg, uint8_t n_motion, uint8_t imu_mask)
 {
-    return n_emg >= 1u && n_emg <= EMG_MAX_EMG && n_motion <= EMG_MAX_MOTION;
+    return n_emg >= 1u && n_emg <= EMG_MAX_EMG && n_motion <= EMG_MAX_MOTION &&
+           (imu_mask >> EMG_N_IMUS) == 0u && !(imu_mask && n_motion);
 }
 
 /*

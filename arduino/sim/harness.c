@@ -17,6 +17,16 @@
  *     --out FILE          UART output bytes ("-" = stdout, the default without --pty)
  *     --out-times FILE    little-endian uint64 CPU cycle (16 MHz) at which each byte was sent
  *     --peek ADDR         at the end print "peek 0xADDR N" (u16 in RAM, avr-nm address) on stderr
+ *     --imu SEG[:silent=T] attach a register-level MPU-6050 (see mpu6050.h) for segment SEG
+ *                           (pelvis 0x68, thigh 0x69, thorax 0x68 behind the multiplexer);
+ *                           silent=T: it stops acknowledging at simulated time T s
+ *     --mux               a TCA9548A at 0x70: pelvis and thigh on its channel 0, thorax on 1
+ *     --imu-signal FILE   little-endian float32, 18 per row: for pelvis, thigh, thorax
+ *     --imu-signal-rate HZ  accel xyz (g) then gyro xyz (deg/s); row i holds during
+ *                           [i/HZ, (i+1)/HZ), cycling
+ *     --imu-log FILE      one line per burst read: "SEGMENT CYCLE" (when the data were latched)
+ *     --slow-adc-at T     from simulated time T s force the ADC clock to F_CPU/128 (as if
+ *                           the firmware had picked it): drives 6 channels at 2 kHz into overload
  *     --pty               UART on a pseudo-terminal, paced at real time; prints "pty: PATH"
  *     --no-reset-on-open  with --pty: do not reset the MCU when a client opens the port
  *                           (a real Uno resets through DTR when the port is opened)
@@ -45,7 +55,10 @@
 #include "sim_io.h"
 #include "sim_time.h"
 #include "avr_adc.h"
+#include "avr_twi.h"
 #include "avr_uart.h"
+
+#include "mpu6050.h"
 
 #define F_CPU_HZ 16000000u
 #define VREF_MV 5000u
@@ -80,6 +93,9 @@ static volatile sig_atomic_t stop_requested;
 static struct timespec wall_start;
 static avr_cycle_count_t sim_start_cycle;
 static uint64_t bytes_out, bytes_dropped;
+static double slow_adc_at_s = -1.0;
+static int slow_adc_done;
+static struct i2c_bus bus;
 
 static void die(const char *msg)
 {
@@ -207,6 +223,11 @@ static avr_cycle_count_t service(struct avr_t *a, avr_cycle_count_t when, void *
         avr_raise_irq(rx, inq[inq_tail]);
         inq_tail = (inq_tail + 1) % sizeof inq;
     }
+    if (slow_adc_at_s >= 0 && !slow_adc_done && sim_time_s() >= slow_adc_at_s) {
+        /* ADPS2..0 = 111 in ADCSRA (0x7A); the firmware's "ADCSRA |= ADSC" keeps them */
+        a->data[0x7A] |= 0x07;
+        slow_adc_done = 1;
+    }
     if (end_cycle && a->cycle >= end_cycle) stop_requested = 1;
     return when + SERVICE_CYCLES;
 }
@@ -314,6 +335,7 @@ int main(int argc, char **argv)
     unsigned long peeks[MAX_PEEKS];
     int n_peeks = 0;
     const char *signal_path = NULL;
+    const char *imu_signal_path = NULL, *imu_log_path = NULL;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -331,12 +353,19 @@ int main(int argc, char **argv)
             if (n_peeks == MAX_PEEKS) die("too many --peek");
             peeks[n_peeks++] = strtoul(v, NULL, 0) & 0xFFFFul;
         }
+        else if (!strcmp(a, "--imu")) { NEED_VALUE(); if (i2c_bus_add_imu(&bus, v)) die("bad --imu (SEG[:silent=T], SEG = pelvis|thigh|thorax)"); }
+        else if (!strcmp(a, "--mux")) bus.mux.attached = 1;
+        else if (!strcmp(a, "--imu-signal")) { NEED_VALUE(); imu_signal_path = v; }
+        else if (!strcmp(a, "--imu-signal-rate")) { NEED_VALUE(); bus.signal_rate_hz = atof(v); }
+        else if (!strcmp(a, "--imu-log")) { NEED_VALUE(); imu_log_path = v; }
+        else if (!strcmp(a, "--slow-adc-at")) { NEED_VALUE(); slow_adc_at_s = atof(v); }
         else if (!strcmp(a, "--pty")) use_pty = 1;
         else if (!strcmp(a, "--no-reset-on-open")) reset_on_open = 0;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fprintf(stderr, "usage: %s FIRMWARE.elf [--duration S] [--wave CH=SPEC] [--signal FILE "
                             "--signal-rate HZ] [--commands FILE] [--out FILE] [--out-times FILE] "
-                            "[--peek ADDR] [--pty [--no-reset-on-open]]\n", argv[0]);
+                            "[--peek ADDR] [--imu SEG[:silent=T]] [--mux] [--imu-signal FILE --imu-signal-rate HZ] "
+                            "[--imu-log FILE] [--slow-adc-at T] [--pty [--no-reset-on-open]]\n", argv[0]);
             return 0;
         }
         else if (a[0] == '-') die("unknown option (see --help)");
@@ -347,6 +376,12 @@ int main(int argc, char **argv)
         if (signal_rate_hz <= 0) die("--signal needs --signal-rate HZ");
         load_signal(signal_path);
     }
+    if (imu_signal_path) {
+        if (bus.signal_rate_hz <= 0) die("--imu-signal needs --imu-signal-rate HZ");
+        if (i2c_bus_load_signal(&bus, imu_signal_path)) die("cannot read --imu-signal (float32, 18 per row)");
+    }
+    if (bus.imus[2].attached && !bus.mux.attached) die("--imu thorax needs --mux (it shares 0x68 with the pelvis)");
+    if (imu_log_path && !(bus.log = fopen(imu_log_path, "w"))) die("cannot open --imu-log file");
     if (!out_path && !use_pty) out_path = "-";
     if (out_path) {
         out_file = strcmp(out_path, "-") ? fopen(out_path, "wb") : stdout;
@@ -377,6 +412,7 @@ int main(int argc, char **argv)
     avr_ioctl(avr, AVR_IOCTL_UART_SET_FLAGS('0'), &flags);
 
     avr_irq_register_notify(avr_io_getirq(avr, AVR_IOCTL_ADC_GETIRQ, ADC_IRQ_OUT_TRIGGER), adc_trigger, NULL);
+    i2c_bus_attach(&bus, avr);
     avr_irq_register_notify(avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUTPUT), uart_output, NULL);
     avr_irq_register_notify(avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUT_XON), uart_xon, NULL);
     avr_irq_register_notify(avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUT_XOFF), uart_xoff_cb, NULL);
@@ -407,6 +443,8 @@ int main(int argc, char **argv)
     }
     if (out_file) fflush(out_file);
     if (times_file) fclose(times_file);
+    if (bus.log) fclose(bus.log);
+    if (bus.conflicts) fprintf(stderr, "simavr_harness: %u I2C address conflicts\n", bus.conflicts);
     for (int i = 0; i < n_peeks; i++)
         fprintf(stderr, "peek 0x%04lx %u\n", peeks[i],
                 (unsigned)(avr->data[peeks[i]] | (avr->data[peeks[i] + 1] << 8)));

@@ -1,7 +1,8 @@
-"""What the board's numbers mean, and the handshake with its firmware.
+"""The handshake with the board's firmware, and sample decoding into blocks.
 
 Shared by the serial source and the simulated one (which talks to the byte-exact
-emulator in ``sim/device.py``), so the simulator exercises this exact code.
+emulator in ``sim/device.py``), so the simulator exercises this exact code. What
+the numbers mean (counts <-> units, channel names) lives in ``emg_monitor.device``.
 
 The transport is anything with ``read(n) -> bytes`` (may wait briefly),
 ``write(bytes)`` and optionally ``in_waiting`` and ``reset_input_buffer()``:
@@ -10,95 +11,42 @@ a ``serial.Serial``, a pty wrapper or the emulator's in-memory port.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import protocol
-from ..model import (EMG_PIN_ROLES, MOTION_PIN_NAMES, Channel, DeviceConfig, DeviceInfo,
-                     Kind, SampleBlock, SourceStats)
-from ..protocol import Ack, AckStatus, FrameType, Hello, Samples
+from ..device import counts_to_units, imu_counts_to_units
+from ..model import DeviceConfig, SampleBlock, SourceStats
+from ..protocol import Ack, AckStatus, FrameType, Hello, ImuSample, ImuStatus, Samples
 from .base import SourceError
 
-#: Arduino Uno/Nano digital number of A0; some firmwares report pins this way.
-_A0_DIGITAL = 14
 #: How long to wait for the HELLO sent at reset before asking with INFO: a board
 #: that was not reset by opening the port (pty, DTR disabled) never sends one.
 INFO_AFTER_S = 0.5
 ACK_TIMEOUT_S = 1.0
+#: an IMU whose next read is this many IMU periods overdue no longer holds the samples
+#: back (it is silent, or its frames were corrupted); its channels keep the last value
+IMU_OVERDUE_PERIODS = 4
 
 
-def _analog_index(pin: int) -> int:
-    return pin - _A0_DIGITAL if pin >= _A0_DIGITAL else pin
+@dataclass
+class _ImuTrack:
+    """Recent reads of one IMU, stamped in host sample indices."""
+
+    stamps: list[int] = field(default_factory=list)
+    values: list[np.ndarray] = field(default_factory=list)
+    last_stamp: int | None = None
+    lost_at: int | None = None       # the firmware reported it silent from this index
 
 
-def _full_scale(hello: Hello) -> float:
-    return float(2 ** (hello.adc_bits or 10))
+@dataclass(frozen=True)
+class ImuEvent:
+    """An IMU went silent mid-stream (the firmware's IMU_STATUS)."""
 
-
-def info_from_hello(hello: Hello, config: DeviceConfig, device: str) -> DeviceInfo:
-    """Channels named by the pin they come from (model.EMG_PIN_ROLES, MOTION_PIN_NAMES)."""
-    emg_kind = Kind.ENVELOPE if config.emg_kind == Kind.ENVELOPE else Kind.RAW_EMG
-    emg_unit = "mV" if emg_kind == Kind.ENVELOPE else "uV"
-    channels: list[Channel] = []
-    for i in range(hello.n_emg):
-        pin = _analog_index(hello.pins[i]) if i < len(hello.pins) else i
-        name, muscle, side = EMG_PIN_ROLES[pin if 0 <= pin < len(EMG_PIN_ROLES) else i]
-        channels.append(Channel(name, emg_kind, emg_unit, muscle, side))
-    for j in range(hello.n_motion):
-        k = hello.n_emg + j
-        pin = _analog_index(hello.pins[k]) - len(EMG_PIN_ROLES) if k < len(hello.pins) else j
-        name = MOTION_PIN_NAMES[pin if 0 <= pin < len(MOTION_PIN_NAMES) else j]
-        channels.append(Channel(name, Kind.MOTION, "g"))
-    return DeviceInfo(sample_rate_hz=float(hello.sample_rate_hz), channels=tuple(channels),
-                      device=device, firmware_version=hello.firmware_version,
-                      protocol_version=hello.protocol_version, adc_bits=hello.adc_bits)
-
-
-def _column_kinds(hello: Hello) -> np.ndarray:
-    """True for EMG columns (the firmware sends the EMG pins first)."""
-    return np.arange(hello.n_channels) < hello.n_emg
-
-
-def counts_to_units(counts: np.ndarray, hello: Hello, config: DeviceConfig) -> np.ndarray:
-    """ADC counts (n, channels) -> channel units (float64).
-
-    Raw EMG: the MyoWare RAW output sits at mid-supply, so µV at the electrode =
-    (pin mV - vref/2) * 1000 / gain. Envelope: mV at the pin. Accelerometer
-    (ADXL335-like ratiometric output): g = (pin mV - zero-g mV) / (mV per g).
-    """
-    counts = np.asarray(counts, dtype=np.float64)
-    mv = counts * (hello.vref_mv / _full_scale(hello))
-    out = np.empty_like(mv)
-    emg = _column_kinds(hello)
-    if config.emg_kind == Kind.ENVELOPE:
-        out[:, emg] = mv[:, emg]
-    else:
-        out[:, emg] = (mv[:, emg] - hello.vref_mv / 2.0) * 1000.0 / config.emg_gain
-    out[:, ~emg] = (mv[:, ~emg] - config.accel_zero_g_mv) / config.accel_mv_per_g
-    return out
-
-
-def units_to_counts(values: np.ndarray, hello: Hello, config: DeviceConfig) -> np.ndarray:
-    """Inverse of :func:`counts_to_units`, rounded and clipped to the ADC range (rails)."""
-    values = np.asarray(values, dtype=np.float64)
-    mv = np.empty_like(values)
-    emg = _column_kinds(hello)
-    if config.emg_kind == Kind.ENVELOPE:
-        mv[:, emg] = values[:, emg]
-    else:
-        mv[:, emg] = values[:, emg] * config.emg_gain / 1000.0 + hello.vref_mv / 2.0
-    mv[:, ~emg] = values[:, ~emg] * config.accel_mv_per_g + config.accel_zero_g_mv
-    full = _full_scale(hello)
-    counts = np.rint(mv * (full / hello.vref_mv))
-    return np.clip(counts, 0, full - 1).astype(np.int64)
-
-
-def lsb_units(hello: Hello, config: DeviceConfig) -> np.ndarray:
-    """One ADC count in channel units, per column (the quantisation step)."""
-    step_mv = hello.vref_mv / _full_scale(hello)
-    emg = _column_kinds(hello)
-    emg_step = step_mv if config.emg_kind == Kind.ENVELOPE else step_mv * 1000.0 / config.emg_gain
-    return np.where(emg, emg_step, step_mv / config.accel_mv_per_g)
+    sample_index: int
+    segment: str
+    status: protocol.ImuStatusCode
 
 
 #: the decoder's counters a source reports as its own (model.SourceStats)
@@ -128,9 +76,16 @@ class BoardLink:
         self.config: DeviceConfig | None = None
         self.next_index = first_index
         self._pending_lost = 0
-        self._early: list[Samples] = []
+        self._early: list = []
         #: a HELLO seen while streaming: the board was reset (brown-out, watchdog)
         self.reset_seen = False
+        #: IMUs that went silent since the last call of take_imu_events()
+        self._imu_events: list[ImuEvent] = []
+        self._imu: dict[int, _ImuTrack] = {}
+        self._imu_div = 0
+        #: rows decoded but held until every IMU's value for them is known
+        self._rows: list[tuple[int, tuple[int, ...], int]] = []
+        self._seq_offset = first_index     # host index - firmware seq
 
     # --- bytes ---------------------------------------------------------------
     def _read_some(self) -> bytes:
@@ -160,7 +115,7 @@ class BoardLink:
         deadline = time.monotonic() + ACK_TIMEOUT_S
         while time.monotonic() < deadline:
             for f in self._frames_until(deadline):
-                if isinstance(f, Samples):
+                if isinstance(f, (Samples, ImuSample, ImuStatus)):
                     self._early.append(f)
                 elif isinstance(f, Hello):
                     self.hello = f
@@ -222,9 +177,19 @@ class BoardLink:
                               f"use one of {', '.join(map(str, protocol.SUPPORTED_RATES_HZ))}")
         self._send(FrameType.SET_RATE, int(config.sample_rate_hz))
         self._await_ack(FrameType.SET_RATE, f"rate {config.sample_rate_hz} Hz")
-        self._send(FrameType.SET_CHANNELS, int(config.n_emg), int(config.n_motion))
-        self._await_ack(FrameType.SET_CHANNELS,
-                        f"{config.n_emg} EMG + {config.n_motion} motion channels")
+        unknown = [s for s in config.imu_segments if s not in protocol.IMU_SEGMENTS]
+        if unknown:
+            raise SourceError(f"unknown IMU segment {unknown[0]!r}; use "
+                              f"{', '.join(protocol.IMU_SEGMENTS)}")
+        if config.imu_segments and config.n_motion:
+            raise SourceError("I2C IMUs use A4/A5 (SDA/SCL), which the analog accelerometer "
+                              "also uses: choose n_motion = 0 with IMUs (docs/hardware.md)")
+        imu_mask = protocol.mask_of(config.imu_segments)
+        self._send(FrameType.SET_CHANNELS, int(config.n_emg), int(config.n_motion), imu_mask)
+        what = f"{config.n_emg} EMG + {config.n_motion} motion channels"
+        if imu_mask:
+            what += " + IMUs " + ", ".join(config.imu_segments)
+        self._await_ack(FrameType.SET_CHANNELS, what)
         # Ask again so that rate, channels and pins come from the board itself.
         self.hello = None
         self._send(FrameType.INFO)
@@ -233,13 +198,23 @@ class BoardLink:
             raise SourceError(f"{self.name} did not answer INFO; flash the sketch: "
                               "make -C arduino upload")
         self._early.clear()
+        self.decoder.expect(protocol.StreamShape.of(hello))
         self._send(FrameType.START)
-        self.decoder.reset_sequence()
+        self.decoder.reset_sequence(0)         # START restarts the firmware's counter
         self._await_ack(FrameType.START, "START")
         self.hello = hello
         self.config = config
         self.reset_seen = False
+        self._rows.clear()
+        self._seq_offset = self.next_index
+        self._imu = {protocol.IMU_SEGMENTS.index(s): _ImuTrack() for s in hello.imu_segments}
+        self._imu_div = (hello.sample_rate_hz // hello.imu_rate_hz
+                         if hello.imu_present and hello.imu_rate_hz else 0)
         return hello
+
+    def take_imu_events(self) -> list[ImuEvent]:
+        events, self._imu_events = self._imu_events, []
+        return events
 
     def stop_streaming(self) -> None:
         """Best effort: ask the board to stop (leaves it quiet for the next program)."""
@@ -258,6 +233,9 @@ class BoardLink:
 
         Lost samples (sequence gaps) are counted in ``first_index``, so block
         times stay exact, and reported as the next block's ``lost_before``.
+        With IMUs, a row is released once every answering IMU's read for it has
+        arrived (at most one read, ~1-2 ms, later), so each IMU value sits at
+        exactly the sample index the firmware stamped it with.
         """
         assert self.hello is not None and self.config is not None, "handshake first"
         data = self._read_some()
@@ -265,36 +243,109 @@ class BoardLink:
         self._early.clear()
         if data:
             frames += self.decoder.feed(data)
-        now = time.monotonic()
-        blocks: list[SampleBlock] = []
-        rows: list[tuple[int, ...]] = []
-        start = self.next_index
-        block_lost = 0
-        lost_acc = self._pending_lost
         width = self.hello.n_channels
+        for f in frames:
+            if isinstance(f, Samples):
+                if len(f.counts) != width:
+                    continue
+                self.next_index += f.lost_before
+                self._rows.append((self.next_index, f.counts, f.lost_before))
+                self._seq_offset = self.next_index - f.seq
+                self.next_index += 1
+            elif isinstance(f, ImuSample):
+                self._imu_sample(f)
+            elif isinstance(f, ImuStatus):
+                self._imu_status(f)
+            elif isinstance(f, Hello):
+                self.reset_seen = True
+        return self._release(time.monotonic())
+
+    # --- IMUs ----------------------------------------------------------------
+    def _imu_sample(self, f: ImuSample) -> None:
+        track = self._imu.get(f.segment)
+        if track is None:
+            return
+        stamp = f.index + self._seq_offset
+        if track.last_stamp is not None and stamp <= track.last_stamp:
+            return                                  # not after the last read: not believed
+        values = imu_counts_to_units(np.asarray(f.values)[None, :], self.hello)[0]
+        track.stamps.append(stamp)
+        track.values.append(values)
+        track.last_stamp = stamp
+
+    def _imu_status(self, f: ImuStatus) -> None:
+        track = self._imu.get(f.segment)
+        if track is None or track.lost_at is not None:
+            return
+        stamp = f.index + self._seq_offset
+        track.lost_at = stamp
+        track.stamps.append(stamp)
+        track.values.append(np.full(6, np.nan))    # silent from here: no value, not a held one
+        track.last_stamp = stamp
+        self._imu_events.append(ImuEvent(stamp, protocol.IMU_SEGMENTS[f.segment], f.status))
+
+    def _horizon(self) -> int | None:
+        """Last row index whose IMU values are all known (None: no limit)."""
+        if not self._imu or not self._rows:
+            return None
+        newest = self._rows[-1][0]
+        limit = None
+        for track in self._imu.values():
+            if track.lost_at is not None:
+                continue
+            known = (track.last_stamp + self._imu_div - 1 if track.last_stamp is not None
+                     else self._rows[0][0] - 1)
+            if newest - known > IMU_OVERDUE_PERIODS * self._imu_div:
+                continue                               # overdue: stop waiting for it
+            limit = known if limit is None else min(limit, known)
+        return limit
+
+    def _imu_columns(self, index: np.ndarray) -> np.ndarray:
+        cols = []
+        for seg in sorted(self._imu):
+            track = self._imu[seg]
+            out = np.full((len(index), 6), np.nan)
+            if track.stamps:
+                stamps = np.asarray(track.stamps)
+                at = np.searchsorted(stamps, index, side="right") - 1
+                ok = at >= 0
+                out[ok] = np.asarray(track.values)[at[ok]]
+                keep = max(int(at.max()), 0)          # the value the next rows start from
+                del track.stamps[:keep], track.values[:keep]
+            cols.append(out)
+        return np.hstack(cols)
+
+    # --- blocks ----------------------------------------------------------------
+    def _release(self, now: float) -> list[SampleBlock]:
+        horizon = self._horizon()
+        n = len(self._rows)
+        if horizon is not None:
+            n = 0
+            while n < len(self._rows) and self._rows[n][0] <= horizon:
+                n += 1
+        ready, self._rows = self._rows[:n], self._rows[n:]
+        blocks: list[SampleBlock] = []
+        lost_acc = self._pending_lost
+        run: list[tuple[int, tuple[int, ...], int]] = []
 
         def flush() -> None:
-            if rows:
-                counts = np.asarray(rows, dtype=np.int64)
-                blocks.append(SampleBlock(start, counts_to_units(counts, self.hello, self.config),
-                                          lost_before=block_lost, host_time_s=now))
-                rows.clear()
+            if run:
+                counts = np.asarray([r[1] for r in run], dtype=np.int64)
+                data = counts_to_units(counts, self.hello, self.config)
+                if self._imu:
+                    index = np.asarray([r[0] for r in run], dtype=np.int64)
+                    data = np.hstack([data, self._imu_columns(index)])
+                blocks.append(SampleBlock(run[0][0], data, lost_before=run_lost, host_time_s=now))
+                run.clear()
 
-        for f in frames:
-            if isinstance(f, Hello):
-                self.reset_seen = True
-                continue
-            if not isinstance(f, Samples) or len(f.counts) != width:
-                continue
-            if f.lost_before:
+        run_lost = 0
+        for row in ready:
+            if row[2]:
                 flush()
-                self.next_index += f.lost_before
-                lost_acc += f.lost_before
-            if not rows:
-                start = self.next_index
-                block_lost, lost_acc = lost_acc, 0
-            rows.append(f.counts)
-            self.next_index += 1
+                lost_acc += row[2]
+            if not run:
+                run_lost, lost_acc = lost_acc, 0
+            run.append(row)
         flush()
         self._pending_lost = lost_acc
         return blocks

@@ -20,7 +20,8 @@ from serial.tools import list_ports
 
 from ..model import DeviceConfig, DeviceInfo, EventKind, SampleBlock, SourceStats
 from .base import Source, SourceError
-from .board import BoardLink, copy_link_stats, info_from_hello
+from ..device import info_from_hello
+from .board import BoardLink, copy_link_stats
 
 #: USB vendor ids of Arduino boards and the usual USB-serial bridges on clones
 BOARD_VIDS: dict[int, str] = {

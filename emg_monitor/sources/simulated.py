@@ -15,7 +15,8 @@ from ..model import DeviceConfig, DeviceInfo, Kind, SampleBlock
 from ..sim.athlete import Athlete, AthleteConfig
 from ..sim.device import DeviceEmulator, EmulatorPort
 from .base import Source
-from .board import BoardLink, copy_link_stats, info_from_hello
+from ..device import info_from_hello
+from .board import BoardLink, copy_link_stats
 
 BLOCK_S = 0.02
 #: most stream time produced per read: after a stall the stream catches up in

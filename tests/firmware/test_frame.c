@@ -27,13 +27,27 @@ static int encode(void)
     printf("crc_check %04x\n", emg_crc16(digits, 9));
 
     static const uint16_t counts[6] = {0, 1, 512, 1023, 0x00A5, 0x5AA5};
-    static const uint16_t seqs[4] = {0, 1, 0x5AA5, 65535};
-    for (unsigned s = 0; s < 4; s++) {
+    static const uint32_t seqs[5] = {0, 1, 0x5AA5, 65536, 0xFFFFFFFFul};
+    for (unsigned s = 0; s < 5; s++) {
         for (uint8_t n = 1; n <= EMG_MAX_CHANNELS; n++) {
-            snprintf(name, sizeof name, "samples_%u_%u", (unsigned)seqs[s], (unsigned)n);
+            snprintf(name, sizeof name, "samples_%lu_%u", (unsigned long)seqs[s], (unsigned)n);
             print_hex(name, out, emg_encode_samples(out, seqs[s], counts, n));
         }
     }
+    static const int16_t imu[6] = {-32768, 32767, 0, 1, -1, 0x5AA5};
+    for (uint8_t seg = 0; seg < EMG_N_IMUS; seg++) {
+        snprintf(name, sizeof name, "imu_%u", (unsigned)seg);
+        print_hex(name, out, emg_encode_imu(out, 0xA55A0000ul + seg, seg, imu));
+        snprintf(name, sizeof name, "imu_status_%u", (unsigned)seg);
+        print_hex(name, out, emg_encode_imu_status(out, 70000ul + seg, seg, EMG_IMU_LOST));
+    }
+    /* a burst as the MPU-6050 sends it: big-endian, TEMP_OUT between accel and gyro */
+    static const uint8_t burst[14] = {0x80, 0x00, 0x7F, 0xFF, 0x00, 0x01, 0x12, 0x34,
+                                      0xFF, 0xFF, 0x40, 0x00, 0xC0, 0x00};
+    int16_t unpacked[6];
+    emg_mpu_unpack(burst, unpacked);
+    printf("mpu_unpack %d %d %d %d %d %d\n", unpacked[0], unpacked[1], unpacked[2], unpacked[3],
+           unpacked[4], unpacked[5]);
     for (uint8_t cmd = 0x10; cmd <= 0x15; cmd++) {
         for (uint8_t st = 0; st <= 2; st++) {
             snprintf(name, sizeof name, "ack_%u_%u", (unsigned)cmd, (unsigned)st);
@@ -47,7 +61,8 @@ static int encode(void)
                 for (uint8_t st = 0; st <= 1; st++) {
                     emg_hello_t h = {1, 2, 3, rates[r], e, m, 10,
                                      emg_choose_prescaler(16000000UL, rates[r], (uint8_t)(e + m)),
-                                     st, 5000};
+                                     st, 5000, (uint8_t)(m ? 0 : 7), (uint8_t)(m ? 0 : 5),
+                                     (uint16_t)(m ? 0 : 100), 4, 500};
                     snprintf(name, sizeof name, "hello_%u_%u_%u_%u", (unsigned)rates[r],
                              (unsigned)e, (unsigned)m, (unsigned)st);
                     print_hex(name, out, emg_encode_hello(out, &h));
@@ -67,7 +82,9 @@ static int encode(void)
         printf("rate_valid_%u %u\n", r, emg_rate_valid((uint16_t)r));
     for (uint8_t e = 0; e <= 5; e++)
         for (uint8_t m = 0; m <= 3; m++)
-            printf("channels_valid_%u_%u %u\n", (unsigned)e, (unsigned)m, emg_channels_valid(e, m));
+            for (uint8_t mask = 0; mask <= 8; mask++)
+                printf("channels_valid_%u_%u_%u %u\n", (unsigned)e, (unsigned)m, (unsigned)mask,
+                       emg_channels_valid(e, m, mask));
     return 0;
 }
 
