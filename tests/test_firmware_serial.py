@@ -39,6 +39,45 @@ class Collect(Listener):
         self.enough.set()
 
 
+def _open_pty(args):
+    proc = subprocess.Popen([str(HARNESS), str(ELF), "--pty", "--duration", "0", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    assert line.startswith("pty: "), (line, proc.stderr.read() if proc.poll() else "")
+    return proc, line.split(" ", 1)[1].strip()
+
+
+def test_serial_source_reads_two_simulated_imus(firmware):  # noqa: F811
+    """Firmware + two MPU-6050 models in simavr -> pty -> SerialSource: the IMUs are in
+    the DeviceInfo by name and their channels carry the models' still reading (z = 1 g)."""
+    waves = [a for ch, mv in enumerate(INPUTS_MV[:4]) for a in ("--wave", f"{ch}=const:{mv}")]
+    proc, port = _open_pty(waves + ["--imu", "pelvis", "--imu", "thigh"])
+    try:
+        config = DeviceConfig(sample_rate_hz=2000, n_emg=4, n_motion=0,
+                              imu_segments=("pelvis", "thigh", "thorax"))
+        source = SerialSource(port=port, config=config, hello_timeout_s=5.0, reconnect=False)
+        sink = Collect()
+        source.add_listener(sink)
+        source.start()
+        try:
+            assert sink.enough.wait(20.0), "no samples from the simulated board within 20 s"
+        finally:
+            source.stop()
+        assert not sink.errors, sink.errors
+        info = source.info
+        assert info.imu_segments == ("pelvis", "thigh") and info.imu_missing == ("thorax",)
+        assert info.imu_rate_hz == 100.0
+        data = np.concatenate([b.data for b in sink.blocks])
+        assert data.shape[1] == 4 + 12
+        still = np.array([0, 0, 1.0, 0, 0, 0] * 2)
+        assert np.array_equal(data[:, 4:], np.broadcast_to(still, (len(data), 12)))
+        assert [c.name for c in info.channels[4:7]] == ["pelvis_acc_x", "pelvis_acc_y", "pelvis_acc_z"]
+        assert sum(b.lost_before for b in sink.blocks) == 0
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def test_serial_source_reads_the_simulated_board(firmware):  # noqa: F811
     waves = [a for ch, mv in enumerate(INPUTS_MV) for a in ("--wave", f"{ch}=const:{mv}")]
     proc = subprocess.Popen([str(HARNESS), str(ELF), "--pty", "--duration", "0", *waves],

@@ -48,6 +48,11 @@ class ImuEvent:
     segment: str
     status: protocol.ImuStatusCode
 
+    @property
+    def message(self) -> str:
+        why = "stopped answering" if self.status == protocol.ImuStatusCode.LOST else "held the I2C bus"
+        return f"the {self.segment} IMU {why}; its channels are empty from here, EMG goes on"
+
 
 #: the decoder's counters a source reports as its own (model.SourceStats)
 LINK_COUNTERS = ("bytes", "frames", "crc_errors", "resyncs")

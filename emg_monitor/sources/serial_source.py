@@ -160,6 +160,8 @@ class SerialSource(Source):
             self._on_unplug(exc)
             return []
         self._copy_stats()
+        for ev in self._link.take_imu_events():
+            self._emit_event(EventKind.INFO, ev.sample_index, ev.message)
         if self._link.reset_seen:
             self._restart_after_reset()
         return blocks

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from ..model import DeviceConfig, DeviceInfo, Kind, SampleBlock
+from ..model import DeviceConfig, DeviceInfo, EventKind, Kind, SampleBlock
 from ..sim.athlete import Athlete, AthleteConfig
 from ..sim.device import DeviceEmulator, EmulatorPort
 from .base import Source
@@ -98,6 +98,8 @@ class SimulatedSource(Source):
         self._produced += due
         blocks = self._link.read_blocks()
         copy_link_stats(self.stats, self._link)
+        for ev in self._link.take_imu_events():
+            self._event(EventKind.INFO, ev.sample_index, ev.message)
         return blocks
 
     def _end_index(self) -> int:
