@@ -63,6 +63,33 @@ def test_swings_is_an_imu_source_and_the_athlete_is_checked_explicitly():
     assert (emu._imu_source() is not None) == isinstance(emu.source, ImuKinematics)
 
 
+def test_the_simulated_source_delivers_the_athletes_imus_held_from_each_read():
+    """SimulatedSource -> emulator -> bytes -> BoardLink: the IMU channels equal the
+    athlete's own IMU readings (Athlete.imu) at the 100 Hz read ticks, within half an LSB."""
+    from emg_monitor.device import imu_lsb_units
+    from emg_monitor.sources.simulated import SimulatedSource
+    cfg = DeviceConfig(sample_rate_hz=1000, n_emg=4, n_motion=0,
+                       imu_segments=("pelvis", "thigh", "thorax"))
+    src = SimulatedSource(AthleteConfig(seed=3, sets=1, reps_per_set=2), cfg, realtime=False,
+                          duration_s=3.0)
+    info = src.open()
+    assert info.imu_segments == ("pelvis", "thigh", "thorax") and info.imu_rate_hz == 100.0
+    blocks = []
+    while True:
+        try:
+            blocks += src._read()
+        except StopIteration:
+            break
+    data = np.vstack([b.data for b in blocks])
+    index = np.concatenate([b.first_index + np.arange(b.n) for b in blocks])
+    truth = Athlete(AthleteConfig(seed=3, sets=1, reps_per_set=2)).imu(0, int(index[-1]) + 1)
+    lsb = imu_lsb_units(src._link.hello)
+    held = (index // 10) * 10
+    for i, seg in enumerate(info.imu_segments):
+        got = data[:, 4 + 6 * i:10 + 6 * i]
+        assert np.all(np.abs(got - truth[seg][held]) <= lsb / 2 + 1e-9), seg
+
+
 def test_imu_channels_follow_the_contract_and_hold_each_read_until_the_next():
     emu, port, link = _link()
     from emg_monitor.device import info_from_hello

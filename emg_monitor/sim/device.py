@@ -111,10 +111,14 @@ class DeviceEmulator:
         return self.source if isinstance(self.source, ImuKinematics) else None
 
     def _probe(self, mask: int) -> int:
-        """Which requested IMUs answer (WHO_AM_I), as the firmware's probe at SET_CHANNELS."""
-        if self._imu_source() is None:
+        """Which requested IMUs answer (WHO_AM_I), as the firmware's probe at SET_CHANNELS:
+        those attached that the kinematics carry."""
+        kin = self._imu_source()
+        if kin is None:
             return 0
-        return mask & protocol.mask_of(s for s in self.imus_attached if s in protocol.IMU_SEGMENTS)
+        carried = set(kin.imu(0, 1))
+        return mask & protocol.mask_of(s for s in self.imus_attached
+                                       if s in protocol.IMU_SEGMENTS and s in carried)
 
     # --- host -> device --------------------------------------------------------
     def feed_host(self, data: bytes) -> bytes:
