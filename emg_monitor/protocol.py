@@ -41,6 +41,10 @@ SEQ_MODULO = 1 << 32
 IMU_SEGMENTS = ("pelvis", "thigh", "thorax")
 #: an IMU frame whose stamp is further than this from the sample stream is not believed
 IMU_STAMP_WINDOW = 512
+#: a sequence jump is believed when the next SAMPLES frame continues it within this many
+#: samples (an overloaded board sends every other one); a phantom frame's random 32-bit
+#: seq is followed so closely by a real one with odds of 2**-26
+CONFIRM_WINDOW = 64
 
 
 class FrameType(enum.IntEnum):
@@ -290,7 +294,8 @@ class FrameDecoder:
     in it. A bad CRC, an impossible length or implausible content drops one
     byte and resyncs on the next sync word, so a corrupted frame costs at most
     itself. A SAMPLES frame whose ``seq`` does not continue the stream is held
-    until the next one confirms it (``seq + 1``); unconfirmed, it is dropped.
+    until the next one continues from it (``seq + 1`` .. ``seq + CONFIRM_WINDOW``);
+    unconfirmed, it is dropped.
     Confirmed gaps are counted in ``stats.lost_samples`` and in the frame's
     ``lost_before``. Output order is stream order.
     """
@@ -381,7 +386,7 @@ class FrameDecoder:
             return
         if s.candidate is not None:
             c = s.candidate
-            if frame.seq == (c.seq + 1) % SEQ_MODULO:           # confirmed
+            if 0 < (frame.seq - c.seq) % SEQ_MODULO <= CONFIRM_WINDOW:   # confirmed
                 out.append(self._accept(c))
                 out.extend(s.held)
                 s.candidate, s.held = None, []

@@ -14,7 +14,8 @@ import pytest
 
 from emg_monitor.device import imu_lsb_units
 from emg_monitor.protocol import (
-    FrameType, Hello, ImuSample, ImuStatus, ImuStatusCode, Samples, encode_command,
+    FrameDecoder, FrameType, Hello, ImuSample, ImuStatus, ImuStatusCode, Samples, StreamShape,
+    encode_command,
 )
 
 from test_firmware_sim import F_CPU_HZ, VREF_MV, firmware, run_sim, start_at  # noqa: F401
@@ -185,6 +186,11 @@ def test_overload_keeps_every_sample_index_exact(firmware, tmp_path):
     # every skipped tick is a counted loss (the last tick or two of the run may be late
     # after the last frame that left the board)
     assert 0 <= late - (seqs[-1] + 1 - len(seqs)) <= 2
+    # the host's stream decoder believes the alternating stream and counts the same losses
+    dec = FrameDecoder(StreamShape(6, 1023))
+    streamed = [f for f in dec.feed(run.data) if isinstance(f, Samples)]
+    assert [f.seq for f in streamed] == seqs[:len(streamed)].tolist() and len(streamed) >= len(seqs) - 1
+    assert dec.stats.lost_samples == streamed[-1].seq + 1 - len(streamed)
     mv = np.array([f.counts[0] for f in samples]) * VREF_MV / 1023 + 0.5 * VREF_MV / 1023
     phase = (mv - lo) / (hi - lo)
     keep = (phase > 0.03) & (phase < 0.97)             # away from the sawtooth's jump

@@ -116,6 +116,14 @@ def test_a_jump_waits_for_confirmation_and_keeps_stream_order():
     assert rest[0].lost_before == 3 and dec.pending == 0
 
 
+def test_every_other_frame_lost_is_still_believed_and_counted():
+    """An overloaded board skips every other tick: each jump is confirmed by the next."""
+    dec = p.FrameDecoder()
+    out = dec.feed(b"".join(_stream(range(0, 40, 2))))
+    assert [f.seq for f in out] == list(range(0, 38, 2)) and dec.pending == 1
+    assert dec.stats.lost_samples == 18 and dec.stats.unconfirmed == 0
+
+
 def test_imu_stamp_far_from_the_stream_is_not_believed():
     dec = p.FrameDecoder()
     out = dec.feed(_stream([1000])[0] + p.encode_imu(1001 + p.IMU_STAMP_WINDOW + 1, 0, [0] * 6)
