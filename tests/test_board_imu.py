@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from emg_monitor import protocol
 from emg_monitor.device import imu_lsb_units
-from emg_monitor.model import DeviceConfig, Kind
+from emg_monitor.model import DeviceConfig, EventKind, Kind, SampleBlock, SourceEvent
 from emg_monitor.sim.athlete import Athlete, AthleteConfig
 from emg_monitor.sim.device import DeviceEmulator, EmulatorPort, ImuKinematics
 from emg_monitor.sources.base import SourceError
@@ -76,9 +76,9 @@ def test_the_simulated_source_delivers_the_athletes_imus_held_from_each_read():
     assert info.imu_segments == ("pelvis", "thigh", "thorax") and info.imu_rate_hz == 100.0
     blocks = []
     while True:
-        try:
-            blocks += src._read()
-        except StopIteration:
+        items = src.read()
+        blocks += [b for b in items if isinstance(b, SampleBlock)]
+        if any(isinstance(e, SourceEvent) and e.kind == EventKind.END for e in items):
             break
     data = np.vstack([b.data for b in blocks])
     index = np.concatenate([b.first_index + np.arange(b.n) for b in blocks])

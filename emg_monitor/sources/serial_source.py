@@ -161,7 +161,7 @@ class SerialSource(Source):
             return []
         self._copy_stats()
         for ev in self._link.take_imu_events():
-            self._emit_event(EventKind.INFO, ev.sample_index, ev.message)
+            self._event(EventKind.INFO, ev.sample_index, ev.message)
         if self._link.reset_seen:
             self._restart_after_reset()
         return blocks
