@@ -58,7 +58,7 @@ def test_cue_and_quality_badges(qtbot):
 
 
 def test_live_ratio_uses_recent_glute_and_erector_columns():
-    from emg_monitor.ui.widgets import live_ratio
+    from emg_monitor.ui.present import live_ratio
     t = np.arange(0, 2, 0.01)
     rows = np.column_stack([t, np.full_like(t, 30.0), np.full_like(t, 20.0), np.full_like(t, 10.0)])
     rows[:-60, 1] = 1000.0   # old data outside the last 0.5 s must not count
@@ -75,8 +75,9 @@ def test_traces_label_uncalibrated_unit(qtbot):
     view = TracesView()
     qtbot.addWidget(view)
     view.configure(("left_glute", "left_erector"), "uV", calibrated=False)
-    assert view.plots[0].getAxis("left").labelText == "uV"
-    assert "uncalibrated" in view.titles[0]
+    # name and unit in the row label beside the plot, never inside it over the trace
+    assert "uV" in view.titles[0] and "uncalibrated" in view.titles[0]
+    assert "uncalibrated" in view.labels[0].text and view.labels[0] not in view.plots[0].vb.childItems()
     t = np.arange(0, 12, 0.01)
     rows = np.column_stack([t, np.sin(t), np.cos(t), 10 * t])
     view.draw(rows, None)
@@ -85,7 +86,7 @@ def test_traces_label_uncalibrated_unit(qtbot):
     assert np.allclose(y, np.cos(t[newest]))
     assert np.allclose(x, t[newest] - t[-1]) and x[-1] == 0.0
     view.configure(("left_glute",), "pct_mvc", calibrated=True)
-    assert view.plots[0].getAxis("left").labelText == "%MVC"
+    assert "%MVC" in view.labels[0].text
 
 
 def test_filtered_view_draws_min_max_pairs_on_a_fixed_time_axis(qtbot):

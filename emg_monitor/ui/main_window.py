@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
@@ -16,7 +17,7 @@ from typing import Callable
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QKeySequence, QShortcut
 from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDialog, QGridLayout,
-                             QHBoxLayout, QLabel, QMainWindow, QPushButton, QSlider,
+                             QHBoxLayout, QLabel, QMainWindow, QPushButton, QSizePolicy, QSlider,
                              QStackedWidget, QVBoxLayout, QWidget)
 
 from ..fanout import ListenerFailure
@@ -28,12 +29,16 @@ from .bridge import RateMeter
 from .live import LiveSession
 from .start_screen import StartScreen
 from .worker import Worker
-from .widgets import (CueBanner, MessageBanner, QualityBadges, RatioIndicator, RepBarChart,
-                      RepCounter, SetSummaryPanel, TracesView, big_font, live_ratio, panel)
+from .lifter import LastRepCard, LivePanel
+from .present import STALE_AFTER_S, LiveGate
+from .widgets import (CueBanner, MessageBanner, QualityBadges, RepBarChart, RepCounter,
+                      SetSummaryPanel, TracesView, big_font, panel)
 
 log = logging.getLogger(__name__)
 
 DRAW_HZ = 30
+#: the side panel's switch buttons (the full caption is the tooltip)
+SHORT_SOURCE_CAPTIONS = {"Simulated athlete": "Simulator", "Connect board": "Board"}
 CALIBRATED_UNITS = ("pct_mvc", "%mvc", "%MVC")
 
 
@@ -97,9 +102,16 @@ class DashboardWindow(QMainWindow):
         self.calibrated = False
         self.audio_cues = False
         self._rate = RateMeter()
+        self.gate = LiveGate()
+        self.stale_reason = ""                # "disconnect", "stop"... while the data are not live
+        self._rows_seen: tuple | None = None
+        self._rows_wall_s = 0.0
         self._drawn: tuple | None = None      # what the traces show now
         self._status_every = max(1, int(draw_hz / 2))
         self._build(athlete, athletes, exercise, exercises)
+        # start compact: the window's minimum then fits 1024x600 before the first resize,
+        # and a big window switches to the full layout on its first resize event
+        self.set_compact(True)
         self.timer = QTimer(self)
         self.timer.setInterval(int(round(1000 / draw_hz)))
         self.timer.timeout.connect(self._tick)
@@ -128,11 +140,16 @@ class DashboardWindow(QMainWindow):
         top = QHBoxLayout(self.top_row)
         top.setContentsMargins(0, 0, 0, 0)
         self.bars = RepBarChart()
-        self.ratio = RatioIndicator()
+        self.last_rep = LastRepCard()
+        self.live = LivePanel()
         self.counter = RepCounter()
+        side = QVBoxLayout()
+        side.setSpacing(8)
+        side.addWidget(self.counter, 1)
+        side.addWidget(self.live, 1)
         top.addWidget(self.bars, 3)
-        top.addWidget(self.ratio, 0)
-        top.addWidget(self.counter, 0)
+        top.addWidget(self.last_rep, 3)
+        top.addLayout(side, 0)
         root.addWidget(self.top_row, 3)
 
         self.cue = CueBanner()
@@ -147,10 +164,14 @@ class DashboardWindow(QMainWindow):
             lambda port: self.use_source("Connect board", port))
         self.pages.addWidget(self.traces)
         self.pages.addWidget(self.summary)
+        # the start screen replaces the top row and the cue too: its height must not count
+        # towards the window's minimum while the traces are shown (1024x600 must fit)
+        self.start_screen.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
         self.pages.addWidget(self.start_screen)
         self.pages.currentChanged.connect(self._page_changed)
         root.addWidget(self.pages, 5)
-        outer.addWidget(self._side_panel(athlete, athletes, exercise, exercises), 0)
+        self.side_panel = self._side_panel(athlete, athletes, exercise, exercises)
+        outer.addWidget(self.side_panel, 0)
         self.setCentralWidget(central)
 
         status = self.statusBar()
@@ -203,6 +224,7 @@ class DashboardWindow(QMainWindow):
         self.set_button = QPushButton("START SET\n(space)")
         self.set_button.setObjectName("bigStart")
         self.set_button.setFont(big_font(26))
+        self.set_button.setMinimumHeight(80)
         self.set_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.set_button.clicked.connect(self.toggle_set)
         layout.addWidget(self.set_button)
@@ -262,7 +284,7 @@ class DashboardWindow(QMainWindow):
         row = QHBoxLayout(self.sources_box)
         row.setContentsMargins(0, 0, 0, 0)
         for caption_text in self.source_factories:
-            button = QPushButton(caption_text)
+            button = QPushButton(SHORT_SOURCE_CAPTIONS.get(caption_text, caption_text))
             button.setMinimumHeight(40)
             button.setToolTip(f"Switch to: {caption_text}")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -300,10 +322,12 @@ class DashboardWindow(QMainWindow):
         for w in self._replay_widgets:
             w.setVisible(seekable)
         self.pause_button.setChecked(False)
-        # a replay's sets are the recorded ones; live, the lifter starts and stops them
-        self.set_button.setEnabled(not seekable)
-        self.calibrate_button.setEnabled(not seekable)
-        self.set_button.setText("SETS AS\nRECORDED" if seekable else "START SET\n(space)")
+        # controls say only what they can do: a replay's sets are the recorded ones, and
+        # nothing is calibrated or recorded from a replay
+        self.set_button.setVisible(not seekable)
+        self.calibrate_button.setVisible(not seekable)
+        self.set_button.setText("START SET\n(space)")
+        self.summary.set_hint("" if seekable else "Press SPACE for the next set")
         self._show_recording_state()
         self.pages.setCurrentWidget(self.traces)
         self.cue.clear("Replay — sets start and stop as recorded" if seekable else
@@ -388,8 +412,14 @@ class DashboardWindow(QMainWindow):
         """Laptop-sized windows (e.g. 1280x720): smaller digits and cue, so the traces
         keep a readable height; the numbers stay the biggest things on screen."""
         self.compact = compact
-        for w in (self.ratio, self.counter, self.cue, self.summary, self.traces):
+        for w in (self.last_rep, self.live, self.counter, self.cue, self.summary, self.traces,
+                  self.badges):
             w.set_compact(compact)
+        self.side_panel.setFixedWidth(270 if compact else 330)
+        self.side_panel.layout().setSpacing(6 if compact else 10)
+        self.set_button.setFont(big_font(22 if compact else 26))
+        self.set_button.setMinimumHeight(62 if compact else 80)
+        self.calibrate_button.setMinimumHeight(38 if compact else 48)
         # the top row gives height to the traces first
         self.centralWidget().layout().itemAt(0).layout().setStretchFactor(
             self.top_row, 2 if compact else 3)
@@ -483,8 +513,12 @@ class DashboardWindow(QMainWindow):
         self.counter.set_count(sum(1 for r in reps if r.status == RepStatus.COMPLETE))
 
     def on_top(self, cue: TopCue) -> None:
-        """The top is reached: the live lockout state, while the lifter can still squeeze."""
+        """The top is reached: the live lockout state, while the lifter can still squeeze.
+        Never from a stream that is not live (after a disconnect)."""
+        if self.stale_reason:
+            return
         self.cue.show_top(cue)
+        self.live.show_cue(cue)
         if self.audio_cues and cue.verdict == Verdict.LUMBAR_DOMINANT:
             QApplication.beep()
 
@@ -498,17 +532,24 @@ class DashboardWindow(QMainWindow):
         elif not any(r.session_rep == rep.session_rep for r in self.bars.reps):
             self.bars.add_rep(rep)
         self.cue.show_rep(rep)
-        self.ratio.set_last_rep(rep)
+        self.last_rep.show_rep(rep)
+        self.live.end_cue()
         if rep.verdict == Verdict.LUMBAR_DOMINANT and self.audio_cues:
             QApplication.beep()
 
     # --- source events ------------------------------------------------------------------------
     def on_source_event(self, event: SourceEvent) -> None:
         if event.kind == EventKind.DISCONNECTED:
-            self.banner.show_error(f"DEVICE DISCONNECTED — {event.detail or 'check the cable'}"
-                                   " (reconnecting…)")
+            # the driver's own words (errno, "device reports readiness...") mean nothing to
+            # a lifter: say what happened and what to do; the raw detail is in the tooltip
+            port = event.detail.partition(":")[0].strip() if ":" in event.detail else ""
+            self.banner.show_error(f"BOARD DISCONNECTED{' from ' + port if port else ''} — "
+                                   "check the USB cable; reconnecting automatically…",
+                                   detail=event.detail)
+            self._go_stale("disconnect")
         elif event.kind == EventKind.RECONNECTED:
-            self.banner.show_notice(f"Device reconnected {event.detail}".strip())
+            self.banner.show_notice("Board reconnected — the next rep is live again")
+            self.stale_reason = ""
         elif event.kind == EventKind.GAP:
             self.banner.show_notice(f"Lost {event.duration_s * 1000:.0f} ms of signal "
                                     f"{event.detail}".strip())
@@ -521,6 +562,14 @@ class DashboardWindow(QMainWindow):
         text = str(exc) or type(exc).__name__
         self.banner.show_error(f"SOURCE STOPPED: {text}")
         self.status_device.setText("source failed")
+        self._go_stale("source stopped")
+
+    def _go_stale(self, why: str) -> None:
+        """No live data: no live ratio, no cue of a rep that is history, the card greyed."""
+        self.stale_reason = why
+        self.live.end_cue()
+        self.last_rep.set_stale(True, why)
+        self.cue.clear(f"No live data ({why}) — the last verdict is not current")
 
     def _on_source_stopped(self) -> None:
         if self.session is not None and self.session.reader.error is None:
@@ -660,11 +709,22 @@ class DashboardWindow(QMainWindow):
                 show_peaks = self.traces.show_filtered and peak_buf is not None
                 peaks = peak_buf.latest() if show_peaks else None
                 self.traces.draw(env, peaks)
-                self.ratio.set_live(live_ratio(env, tuple(self._muscles.get(n)
-                                                          for n in d.emg_names)))
+                self._rows_wall_s = time.monotonic()
+            self._update_live(s, env_buf)
         if self.frames % self._status_every == 0:
             self._update_status()
         self.frame_drawn.emit()
+
+    def _update_live(self, session: LiveSession, env_buf) -> None:
+        """The live ratio only while it means something: muscles active, data fresh."""
+        src = session.source
+        fresh = time.monotonic() - self._rows_wall_s < STALE_AFTER_S
+        paused = isinstance(src, Pausable) and src.paused
+        stale = bool(self.stale_reason) or not fresh or paused or not session.reader.running
+        rows = env_buf.latest(int(session.display.display_rate_hz * 0.6) + 1) \
+            if env_buf is not None else None
+        muscles = tuple(self._muscles.get(n) for n in self.traces.names)
+        self.live.set_reading(self.gate.reading(rows, muscles, self.calibrated, stale))
 
     def _update_status(self) -> None:
         s = self.session

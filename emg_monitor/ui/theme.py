@@ -7,6 +7,8 @@ never the only cue.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..model import Verdict
 
 BACKGROUND = "#15171c"
@@ -73,6 +75,9 @@ def trace_colour(name: str, index: int) -> str:
     return TRACE_COLOURS.get(name, FALLBACK_TRACE_COLOURS[index % len(FALLBACK_TRACE_COLOURS)])
 
 
+#: the tick drawn in a checked box (style sheets draw no native tick once the indicator is styled)
+CHECK_SVG = (Path(__file__).with_name("check.svg")).as_posix()
+
 STYLE_SHEET = f"""
 QWidget {{ background: {BACKGROUND}; color: {TEXT}; }}
 QLabel, QCheckBox {{ background: transparent; }}
@@ -82,8 +87,8 @@ QPushButton {{ background: #2d3340; border: 1px solid #3d4452; border-radius: 8p
 QPushButton:hover {{ background: #384051; }}
 QPushButton:checked {{ background: {BLUE}; }}
 QPushButton:disabled {{ color: #5f6670; }}
-QPushButton#bigStart {{ background: {BLUISH_GREEN}; color: black; min-height: 80px; }}
-QPushButton#bigStop {{ background: {VERMILLION}; color: black; min-height: 80px; }}
+QPushButton#bigStart {{ background: {BLUISH_GREEN}; color: black; }}
+QPushButton#bigStop {{ background: {VERMILLION}; color: black; }}
 QPushButton#bigStart:disabled {{ background: #2d3340; color: {MUTED}; }}
 QComboBox, QLineEdit {{ background: #2d3340; border: 1px solid #3d4452; border-radius: 6px;
                         padding: 6px; min-height: 28px; }}
@@ -93,7 +98,11 @@ QLabel#bannerInfo {{ background: {SKY_BLUE}; color: black; padding: 8px; border-
 QStatusBar {{ background: {PANEL}; color: {TEXT}; }}
 QStatusBar QLabel {{ background: {PANEL}; padding: 0 10px; }}
 QCheckBox {{ spacing: 8px; }}
-QCheckBox::indicator {{ width: 22px; height: 22px; }}
+QCheckBox::indicator {{ width: 20px; height: 20px; border: 2px solid {MUTED}; border-radius: 4px;
+                        background: #2d3340; }}
+QCheckBox::indicator:checked {{ background: {SKY_BLUE}; border-color: {SKY_BLUE};
+                                image: url({CHECK_SVG}); }}
+QCheckBox::indicator:hover {{ border-color: {TEXT}; }}
 QToolTip {{ background: {PANEL}; color: {TEXT}; border: 1px solid {MUTED}; }}
 """
 

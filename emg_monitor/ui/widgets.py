@@ -12,9 +12,10 @@ from PyQt6.QtCore import QSize, Qt, QTimer
 from PyQt6.QtGui import QFont, QFontMetrics
 from PyQt6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ..model import Muscle, RepResult, TopCue, Verdict
+from ..model import RepResult, TopCue, Verdict
 from . import theme
 from ..sets import SetSummary
+from .present import cue_look, format_ratio, rep_look
 
 
 def big_font(px: int, bold: bool = True) -> QFont:
@@ -30,53 +31,6 @@ def panel() -> QFrame:
     return frame
 
 
-def format_ratio(value: float) -> str:
-    return f"{value:.2f}" if math.isfinite(value) else "—"
-
-
-class RatioIndicator(QFrame):
-    """The live glute:erector ratio in digits big enough to read across the room."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("panel")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 6, 12, 6)
-        title = QLabel("GLUTE : ERECTOR")
-        title.setObjectName("muted")
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        title.setFont(big_font(18))
-        self.value = QLabel("—")
-        self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.value.setFont(big_font(110))
-        self.value.setMinimumWidth(330)
-        self.last = QLabel("last rep: —")
-        self.last.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.last.setFont(big_font(22))
-        layout.addWidget(title)
-        layout.addWidget(self.value, 1)
-        layout.addWidget(self.last)
-
-    def set_live(self, ratio: float) -> None:
-        text = format_ratio(ratio)
-        if text != self.value.text():        # a new text means a relayout of the top row
-            self.value.setText(text)
-
-    def set_compact(self, compact: bool) -> None:
-        """Smaller digits for a laptop window (still ~2 cm tall on a 14-inch screen)."""
-        self.value.setFont(big_font(76 if compact else 110))
-        self.value.setMinimumWidth(230 if compact else 330)
-
-    def set_last_rep(self, rep: RepResult | None) -> None:
-        if rep is None:
-            self.last.setText("last rep: —")
-            self.last.setStyleSheet("")
-            return
-        colour = theme.VERDICT_COLOUR[rep.verdict]
-        self.last.setText(f"last rep: {format_ratio(rep.ratio)} {theme.VERDICT_SYMBOL[rep.verdict]}")
-        self.last.setStyleSheet(f"color: {colour};")
-
-
 class RepCounter(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,12 +42,12 @@ class RepCounter(QFrame):
         self.set_label.setFont(big_font(18))
         self.set_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.count = QLabel("0")
-        self.count.setFont(big_font(110))
+        self.count.setFont(big_font(64))
         self.count.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.count.setMinimumWidth(170)
-        caption = QLabel("REPS")
+        self.setFixedWidth(200)
+        self.caption = caption = QLabel("REPS")
         caption.setObjectName("muted")
-        caption.setFont(big_font(22))
+        caption.setFont(big_font(16))
         caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.set_label)
         layout.addWidget(self.count, 1)
@@ -110,8 +64,11 @@ class RepCounter(QFrame):
         self.count.setText(str(n))
 
     def set_compact(self, compact: bool) -> None:
-        self.count.setFont(big_font(76 if compact else 110))
-        self.count.setMinimumWidth(120 if compact else 170)
+        self.count.setFont(big_font(40 if compact else 64))
+        self.set_label.setFont(big_font(14 if compact else 18))
+        self.caption.setFont(big_font(12 if compact else 16))
+        self.layout().setContentsMargins(*((8, 2, 8, 2) if compact else (12, 6, 12, 6)))
+        self.setFixedWidth(150 if compact else 200)
 
 
 class CueBanner(QLabel):
@@ -166,17 +123,17 @@ class CueBanner(QLabel):
     def show_top(self, cue: TopCue) -> None:
         """At the top, before the verdict: outlined (the final verdict is filled)."""
         self.top = cue
-        colour = theme.VERDICT_COLOUR[cue.verdict]
-        self.setText(f"{theme.VERDICT_SYMBOL[cue.verdict]}  {theme.TOP_CUE[cue.verdict]}")
-        self.setStyleSheet(f"background: {theme.PANEL}; color: {colour}; "
-                           f"border: 6px solid {colour}; border-radius: 8px;")
+        look = cue_look(cue)
+        self.setText(f"{look.symbol}  {look.words}")
+        self.setStyleSheet(f"background: {theme.PANEL}; color: {look.colour}; "
+                           f"border: 6px solid {look.colour}; border-radius: 8px;")
 
     def show_rep(self, rep: RepResult) -> None:
         self.verdict = rep.verdict
         self.top = None
-        colour = theme.VERDICT_COLOUR[rep.verdict]
-        self.setText(f"{theme.VERDICT_SYMBOL[rep.verdict]}  {theme.VERDICT_CUE[rep.verdict]}")
-        self.setStyleSheet(f"background: {colour}; color: black; border-radius: 8px;")
+        look = rep_look(rep)
+        self.setText(f"{look.symbol}  {look.words}")
+        self.setStyleSheet(f"background: {look.colour}; color: black; border-radius: 8px;")
 
 
 class MessageBanner(QLabel):
@@ -194,10 +151,13 @@ class MessageBanner(QLabel):
         self.history: list[str] = []
         self.hide()
 
-    def show_error(self, text: str) -> None:
+    def show_error(self, text: str, detail: str = "") -> None:
+        """``detail``: the technical wording (driver, errno), on hover only."""
         self._show(text, "banner", 0)
+        self.setToolTip(f"{detail}\n(click to dismiss)" if detail else "click to dismiss")
 
     def show_notice(self, text: str, seconds: float = 6.0) -> None:
+        self.setToolTip("click to dismiss")
         self._show(text, "bannerInfo", int(seconds * 1000))
 
     def _show(self, text: str, name: str, ms: int) -> None:
@@ -223,15 +183,36 @@ def short_channel_name(name: str) -> str:
 
 
 class QualityBadges(QFrame):
-    """One badge per EMG channel: OK or the flag, the reason as tooltip."""
+    """One fixed-size badge per EMG channel (name, then OK or the flags), and the full
+    reasons in a fixed-height box under them: a flag flipping never moves the layout."""
+
+    BADGE_W, BADGE_H = 146, 52
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("panel")
-        self._layout = QGridLayout(self)
-        self._layout.setContentsMargins(8, 8, 8, 8)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 8, 8, 8)
+        outer.setSpacing(6)
+        self._layout = QGridLayout()
         self._layout.setSpacing(6)
+        outer.addLayout(self._layout)
+        self.reasons = QLabel()
+        self.reasons.setObjectName("muted")
+        self.reasons.setWordWrap(True)
+        self.reasons.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.reasons.setFont(big_font(12, bold=False))
+        self.reasons.setFixedHeight(4 * QFontMetrics(self.reasons.font()).lineSpacing() + 4)
+        outer.addWidget(self.reasons)
         self.badges: dict[str, QLabel] = {}
+        self.issues: dict = {}
+
+    def set_compact(self, compact: bool) -> None:
+        self.BADGE_W, self.BADGE_H = (118, 44) if compact else (146, 52)
+        for badge in self.badges.values():
+            badge.setFixedSize(self.BADGE_W, self.BADGE_H)
+        lines = 3 if compact else 4
+        self.reasons.setFixedHeight(lines * QFontMetrics(self.reasons.font()).lineSpacing() + 4)
 
     def set_channels(self, names: tuple[str, ...]) -> None:
         for badge in self.badges.values():
@@ -240,27 +221,34 @@ class QualityBadges(QFrame):
         for i, name in enumerate(names):
             badge = QLabel()
             badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            badge.setFont(big_font(14))
-            badge.setMinimumHeight(34)
+            badge.setWordWrap(True)
+            badge.setFont(big_font(13))
+            badge.setFixedSize(self.BADGE_W, self.BADGE_H)
             self._layout.addWidget(badge, i // 2, i % 2)
             self.badges[name] = badge
         self.set_issues({})
 
     def set_issues(self, issues: dict) -> None:
+        self.issues = dict(issues)
+        reasons = []
         for name, badge in self.badges.items():
             found = tuple(issues.get(name, ()))
             label = short_channel_name(name)
             if not found:
-                badge.setText(f"● {label}  OK")
+                badge.setText(f"● {label}\nOK")
                 badge.setToolTip(f"{name}: signal looks fine")
                 badge.setStyleSheet(f"background: #243a30; color: {theme.TEXT}; border-radius: 6px;"
                                     f"border: 2px solid {theme.BLUISH_GREEN};")
             else:
                 flags = ", ".join(_flag_name(i) for i in found)
-                badge.setText(f"▲ {label} {flags}")
-                badge.setToolTip("\n".join(f"{name}: {getattr(i, 'reason', i)}" for i in found))
+                badge.setText(f"▲ {label}\n{flags}")
+                why = [f"{label}: {getattr(i, 'reason', i)}" for i in found]
+                reasons += why
+                badge.setToolTip("\n".join(why))
                 badge.setStyleSheet(f"background: #3f2a1a; color: {theme.TEXT}; border-radius: 6px;"
                                     f"border: 2px solid {theme.ORANGE};")
+        self.reasons.setText("\n".join(reasons) if reasons else "all channels OK")
+        self.reasons.setToolTip("\n".join(reasons))
 
 
 def _flag_name(issue) -> str:
@@ -269,7 +257,12 @@ def _flag_name(issue) -> str:
 
 
 class RepBarChart(pg.PlotWidget):
-    """Ratio of every rep in the set, bars coloured (and marked) by verdict, target line."""
+    """Ratio of every rep in the set, bars coloured (and marked) by verdict, target line.
+
+    Labels never collide: the verdict symbol sits on every bar; the ratio text is drawn
+    on as many bars as fit at the current width (every k-th, always the newest), and
+    the target is labelled on its own axis at the right, never over a bar.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, background=theme.PANEL)
@@ -280,32 +273,38 @@ class RepBarChart(pg.PlotWidget):
         item.setLabel("left", "glute : erector")
         item.setLabel("bottom", "rep")
         item.showGrid(y=True, alpha=theme.GRID_ALPHA)
-        for axis in ("left", "bottom"):
+        item.showAxis("right")
+        right = item.getAxis("right")
+        right.setLabel("target")
+        right.setWidth(44)
+        for axis in ("left", "bottom", "right"):
             item.getAxis(axis).setTickFont(big_font(14, bold=False))
+        right.setTicks([[], []])
         self.target_line = pg.InfiniteLine(angle=0, movable=False,
                                            pen=pg.mkPen(theme.TEXT, width=2,
                                                         style=Qt.PenStyle.DashLine))
-        self.target_text = pg.TextItem("", color=theme.TEXT, anchor=(1.0, 1.0))
-        self.target_text.setFont(big_font(14, bold=False))
-        self.addItem(self.target_text)
         self.target_line.hide()
-        self.target_text.hide()
         self.addItem(self.target_line)
+        self.target: float | None = None
         self._items: list = []
         self.reps: list[RepResult] = []
         self.label_px = 15
-        self.setMinimumHeight(160)
+        self.text_px = 15
+        self.labelled: list[int] = []          # reps whose ratio text is drawn
+        self.setMinimumHeight(120)
         self._update_range()
 
     def set_target(self, ratio: float | None) -> None:
+        item = self.getPlotItem().getAxis("right")
         if ratio is None or not math.isfinite(ratio):
+            self.target = None
             self.target_line.hide()
-            self.target_text.hide()
+            item.setTicks([[], []])
         else:
+            self.target = float(ratio)
             self.target_line.setValue(ratio)
             self.target_line.show()
-            self.target_text.setText(f"target {ratio:.2f}")
-            self.target_text.show()
+            item.setTicks([[(ratio, f"{ratio:.2f}")], []])
         self._update_range()
 
     def clear_reps(self) -> None:
@@ -316,37 +315,72 @@ class RepBarChart(pg.PlotWidget):
         self.reps.append(rep)
         self._redraw()
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        # pyqtgraph resizes during __init__ and after close (its view box gone by then)
+        item = self.getPlotItem() if "reps" in self.__dict__ else None
+        if item is not None and item.vb is not None and self.reps:
+            self._redraw()
+
+    def _slots(self) -> int:
+        return max([r.rep for r in self.reps] + [8])
+
+    def _per_rep_px(self) -> float:
+        width_px = max(1.0, self.getPlotItem().vb.width() or self.width() * 0.8)
+        return width_px / (self._slots() + 0.2)
+
+    def _half_text_units(self) -> float:
+        text_px = QFontMetrics(big_font(self.text_px)).horizontalAdvance("0.00") + 12  # + padding
+        return 0.5 * text_px / self._per_rep_px()
+
+    def label_stride(self) -> int:
+        """Every k-th rep gets its ratio text, so the texts never overlap."""
+        per_rep_px = self._per_rep_px()
+        for px in range(self.label_px, 10, -1):     # a smaller text before fewer texts
+            self.text_px = px
+            text_px = QFontMetrics(big_font(px)).horizontalAdvance("0.00") + 6
+            if text_px <= per_rep_px:
+                return 1
+        return max(1, math.ceil(text_px / per_rep_px))
+
     def _redraw(self) -> None:
         for it in self._items:
             self.removeItem(it)
         self._items = []
-        for verdict in Verdict:
-            mine = [r for r in self.reps if r.verdict == verdict]
-            if not mine:
-                continue
-            heights = [r.ratio if math.isfinite(r.ratio) else 0.0 for r in mine]
-            colour = theme.VERDICT_COLOUR[verdict]
-            bars = pg.BarGraphItem(x=[r.rep for r in mine], height=heights, width=0.7,
+        looks = [(r, rep_look(r)) for r in self.reps]
+        for colour in dict.fromkeys(look.colour for _, look in looks):
+            mine = [(r, look) for r, look in looks if look.colour == colour]
+            heights = [r.ratio if math.isfinite(r.ratio) else 0.0 for r, _ in mine]
+            bars = pg.BarGraphItem(x=[r.rep for r, _ in mine], height=heights, width=0.7,
                                    brush=colour, pen=pg.mkPen("black", width=1))
             self.addItem(bars)
             self._items.append(bars)
-            for r, h in zip(mine, heights):
-                text = pg.TextItem(f"{theme.VERDICT_SYMBOL[verdict]} {format_ratio(r.ratio)}",
-                                   color=colour, anchor=(0.5, 1.0))
-                text.setFont(big_font(self.label_px))
-                text.setPos(r.rep, h)
-                self.addItem(text)
-                self._items.append(text)
+        k = self.label_stride()
+        newest = self.reps[-1].rep if self.reps else 0
+        # the newest may be pushed left to stay inside the plot: keep one more slot free
+        self.labelled = [r.rep for r in self.reps
+                         if r.rep == newest or (r.rep % k == 0 and newest - r.rep >= k + 1)]
+        half_text = self._half_text_units()
+        symbol_px = max(10, min(self.text_px, int(self.text_px * 1.6 / k)))
+        for r, look in looks:
+            h = r.ratio if math.isfinite(r.ratio) else 0.0
+            text = f"{look.symbol}\n{format_ratio(r.ratio)}" if r.rep in self.labelled \
+                else look.symbol
+            label = pg.TextItem(text, color=look.colour, anchor=(0.5, 1.0))
+            label.setFont(big_font(self.text_px if r.rep in self.labelled else symbol_px))
+            half = half_text if r.rep in self.labelled else 0.0
+            label.setPos(min(max(r.rep, 0.4 + half), self._slots() + 0.6 - half), h)
+            self.addItem(label)
+            self._items.append(label)
         self._update_range()
 
     def _update_range(self) -> None:
-        n = max([r.rep for r in self.reps] + [8])
+        n = self._slots()
         top = max([r.ratio for r in self.reps if math.isfinite(r.ratio)] + [1.0])
-        if self.target_line.isVisible():
-            top = max(top, self.target_line.value())
+        if self.target is not None:
+            top = max(top, self.target)
         self.setXRange(0.4, n + 0.6, padding=0)
-        self.target_text.setPos(n + 0.6, self.target_line.value())
-        self.setYRange(0, top * 1.35, padding=0)
+        self.setYRange(0, top * 1.45, padding=0)
 
 
 class SetSummaryPanel(QFrame):
@@ -398,7 +432,12 @@ class SetSummaryPanel(QFrame):
         self.hint.setObjectName("muted")
         self.hint.setFont(big_font(20, bold=False))
         layout.addWidget(self.hint)
+        self.compact = False
         self.summary: SetSummary | None = None
+
+    def set_hint(self, text: str) -> None:
+        self.hint.setText(text)
+        self.hint.setVisible(bool(text) and not self.compact)
 
     def show_summary(self, s: SetSummary) -> None:
         self.summary = s
@@ -424,7 +463,8 @@ class SetSummaryPanel(QFrame):
         for value in self.fields.values():
             value.setFont(big_font(20 if compact else 26))
         self.trend_title.setFont(big_font(16 if compact else 20, bold=False))
-        self.hint.setVisible(not compact)
+        self.compact = compact
+        self.hint.setVisible(bool(self.hint.text()) and not compact)
         self.layout().setContentsMargins(*((16, 10, 16, 10) if compact else (30, 20, 30, 20)))
 
     def show_trend(self, athlete: str, exercise: str, points: list) -> None:
@@ -436,6 +476,7 @@ class SetSummaryPanel(QFrame):
 
 
 class TracesView(pg.GraphicsLayoutWidget):
+
     """Scrolling traces: one plot per EMG channel and the trunk angle, on one time scale.
 
     Everything arrives already reduced to ~100 rows per second by the display buffer
@@ -449,6 +490,12 @@ class TracesView(pg.GraphicsLayoutWidget):
     regenerates tick pictures nor propagates range changes between plots on every frame
     (profiling showed that was most of the non-curve drawing time).
     """
+
+    #: smallest y span of an EMG row (µV, mV or %MVC): resting sEMG is 2-10 of these units,
+    #: so a live channel fills it and a dead one lies flat at the bottom
+    MIN_SPAN = 5.0
+    #: an envelope never falls below this with electrodes on skin (noise alone is ~1-10 µV)
+    DEAD_BELOW = 0.2
 
     def __init__(self, parent: QWidget | None = None, window_s: float = 10.0) -> None:
         super().__init__(parent)
@@ -466,33 +513,40 @@ class TracesView(pg.GraphicsLayoutWidget):
         self.show_filtered = False
         self.compact = False
         self.titles: list[str] = []
+        self.labels: list = []
+        self.dead_marks: list = []
         self._calibrated = False
         self._frame = 0
         self.y_every = 10                  # frames between y-range checks
+        self.dead: dict[int, bool] = {}     # channel row -> drawn as dead
         self._y_ranges: dict[int, tuple[float, float]] = {}
 
     def configure(self, names: tuple[str, ...], unit: str, calibrated: bool,
                   has_angle: bool = True) -> None:
         self.clear()
-        self.plots, self.curves, self.titles = [], [], []
+        self.plots, self.curves, self.titles, self.labels = [], [], [], []
+        self.dead_marks = []
+        self.dead = {}
         self._y_ranges = {}
         self._frame = 0
         self.names = tuple(names)
         self.unit = unit
         self._calibrated = calibrated
         for i, name in enumerate(names):
-            plot = self.addPlot(row=i, col=0)
-            self._style(plot, short_channel_name(name)
-                        + ("" if calibrated else f"  ({unit}, uncalibrated)"))
+            colour = theme.trace_colour(name, i)
+            plot = self._row(i, short_channel_name(name),
+                             "%MVC" if calibrated else f"{unit}, uncalibrated", colour)
             # width-1 (cosmetic) pens: wider pens are several times slower in Qt's raster engine
-            curve = plot.plot(pen=pg.mkPen(theme.trace_colour(name, i), width=1))
+            curve = plot.plot(pen=pg.mkPen(colour, width=1))
+            mark = pg.TextItem("", color=theme.ORANGE, anchor=(0.5, 0.5))
+            mark.setFont(big_font(14))
+            mark.setParentItem(plot.vb)
+            self.dead_marks.append(mark)
             self.plots.append(plot)
             self.curves.append(curve)
         self._set_unit_labels()
         if has_angle:
-            self.angle_plot = self.addPlot(row=len(names), col=0)
-            self._style(self.angle_plot, "trunk angle")
-            self.angle_plot.setLabel("left", "deg")
+            self.angle_plot = self._row(len(names), "trunk", "angle, deg", theme.ANGLE_COLOUR)
             self._time_axis(self.angle_plot)
             self.angle_curve = self.angle_plot.plot(pen=pg.mkPen(theme.ANGLE_COLOUR, width=1))
         else:
@@ -510,7 +564,7 @@ class TracesView(pg.GraphicsLayoutWidget):
         plot.setLabel("bottom", "time (s, 0 = now)")
 
     def set_compact(self, compact: bool) -> None:
-        """Short windows: channel names inside the plots instead of title rows, fewer ticks."""
+        """Short windows: smaller channel labels, fewer ticks."""
         if compact == self.compact:
             return
         self.compact = compact
@@ -518,17 +572,26 @@ class TracesView(pg.GraphicsLayoutWidget):
             self.configure(self.names, self.unit, self._calibrated,
                            has_angle=self.angle_plot is not None)
 
-    def _style(self, plot: pg.PlotItem, title: str) -> None:
-        self.titles.append(title)
+    def _row(self, row: int, title: str, unit_text: str, colour: str) -> pg.PlotItem:
+        """One trace row: its name and unit in a column of their own left of the plot, so
+        a label can never sit on a trace peak, and no title row costs height."""
+        self.titles.append(f"{title}  ({unit_text})")
+        px = 12 if self.compact else 14
+        label = pg.LabelItem(f"<span style='color:{colour};font-size:{px}px;font-weight:600'>"
+                             f"{title}</span><br><span style='color:{theme.MUTED};"
+                             f"font-size:{px - 2}px'>{unit_text.replace(', ', '<br>')}</span>",
+                             justify="left")
+        self.addItem(label, row=row, col=0)
+        self.ci.layout.setColumnFixedWidth(0, 86 if self.compact else 104)
+        self.ci.layout.setColumnStretchFactor(1, 1)
+        self.labels.append(label)
+        plot = self.addPlot(row=row, col=1)
         if self.compact:
-            label = pg.TextItem(title, color=theme.TEXT, anchor=(0, 0),
-                                fill=pg.mkBrush(31, 35, 43, 200))
-            label.setFont(big_font(13))
-            label.setParentItem(plot.vb)      # fixed in the view's corner, not in data space
-            label.setPos(4, 0)
             plot.getAxis("left").setTickDensity(0.4)
-        else:
-            plot.setTitle(f"<span style='font-size:13pt'>{title}</span>", justify="left")
+        self._style(plot)
+        return plot
+
+    def _style(self, plot: pg.PlotItem) -> None:
         # the data come reduced to ~pixel width and cut to the window: pyqtgraph's own
         # downsampling and clipping would only rescan them
         plot.setDownsampling(auto=False)
@@ -542,20 +605,14 @@ class TracesView(pg.GraphicsLayoutWidget):
         for name in ("left", "bottom"):
             # SI-prefix bookkeeping re-renders the axis label (HTML) on every range change
             plot.getAxis(name).enableAutoSIPrefix(False)
-        plot.getAxis("left").setWidth(70)
+        plot.getAxis("left").setWidth(44)
         # y range set by draw() a few times a second: per-frame auto-range rescans every curve
         plot.disableAutoRange()
 
     def _set_unit_labels(self) -> None:
+        # the unit is in the row label; the filtered view says so on the axis
         for plot in self.plots:
-            if self.show_filtered:
-                plot.setLabel("left", "filtered")
-            elif self._calibrated:
-                plot.setLabel("left", "%MVC")
-            else:
-                # the plot's title says "uncalibrated": a long vertical label would run
-                # into the neighbouring plots
-                plot.setLabel("left", self.unit)
+            plot.setLabel("left", "filtered" if self.show_filtered else None)
 
     def set_show_filtered(self, on: bool) -> None:
         if on != self.show_filtered:
@@ -587,6 +644,7 @@ class TracesView(pg.GraphicsLayoutWidget):
                 self._set(curve, x, y)
                 if rescale:
                     self._set_y(i, self.plots[i], y, symmetric=True)
+                    self._mark_dead(i, y)
         elif not self.show_filtered:
             for i, curve in enumerate(self.curves):
                 if i + 1 < env.shape[1] - 1:
@@ -594,11 +652,23 @@ class TracesView(pg.GraphicsLayoutWidget):
                     self._set(curve, x_env, y)
                     if rescale:
                         self._set_y(i, self.plots[i], y, symmetric=False)
+                        self._mark_dead(i, y)
         if self.angle_curve is not None:
             angle = env[:, -1]
             self._set(self.angle_curve, x_env, angle)
             if rescale:
                 self._set_y(-1, self.angle_plot, angle, symmetric=False, floor=(-5.0, 90.0))
+
+    def _mark_dead(self, i: int, y: np.ndarray) -> None:
+        finite = y[np.isfinite(y)]
+        dead = finite.size == 0 or float(np.max(np.abs(finite))) < self.DEAD_BELOW
+        mark = self.dead_marks[i]
+        text = "NO SIGNAL — electrode off or cable loose?" if dead else ""
+        if mark.toPlainText() != text:
+            mark.setText(text)
+            vb = self.plots[i].vb
+            mark.setPos(vb.width() / 2, vb.height() / 2)
+        self.dead[i] = dead
 
     @staticmethod
     def _set(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
@@ -614,6 +684,14 @@ class TracesView(pg.GraphicsLayoutWidget):
         if finite.size == 0:
             return
         lo, hi = float(finite.min()), float(finite.max())
+        if key >= 0:
+            # a dead channel must look dead: flat on a readable scale, never autoscaled
+            # to its 1e-11 residue (which looks like signal)
+            if symmetric:
+                hi = max(hi, self.MIN_SPAN / 2)
+                lo = min(lo, -self.MIN_SPAN / 2)
+            else:
+                hi = max(hi, self.MIN_SPAN)
         if symmetric:
             m = max(abs(lo), abs(hi), 1e-9)
             lo, hi = -m, m
@@ -639,26 +717,11 @@ def _newest(rows: np.ndarray, t_from: float) -> np.ndarray:
     return rows[np.searchsorted(rows[:, 0], t_from, side="right"):]
 
 
-def live_ratio(envelope_rows: np.ndarray, muscles: tuple[Muscle | None, ...],
-               last_s: float = 0.5) -> float:
-    """Mean glute envelope over mean erector envelope in the last ``last_s`` seconds.
-
-    ``muscles``: each envelope column's ``Channel.muscle`` (the role travels with the
-    data; a channel's name says nothing)."""
-    if envelope_rows is None or len(envelope_rows) == 0:
-        return math.nan
-    t = envelope_rows[:, 0]
-    recent = envelope_rows[t >= t[-1] - last_s]
-    glute = [i + 1 for i, m in enumerate(muscles) if m == Muscle.GLUTE]
-    erector = [i + 1 for i, m in enumerate(muscles) if m == Muscle.ERECTOR]
-    if not glute or not erector:
-        return math.nan
-    with np.errstate(all="ignore"):
-        g = np.nanmean(recent[:, glute]) if recent[:, glute].size else math.nan
-        e = np.nanmean(recent[:, erector]) if recent[:, erector].size else math.nan
-    if not (math.isfinite(g) and math.isfinite(e)) or e <= 1e-12:
-        return math.nan
-    return float(g / e)
+def hbox(*widgets, stretch: tuple[int, ...] = ()) -> QHBoxLayout:
+    layout = QHBoxLayout()
+    for i, w in enumerate(widgets):
+        layout.addWidget(w, stretch[i] if i < len(stretch) else 0)
+    return layout
 
 
 class TrendChart(pg.PlotWidget):
@@ -692,7 +755,7 @@ class TrendChart(pg.PlotWidget):
         self.current_text = pg.TextItem("", color=theme.YELLOW, anchor=(1.0, 1.2))
         self.current_text.setFont(big_font(15))
         self.addItem(self.current_text)
-        self.empty_text = pg.TextItem("", color=theme.MUTED, anchor=(0.5, 0.5))
+        self.empty_text = pg.TextItem("", color=theme.MUTED, anchor=(0.5, 0.0))
         self.empty_text.setFont(big_font(15, bold=False))
         self.addItem(self.empty_text)
         self.points: list = []
@@ -748,6 +811,7 @@ class TrendChart(pg.PlotWidget):
         top = max([y for y in ys if math.isfinite(y)]
                   + ([self.current] if has_current else []) + [self.target or 0.0, 1.0])
         self.setXRange(0.5, x_now + 0.5, padding=0)
-        self.setYRange(0, top * 1.3, padding=0)
+        self.setYRange(0, top * (1.6 if not n else 1.3), padding=0)
+        # above every line and point (the target and this set are <= top): never struck through
         self.empty_text.setText("" if n else "no earlier sessions yet")
-        self.empty_text.setPos((x_now + 1) / 2, top * 0.65)
+        self.empty_text.setPos((x_now + 1) / 2, top * 1.58)

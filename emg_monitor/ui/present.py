@@ -1,0 +1,157 @@
+"""What a rep, a lockout cue and the live ratio look like on the lifter's screen.
+
+Pure (no Qt): one place decides the colour, symbol, number and words of a rep,
+so the big card, the cue banner and the bars never disagree, and the rules
+(uncalibrated reps have no absolute verdict; a flagged channel gives no verdict)
+are tested without a window.
+"""
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model import Muscle, RepResult, RepStatus, TopCue, Verdict
+from . import theme
+
+#: calibrated: below this (mean of the glute and erector envelopes) the muscles are at rest
+ACTIVE_PCT_MVC = 8.0
+#: uncalibrated: active when the level is this many times the lowest level of the last
+#: ``FLOOR_WINDOW_S`` (the noise floor); resting sEMG sits at 1-2x its floor
+ACTIVE_OVER_FLOOR = 4.0
+FLOOR_WINDOW_S = 30.0
+#: no new samples for this long (wall clock): the live value is stale
+STALE_AFTER_S = 0.6
+
+
+def format_ratio(value: float) -> str:
+    return f"{value:.2f}" if math.isfinite(value) else "—"
+
+
+@dataclass(frozen=True)
+class RepLook:
+    colour: str          # fill
+    symbol: str          # shape cue (colour is never the only cue)
+    number: str          # the big digits
+    words: str           # the cue in words
+    caption: str         # small line above the digits
+    judged: bool         # an absolute verdict was given
+
+
+def relative_basis(rep: RepResult | TopCue) -> bool:
+    """An uncalibrated reading: no absolute verdict, only relative to the athlete's recent reps."""
+    return (not rep.calibrated) or getattr(rep, "verdict_basis", "") == "relative"
+
+
+def rep_look(rep: RepResult) -> RepLook:
+    caption = f"REP {rep.rep}" + (f" · SET {rep.set_index}" if rep.set_index else "")
+    if rep.status == RepStatus.PARTIAL:
+        return RepLook(theme.GREY, "–", "—", "PARTIAL REP — not judged", caption, False)
+    if rep.no_verdict_reason or rep.verdict == Verdict.UNKNOWN:
+        reason = rep.no_verdict_reason or "no usable amplitude — check the electrodes"
+        return RepLook(theme.GREY, theme.VERDICT_SYMBOL[Verdict.UNKNOWN], "?",
+                       f"NO VERDICT: {reason}", caption, False)
+    if relative_basis(rep):
+        rel = rep.ratio_relative
+        number = f"×{rel:.2f}" if math.isfinite(rel) else format_ratio(rep.ratio)
+        what = ("of your recent reps" if math.isfinite(rel) else "raw µV ratio")
+        return RepLook(theme.SKY_BLUE, "≈", number,
+                       f"UNCALIBRATED — {what}; calibrate for a verdict",
+                       caption + " · RELATIVE", False)
+    basis = "" if rep.verdict_basis in ("", "both sides") else f" ({rep.verdict_basis})"
+    return RepLook(theme.VERDICT_COLOUR[rep.verdict], theme.VERDICT_SYMBOL[rep.verdict],
+                   format_ratio(rep.ratio), theme.VERDICT_CUE[rep.verdict] + basis, caption, True)
+
+
+def cue_look(cue: TopCue) -> RepLook:
+    """The provisional lockout cue: said while the lifter can still squeeze."""
+    if cue.no_verdict_reason or cue.verdict == Verdict.UNKNOWN:
+        return RepLook(theme.GREY, "?", "—", f"AT THE TOP — no verdict: "
+                       f"{cue.no_verdict_reason or 'no usable amplitude'}", "AT THE TOP", False)
+    if relative_basis(cue):
+        return RepLook(theme.SKY_BLUE, "≈", format_ratio(cue.ratio),
+                       "AT THE TOP — SQUEEZE AND HOLD", "AT THE TOP · RELATIVE", False)
+    return RepLook(theme.VERDICT_COLOUR[cue.verdict], theme.VERDICT_SYMBOL[cue.verdict],
+                   format_ratio(cue.ratio), theme.TOP_CUE[cue.verdict], "AT THE TOP", True)
+
+
+# --- the live ratio ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LiveReading:
+    ratio: float
+    state: str           # "active" | "rest" | "stale" | "none"
+    level: float         # mean of the glute and erector levels, envelope unit
+
+    @property
+    def shown(self) -> bool:
+        return self.state == "active" and math.isfinite(self.ratio)
+
+
+def muscle_levels(envelope_rows: np.ndarray | None, muscles: tuple[Muscle | None, ...],
+                  last_s: float = 0.5) -> tuple[float, float]:
+    """Mean glute and mean erector envelope over the last ``last_s`` seconds.
+
+    ``muscles``: each envelope column's ``Channel.muscle`` (the role travels with the
+    data; a channel's name says nothing)."""
+    if envelope_rows is None or len(envelope_rows) == 0:
+        return math.nan, math.nan
+    t = envelope_rows[:, 0]
+    recent = envelope_rows[t >= t[-1] - last_s]
+    glute = [i + 1 for i, m in enumerate(muscles) if m == Muscle.GLUTE]
+    erector = [i + 1 for i, m in enumerate(muscles) if m == Muscle.ERECTOR]
+    if not glute or not erector:
+        return math.nan, math.nan
+    with np.errstate(all="ignore"):
+        g = float(np.nanmean(recent[:, glute])) if recent[:, glute].size else math.nan
+        e = float(np.nanmean(recent[:, erector])) if recent[:, erector].size else math.nan
+    return g, e
+
+
+def live_ratio(envelope_rows: np.ndarray | None, muscles: tuple[Muscle | None, ...],
+               last_s: float = 0.5) -> float:
+    """Mean glute envelope over mean erector envelope in the last ``last_s`` seconds."""
+    g, e = muscle_levels(envelope_rows, muscles, last_s)
+    if not (math.isfinite(g) and math.isfinite(e)) or e <= 1e-12:
+        return math.nan
+    return g / e
+
+
+class LiveGate:
+    """Decides whether the live ratio means anything: muscles active and data fresh.
+
+    A ratio of two resting noise floors (~10 µV each) is a number with no meaning, and
+    a value frozen by a disconnect is worse than none, so both are hidden.
+    """
+
+    def __init__(self) -> None:
+        self._levels: deque[tuple[float, float]] = deque()   # (stream t_s, level)
+
+    def reset(self) -> None:
+        self._levels.clear()
+
+    def floor(self) -> float:
+        return min((lvl for _, lvl in self._levels), default=math.nan)
+
+    def reading(self, envelope_rows: np.ndarray | None, muscles: tuple[Muscle | None, ...],
+                calibrated: bool, stale: bool) -> LiveReading:
+        if envelope_rows is None or len(envelope_rows) == 0:
+            return LiveReading(math.nan, "none", math.nan)
+        g, e = muscle_levels(envelope_rows, muscles)
+        level = 0.5 * (g + e)
+        ratio = g / e if math.isfinite(g) and math.isfinite(e) and e > 1e-12 else math.nan
+        if stale:
+            return LiveReading(ratio, "stale", level)
+        if not math.isfinite(level):
+            return LiveReading(ratio, "none", level)
+        t_now = float(envelope_rows[-1, 0])
+        self._levels.append((t_now, level))
+        while self._levels and (self._levels[0][0] < t_now - FLOOR_WINDOW_S
+                                or self._levels[0][0] > t_now):     # old, or before a seek
+            self._levels.popleft()
+        if calibrated:
+            active = level >= ACTIVE_PCT_MVC
+        else:
+            active = level >= ACTIVE_OVER_FLOOR * max(self.floor(), 1e-9)
+        return LiveReading(ratio, "active" if active else "rest", level)

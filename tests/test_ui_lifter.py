@@ -1,0 +1,259 @@
+"""The lifter's screen as the lifter reads it: the biggest thing is the last rep's verdict,
+the live ratio only shows while the muscles work and the data are live, labels never
+collide, and the window fits a 1024x600 screen."""
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from PyQt6.QtCore import QPointF, QRectF
+from PyQt6.QtWidgets import QLabel
+
+from emg_monitor.model import (Channel, DeviceInfo, EventKind, Kind, Muscle, RepResult, RepStatus,
+                               SampleBlock, Side, TopCue, Verdict)
+from emg_monitor.sources.base import Source
+from emg_monitor.ui import theme
+from emg_monitor.ui.app import DashboardOptions, make_session
+from emg_monitor.ui.main_window import DashboardWindow
+from emg_monitor.ui.present import LiveGate, rep_look
+
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
+              pytest.mark.qt_log_ignore("propagateSizeHints", "QFont::setPointSize")]
+
+
+def rep(n, ratio, verdict, calibrated=True, **kw):
+    return RepResult(rep=n, set_index=1, t_start_s=n * 3.0, t_top_s=n * 3.0 + 1, t_end_s=n * 3.0 + 2,
+                     window_start_s=0, window_end_s=0, lockout_s=0.4, glute_left=ratio,
+                     glute_right=ratio, erector_left=1, erector_right=1, glute=ratio, erector=1.0,
+                     ratio=ratio, verdict=verdict, amplitude_unit="pct_mvc" if calibrated else "uV",
+                     calibrated=calibrated, exercise="deadlift", session_rep=n, **kw)
+
+
+class ScheduledSource(Source):
+    """Four raw EMG channels whose amplitude (µV RMS) follows ``level(t_s) -> (glute, erector)``;
+    optionally a disconnection at ``disconnect_s``."""
+
+    def __init__(self, level, seconds=30.0, disconnect_s=None):
+        super().__init__()
+        self.level, self.seconds, self.disconnect_s = level, seconds, disconnect_s
+        self.i = 0
+        self.rng = np.random.default_rng(0)
+
+    def _open(self):
+        ch = [Channel(f"{s.value}_{m.value}", Kind.RAW_EMG, "uV", m, s)
+              for s in (Side.LEFT, Side.RIGHT) for m in (Muscle.GLUTE, Muscle.ERECTOR)]
+        return DeviceInfo(1000.0, tuple(ch), device="scheduled")
+
+    def _read(self, timeout_s):
+        time.sleep(0.005)
+        t = self.i / 1000.0
+        if t >= self.seconds:
+            raise StopIteration
+        if self.disconnect_s is not None and abs(t - self.disconnect_s) < 0.01:
+            self._event(EventKind.DISCONNECTED, self.i, "/dev/ttyUSB0: [Errno 5] Input/output error")
+            self.disconnect_s = None
+            time.sleep(0.3)
+        g, e = self.level(t)
+        data = self.rng.standard_normal((20, 4)) * np.array([g, e, g, e])
+        block = SampleBlock(self.i, data)
+        self.i += 20
+        return [block]
+
+
+@pytest.fixture
+def window(qtbot):
+    made = []
+
+    def make(session=None, size=(1280, 720)):
+        w = DashboardWindow(session, exercises=("deadlift",))
+        qtbot.addWidget(w)
+        w.resize(*size)
+        w.show()
+        made.append(w)
+        return w
+    yield make
+    for w in made:
+        w.close()
+
+
+def test_the_biggest_element_is_the_last_reps_verdict_and_follows_every_rep(qtbot, window):
+    w = window()
+    for r in (rep(1, 1.40, Verdict.GLUTES_FINISHED), rep(2, 0.49, Verdict.LUMBAR_DOMINANT),
+              rep(3, 1.05, Verdict.BORDERLINE)):
+        w.on_rep(r)
+        look = rep_look(r)
+        assert w.last_rep.rep is r and look.number in w.last_rep.value.text()
+        assert look.symbol in w.last_rep.value.text() and look.colour in w.last_rep.styleSheet()
+        assert w.last_rep.colour_filled
+    assert "0.49" not in w.last_rep.value.text()          # held until the next rep, then replaced
+    # the largest text on screen is the card's number (the live ratio and counter are smaller)
+    sizes = {lbl: lbl.font().pixelSize() for lbl in w.findChildren(QLabel) if lbl.isVisible()}
+    biggest = max(sizes, key=sizes.get)
+    assert biggest is w.last_rep.value
+    assert sizes[w.live.value] < sizes[w.last_rep.value] and sizes[w.counter.count] < sizes[biggest]
+
+
+def test_big_element_on_a_real_stream_is_the_newest_rep(qtbot, window, tmp_path):
+    from emg_monitor.sim.athlete import AthleteConfig
+    from emg_monitor.sources.simulated import SimulatedSource
+    opts = DashboardOptions(sessions_root=str(tmp_path / "s"), home=str(tmp_path / "h"))
+    src = SimulatedSource(AthleteConfig(sets=1, reps_per_set=4, setup_s=1.0, seed=3,
+                                        lumbar_pattern=(False, True)), realtime=True, speed=10.0)
+    w = window(make_session(src, opts, record=False))
+    qtbot.waitUntil(lambda: bool(w.traces.names), timeout=10000)
+    w.toggle_set()
+    seen = []
+    for k in range(1, 4):
+        qtbot.waitUntil(lambda: len(w.reps) >= k, timeout=30000)
+        newest = w.reps[-1]
+        seen.append(newest.session_rep or newest.rep)
+        assert w.last_rep.rep == newest
+        assert rep_look(newest).number in w.last_rep.value.text()
+        assert w.bars.reps[-1] == newest and w.counter.reps == newest.rep
+
+
+def test_live_ratio_is_hidden_at_rest_and_shown_while_the_muscles_work(qtbot, window):
+    # 0-6 s: resting noise (~10 µV everywhere), 6-12 s: glutes 200 µV, erectors 100 µV
+    src = ScheduledSource(lambda t: (10.0, 10.0) if t < 6.0 or t >= 12.0 else (200.0, 100.0),
+                          seconds=14.0)
+    w = window(make_session(src, DashboardOptions(), record=False))
+    qtbot.waitUntil(lambda: src.i > 4000, timeout=20000)
+    assert w.live.reading.state == "rest" and not w.live.showing_ratio
+    assert "at rest" in w.live.note.text() and w.live.value.text() == "—"
+    qtbot.waitUntil(lambda: src.i > 8000, timeout=20000)
+    qtbot.waitUntil(lambda: w.live.showing_ratio, timeout=3000)
+    assert float(w.live.value.text()) == pytest.approx(2.0, rel=0.25)
+    qtbot.waitUntil(lambda: src.i > 13500, timeout=20000)
+    qtbot.waitUntil(lambda: not w.live.showing_ratio, timeout=3000)
+
+
+def test_after_a_disconnect_nothing_stale_is_shown(qtbot, window):
+    src = ScheduledSource(lambda t: (200.0, 100.0), seconds=60.0, disconnect_s=2.0)
+    w = window(make_session(src, DashboardOptions(), record=False))
+    w.on_rep(rep(1, 1.6, Verdict.GLUTES_FINISHED))
+    assert w.last_rep.colour_filled and "✔" in w.cue.text()
+    qtbot.waitUntil(lambda: w.stale_reason == "disconnect", timeout=10000)
+    assert not w.live.showing_ratio and w.live.value.text() == "—"
+    assert not w.last_rep.colour_filled and "not live" in w.last_rep.words.text()
+    assert "✔" not in w.cue.text() and "Errno" not in w.banner.text()
+    w.on_top(TopCue(9.0, 50, 20, 2.5, Verdict.GLUTES_FINISHED, "pct_mvc", True))
+    assert w.live.cue is None                   # no cue drawn from a stream that is not live
+
+
+def test_lockout_cue_shows_while_at_the_top_then_gives_way_to_the_verdict(qtbot, window):
+    w = window()
+    w.on_top(TopCue(4.0, 20.0, 40.0, 0.5, Verdict.LUMBAR_DOMINANT, "pct_mvc", True))
+    assert w.live.cue is not None and "SQUEEZE" in w.cue.text()
+    assert theme.VERMILLION in w.live.styleSheet()
+    w.on_rep(rep(1, 0.5, Verdict.LUMBAR_DOMINANT))
+    assert w.live.cue is None and "0.50" in w.last_rep.value.text()
+
+
+def test_uncalibrated_flagged_and_partial_reps_have_no_absolute_verdict():
+    rel = rep_look(rep(1, 2.3, Verdict.GLUTES_FINISHED, calibrated=False, ratio_relative=1.12,
+                       verdict_basis="relative"))
+    assert not rel.judged and "×1.12" == rel.number and "calibrate" in rel.words.lower()
+    assert rel.colour not in (theme.BLUISH_GREEN, theme.VERMILLION, theme.ORANGE)
+    flagged = rep_look(rep(2, 1.5, Verdict.UNKNOWN, no_verdict_reason="R glute electrode off"))
+    assert not flagged.judged and flagged.words == "NO VERDICT: R glute electrode off"
+    partial = rep_look(rep(3, 1.5, Verdict.GLUTES_FINISHED, status=RepStatus.PARTIAL))
+    assert not partial.judged and "PARTIAL" in partial.words
+    one_side = rep_look(rep(4, 1.5, Verdict.GLUTES_FINISHED, verdict_basis="left side only"))
+    assert one_side.judged and "left side only" in one_side.words
+
+
+@settings(max_examples=60, deadline=None)
+@given(rest=st.floats(1.0, 50.0), gain=st.floats(5.0, 40.0), calibrated=st.booleans())
+def test_gate_hides_rest_and_shows_work(rest, gain, calibrated):
+    """Any resting level is 'rest' once its floor is known; a contraction many times above it
+    is 'active'; stale data are never 'active'."""
+    work = rest * gain
+    if calibrated:                     # %MVC: rest is a few %, work well above 10 %
+        rest, work = min(rest, 5.0), max(work, 12.0)
+    names = (Muscle.GLUTE, Muscle.ERECTOR)
+    gate = LiveGate()
+    t = np.arange(0, 20, 0.01)
+    level = np.where(t < 10, rest, work)
+    rows = np.column_stack([t, level, level * 0.8, np.zeros_like(t)])
+    for end in range(50, 1000, 10):
+        r = gate.reading(rows[:end], names, calibrated, stale=False)
+    assert r.state == "rest" and not r.shown
+    for end in range(1000, 2000, 10):
+        r = gate.reading(rows[:end], names, calibrated, stale=False)
+    assert r.state == "active" and r.shown and r.ratio == pytest.approx(1.25)
+    assert gate.reading(rows, names, calibrated, stale=True).state == "stale"
+
+
+@pytest.mark.parametrize("n", [1, 8, 20, 30])
+def test_bar_labels_never_collide_or_cover_the_target(qtbot, n):
+    from emg_monitor.ui.widgets import RepBarChart
+    import pyqtgraph as pg
+    chart = RepBarChart()
+    qtbot.addWidget(chart)
+    chart.resize(520, 220)
+    chart.show()
+    chart.set_target(1.0)
+    rng = np.random.default_rng(n)
+    for k in range(1, n + 1):
+        chart.add_rep(rep(k, float(rng.uniform(0.3, 2.0)),
+                          Verdict.GLUTES_FINISHED if k % 3 else Verdict.LUMBAR_DOMINANT))
+    qtbot.wait(50)
+    chart._redraw()
+    texts = [i for i in chart._items if isinstance(i, pg.TextItem) and "." in i.toPlainText()]
+    assert texts and n in chart.labelled                  # the newest rep is always labelled
+    rects = [t.sceneBoundingRect() for t in texts]
+    for i in range(len(rects)):
+        for j in range(i + 1, len(rects)):
+            assert not rects[i].intersects(rects[j]), (texts[i].toPlainText(), texts[j].toPlainText())
+    view = chart.getPlotItem().vb.sceneBoundingRect()
+    axis = chart.getPlotItem().getAxis("right")           # its own strip, not the grid it draws
+    right_axis = axis.mapRectToScene(QRectF(0, 0, axis.width(), axis.height()))
+    assert all(not r.intersects(right_axis) for r in rects)   # the target's label lives there
+    assert all(view.left() - 1 <= r.left() and r.right() <= view.right() + 1 for r in rects)
+
+
+def test_no_earlier_sessions_text_is_not_struck_by_the_target_line(qtbot):
+    from emg_monitor.ui.widgets import TrendChart
+    chart = TrendChart()
+    qtbot.addWidget(chart)
+    chart.resize(420, 220)
+    chart.show()
+    for target, current in ((1.0, 1.3), (1.2, 0.4), (2.0, 2.0)):
+        chart.set_target(target)
+        chart.set_current(current)
+        qtbot.wait(20)
+        text = chart.empty_text.sceneBoundingRect()
+        vb = chart.getPlotItem().vb
+        y_line = vb.mapViewToScene(QPointF(1.0, target)).y()
+        assert "no earlier sessions" in chart.empty_text.toPlainText()
+        assert not (text.top() <= y_line <= text.bottom())
+        assert text.top() >= vb.sceneBoundingRect().top() - 1
+
+
+def test_window_fits_1024x600_and_badges_keep_their_size(qtbot, window):
+    w = window(size=(1024, 600))
+    hint = w.minimumSizeHint()
+    assert hint.width() <= 1024 and hint.height() <= 600
+    w.badges.set_channels(("left_glute", "right_glute"))
+    before = {n: b.size() for n, b in w.badges.badges.items()}
+
+    class Issue:
+        flag, reason = "electrode_off", "flat signal: the electrode is off or the cable is loose"
+    w.badges.set_issues({"right_glute": (Issue(),)})
+    assert {n: b.size() for n, b in w.badges.badges.items()} == before
+    assert "electrode off" in w.badges.badges["right_glute"].text()
+    assert "cable is loose" in w.badges.reasons.text()     # the full reason, on screen
+
+
+def test_dead_channel_is_drawn_dead_not_autoscaled(qtbot):
+    from emg_monitor.ui.widgets import TracesView
+    view = TracesView()
+    qtbot.addWidget(view)
+    view.configure(("left_glute", "left_erector"), "uV", calibrated=False)
+    t = np.arange(0, 12, 0.01)
+    rows = np.column_stack([t, 1e-11 * np.sin(t), 20 + np.sin(t), 10 * t])
+    view.draw(rows, None)
+    lo, hi = view.plots[0].viewRange()[1]
+    assert hi - lo >= view.MIN_SPAN                         # never a 1e-11 axis
+    assert view.dead[0] and not view.dead[1]
+    assert "NO SIGNAL" in view.dead_marks[0].toPlainText()
