@@ -77,7 +77,8 @@ def window(qtbot):
 
 
 def test_the_biggest_element_is_the_last_reps_verdict_and_follows_every_rep(qtbot, window):
-    w = window()
+    w = window(make_session(ScheduledSource(lambda t: (10.0, 10.0)), DashboardOptions(),
+                            record=False))
     for r in (rep(1, 1.40, Verdict.GLUTES_FINISHED), rep(2, 0.49, Verdict.LUMBAR_DOMINANT),
               rep(3, 1.05, Verdict.BORDERLINE)):
         w.on_rep(r)
@@ -89,7 +90,7 @@ def test_the_biggest_element_is_the_last_reps_verdict_and_follows_every_rep(qtbo
     # the largest text on screen is the card's number (the live ratio and counter are smaller)
     sizes = {lbl: lbl.font().pixelSize() for lbl in w.findChildren(QLabel) if lbl.isVisible()}
     biggest = max(sizes, key=sizes.get)
-    assert biggest is w.last_rep.value
+    assert biggest is w.last_rep.value, (biggest.text(), sizes[biggest], sizes[w.last_rep.value])
     assert sizes[w.live.value] < sizes[w.last_rep.value] and sizes[w.counter.count] < sizes[biggest]
 
 
@@ -141,7 +142,8 @@ def test_after_a_disconnect_nothing_stale_is_shown(qtbot, window):
 
 
 def test_lockout_cue_shows_while_at_the_top_then_gives_way_to_the_verdict(qtbot, window):
-    w = window()
+    w = window(make_session(ScheduledSource(lambda t: (10.0, 10.0)), DashboardOptions(),
+                            record=False))
     w.on_top(TopCue(4.0, 20.0, 40.0, 0.5, Verdict.LUMBAR_DOMINANT, "pct_mvc", True))
     assert w.live.cue is not None and "SQUEEZE" in w.cue.text()
     assert theme.VERMILLION in w.live.styleSheet()
