@@ -130,7 +130,7 @@ def test_disconnect_and_source_error_are_shown(qtbot, window_on, opts):
     said = next(h for h in w.banner.history if "DISCONNECTED" in h)
     # what happened and what to do, in the lifter's words; pyserial's wording only on hover
     assert "/dev/ttyUSB0" in said and "USB cable" in said and "readiness" not in said
-    assert "readiness" in w.banner.toolTip()
+    assert any("readiness" in d for d in w.banner.details)        # on hover
     assert w.stale_reason == "disconnect" and not w.live.showing_ratio
     qtbot.waitUntil(lambda: any("device vanished" in h for h in w.banner.history), timeout=5000)
     assert w.banner.isVisible() and "device vanished" in w.banner.text()

@@ -149,11 +149,13 @@ class MessageBanner(QLabel):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.hide)
         self.history: list[str] = []
+        self.details: list[str] = []        # the technical detail of each error, shown on hover
         self.hide()
 
     def show_error(self, text: str, detail: str = "") -> None:
         """``detail``: the technical wording (driver, errno), on hover only."""
         self._show(text, "banner", 0)
+        self.details.append(detail)
         self.setToolTip(f"{detail}\n(click to dismiss)" if detail else "click to dismiss")
 
     def show_notice(self, text: str, seconds: float = 6.0) -> None:
