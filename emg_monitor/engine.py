@@ -43,7 +43,9 @@ log = logging.getLogger(__name__)
 #: a hole in the stream at least this long ends the rep detector's cycle: a lockout
 #: cannot be judged across it (shorter losses are NaN rows the detector skips)
 GAP_RESET_S = 0.25
-GAP_FLAG = "signal_gap"
+GAP_FLAG = "signal_gap"                        # the lockout was cut by lost signal
+CALIBRATION_FLAG = "calibration_changed"       # ... by a new calibration (amplitudes before it)
+SETTINGS_FLAG = "settings_changed"             # ... by an exercise or target change
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class EngineSettings:
     use_motion: bool | None = None   # None: use it when the device has motion channels
     set_rules: SetRules = field(default_factory=SetRules)
     rep_limits: dict = field(default_factory=dict)   # RepDetector overrides (min_rom_deg, ...)
+    #: a replay's recorded set records: the replay shows their numbers (sets.SetTracker.preload)
+    known_sets: tuple[SetRecord, ...] = ()
 
 
 class Engine(Listener):
@@ -181,16 +185,17 @@ class Engine(Listener):
         return (i or 0) / self.info.sample_rate_hz
 
     def _do_calibration(self, calibration: Calibration | None) -> None:
+        self.pipeline.set_calibration(calibration)   # raises (nothing changed) if unusable
         self.settings = replace(self.settings, calibration=calibration)
-        self.pipeline.set_calibration(calibration)
-        self.reps = self._detector()              # amplitudes from here on are in the new unit
+        self._new_detector(CALIBRATION_FLAG)      # amplitudes from here on are in the new unit
 
     def _do_detector_change(self, **changes) -> None:
         old = self.settings.exercise
         self.settings = replace(self.settings, **changes)
-        self.reps = self._detector()
+        self._new_detector(SETTINGS_FLAG)
         if self.settings.exercise != old:
-            self._sets_out(self.sets.change_exercise(get_exercise(self.settings.exercise).name))
+            self._sets_out(self.sets.change_exercise(get_exercise(self.settings.exercise).name,
+                                                     self._t(None)))
 
     def _do_reset(self, at_index: int) -> None:
         self.pipeline.clear_state()
@@ -209,6 +214,7 @@ class Engine(Listener):
         self._build_trackers()
         if self.sets is None or self.sets.fs != info.sample_rate_hz:
             self.sets = SetTracker(info.sample_rate_hz, self.settings.set_rules)
+            self.sets.preload(self.settings.known_sets)
         early, self._early = self._early, []
         for request in early:
             self._requests.put(request)
@@ -274,13 +280,17 @@ class Engine(Listener):
             else:
                 self._notify("on_set", item)
 
+    def _new_detector(self, flag: str) -> None:
+        """A new rep detector from here on. A rep still in its lockout is complete where the
+        old one stopped (flagged ``flag``): a setting changed mid-set never costs a rep."""
+        if self.reps is not None:
+            self._publish(self.reps.flush(), (flag,))
+        self.reps = self._detector()
+
     def _cut_rep_cycle(self) -> None:
         """The signal stopped: a rep in its lockout ends where the signal did, flagged; no
         cycle continues across the hole."""
-        if self.reps is None:
-            return
-        self._publish(self.reps.flush(), (GAP_FLAG,))
-        self.reps = self._detector()
+        self._new_detector(GAP_FLAG)
 
     def on_event(self, event: SourceEvent) -> None:
         self._apply_requests()

@@ -99,6 +99,7 @@ class SetRecord:
 
 
 SetOutput = Union[RepResult, SetRecord]
+_PRESSED = (SetEnd.MANUAL, SetEnd.NEW_SET, SetEnd.EXERCISE)
 
 
 class SetTracker:
@@ -185,14 +186,34 @@ class SetTracker:
         self.open = rec
         return rec
 
+    def preload(self, records: Iterable[SetRecord]) -> None:
+        """Start from a recording's set records (a replay): every rep the recording holds is
+        known, so a replay shows the recorded numbers whatever it is sought to first."""
+        for rec in records:
+            if not rec.reps or rec.set_index != self.next_set_index:
+                raise ValueError("set records must be numbered 1, 2, ... and hold reps")
+            rec = replace(rec, closed=True,
+                          end_reason=SetEnd.END if rec.end_reason == SetEnd.OPEN else rec.end_reason)
+            self.records.append(rec)
+            self._tops += [(r.t_top_s, rec.set_index, k) for k, r in enumerate(rec.reps)]
+            self.n_reps = max([self.n_reps, *(r.session_rep for r in rec.reps)])
+            self._replay_until_s = max(self._replay_until_s, rec.t_end_s + self.rules.idle_s
+                                       + self.rules.pending_s)
+
     # --- inputs ----------------------------------------------------------------
     def rep(self, rep: RepResult) -> list[SetOutput]:
         """A rep from the detector (its numbers are ignored and assigned here)."""
         known = self._known(rep.t_top_s)
         if known is not None:                       # seen before (a replayed stretch)
-            return [known]
+            rec = self.record(known.set_index)
+            # its set's record follows its last rep, as when the set was first seen to end
+            return [known] + ([rec] if rec.closed and known is rec.reps[-1] else [])
         if rep.t_top_s < self._replay_until_s - self.rules.pending_s:
             return self._place_past(rep)
+        late = self._pressed_during(rep)
+        if late is not None:                        # topped out before STOP, reported after
+            rec, numbered = self._append(late, rep)
+            return [rec, numbered]
         out: list[SetOutput] = []
         rec = self.open
         if rec is not None and rec.reps:
@@ -207,6 +228,17 @@ class SetTracker:
         rec, numbered = self._append(rec, rep)
         self._drop_activity_before(int(math.ceil(rep.t_end_s * self.fs)))
         return out + [rec, numbered]
+
+    def _pressed_during(self, rep: RepResult) -> SetRecord | None:
+        """The set closed by a press (STOP, START, exercise) after this rep's top: the rep was
+        still in its lockout when the button was pressed, so it belongs to that set."""
+        for rec in reversed(self.records):
+            if rec.closed and rec.end_reason in _PRESSED and rec.reps:
+                last = rec.reps[-1].t_top_s
+                if last < rep.t_top_s < rec.t_end_s and rep.t_top_s - last <= self.rules.idle_s:
+                    return rec
+                return None
+        return None
 
     def _place_past(self, rep: RepResult) -> list[SetOutput]:
         """A new rep behind a seek (the stretch was skipped the first time): into the set
@@ -291,7 +323,8 @@ class SetTracker:
 
     def start(self, t_s: float, exercise: str = "") -> list[SetOutput]:
         """The space bar / button: a new set begins now (an open one ends here first)."""
-        out = self._close(SetEnd.NEW_SET) if self.open is not None else []
+        rec = self.open
+        out = self._close(SetEnd.NEW_SET, max(rec.t_end_s, t_s)) if rec is not None else []
         return out + [self._open_set(t_s, exercise, manual=True)]
 
     def stop(self, t_s: float) -> list[SetOutput]:
@@ -301,15 +334,15 @@ class SetTracker:
             return []
         return self._close(SetEnd.MANUAL, max(rec.t_end_s, t_s) if rec.reps else t_s)
 
-    def change_exercise(self, exercise: str) -> list[SetOutput]:
-        """A set is one exercise: an open set of another one ends."""
+    def change_exercise(self, exercise: str, t_s: float) -> list[SetOutput]:
+        """A set is one exercise: an open set of another one ends (at ``t_s``)."""
         rec = self.open
         if rec is None or rec.exercise == exercise:
             return []
         if not rec.reps:                           # a manual start not used yet: keep it
             self.open = replace(rec, exercise=exercise)
             return [self.open]
-        return self._close(SetEnd.EXERCISE)
+        return self._close(SetEnd.EXERCISE, max(rec.t_end_s, t_s))
 
     def interrupt(self, duration_s: float) -> list[SetOutput]:
         """Signal lost (a gap or a disconnection): noted on the open set, which goes on

@@ -98,6 +98,16 @@ def test_manual_start_and_stop_override_and_no_rep_is_outside_a_set():
         (SetEnd.NEW_SET, False), (SetEnd.MANUAL, True), (SetEnd.END, False)]
 
 
+def test_a_rep_in_its_lockout_when_stop_is_pressed_stays_in_the_stopped_set():
+    tr = SetTracker(FS)
+    tr.start(1.0)
+    tr.rep(make_rep(5))
+    tr.stop(9.2)                                    # pressed at 9.2 s, during the rep topping at 9
+    out = tr.rep(make_rep(9)) + tr.rep(make_rep(14))
+    assert [(r.set_index, r.rep) for r in reps_of(out)] == [(1, 2), (2, 1)]
+    assert tr.records[0].closed and tr.records[0].count == 2
+
+
 def test_an_empty_manual_set_is_never_a_record():
     tr = SetTracker(FS)
     out = tr.start(1.0) + tr.stop(2.0) + tr.start(3.0)
@@ -136,7 +146,7 @@ def test_a_skipped_stretch_seen_later_joins_its_set_without_renumbering():
 
 def test_exercise_change_closes_the_set_and_numbering_goes_on():
     tr = SetTracker(FS)
-    out = tr.rep(make_rep(5)) + tr.change_exercise("squat")
+    out = tr.rep(make_rep(5)) + tr.change_exercise("squat", 6.0)
     out += tr.rep(replace(make_rep(9), exercise="squat"))
     reps = reps_of(out)
     assert [(r.set_index, r.rep, r.session_rep) for r in reps] == [(1, 1, 1), (2, 1, 2)]
@@ -232,7 +242,7 @@ def test_every_rep_is_in_exactly_one_set_with_unique_stable_numbers(gaps, action
             out += tr.interrupt(1.0)
         elif kind == "exercise":
             out += tr.change_exercise("squat" if not tr.open or tr.open.exercise != "squat"
-                                      else "deadlift")
+                                      else "deadlift", t)
         elif kind == "seek":
             tr.seek(t)
     # replay everything once more after a seek to 0: nothing is renumbered

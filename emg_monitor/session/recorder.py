@@ -80,6 +80,7 @@ class Recorder:
         self._files = {}
         self._reps_written: set[int] = set()        # session_rep numbers already on disk
         self._sets_seen: set[int] = set()
+        self._sets_ended: set[int] = set()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             # exclusive creation: a second recorder racing for the same folder fails here
@@ -159,7 +160,8 @@ class Recorder:
             self.mark("set_start", at_index=int(round(record.t_start_s * rate)),
                       set_index=record.set_index, manual=record.manual)
         if record.closed:
-            if record.set_index in self._sets_seen:
+            if record.set_index in self._sets_seen and record.set_index not in self._sets_ended:
+                self._sets_ended.add(record.set_index)
                 self.mark("set_stop", at_index=int(round(record.t_end_s * rate)),
                           set_index=record.set_index, reason=record.end_reason.value,
                           manual=record.end_reason in (SetEnd.MANUAL, SetEnd.NEW_SET))

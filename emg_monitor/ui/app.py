@@ -117,6 +117,8 @@ def replay_session(source: Source, opts: DashboardOptions) -> LiveSession:
     if recorded is not None:
         settings = replay_settings(recorded, EngineSettings, FilterSettings)
         marks = recorded_actions(recorded)
+        if recorded.sets:        # its set records are known: a press would only repeat them
+            marks = [m for m in marks if m.kind not in ("set_start", "set_stop")]
     else:                  # a plain CSV: the athlete's profile; sets found from the reps
         settings = EngineSettings(calibration=load_calibration(opts.athlete, opts.home),
                                   exercise=opts.exercise)

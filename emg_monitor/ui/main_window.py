@@ -307,6 +307,11 @@ class DashboardWindow(QMainWindow):
         """Show ``session``: connect its signals, then start its source (if not running)."""
         self.detach()
         self.session = session
+        self.reps, self.records = [], {}          # a new session: its own reps and sets
+        self.set_index, self.set_active = 0, False
+        self.bars.clear_reps()
+        self.counter.set_label.setText("NO SET")
+        self.counter.set_count(0)
         b = session.bridge
         b.info_changed.connect(self._on_info)
         b.top_arrived.connect(self.on_top)
@@ -503,7 +508,8 @@ class DashboardWindow(QMainWindow):
         (a replayed stretch shows the set as it stood at that rep)."""
         self.set_index = set_index
         rec = self.records.get(set_index)
-        reps = list(rec.reps) if rec is not None else []
+        reps = (list(rec.reps) if rec is not None
+                else sorted((r for r in self.reps if r.set_index == set_index), key=lambda r: r.rep))
         if upto is not None:
             reps = [r for r in reps if r.rep <= upto.rep]
         self.bars.clear_reps()
@@ -529,8 +535,11 @@ class DashboardWindow(QMainWindow):
         if seen or rep.set_index != self.set_index:
             # a replayed stretch (after a seek) or another set: show it as it stood then
             self._show_set(rep.set_index, upto=rep)
+            self.pages.setCurrentWidget(self.traces)
         elif not any(r.session_rep == rep.session_rep for r in self.bars.reps):
             self.bars.add_rep(rep)
+            self.counter.set_count(sum(1 for r in self.bars.reps
+                                       if r.status == RepStatus.COMPLETE))
         self.cue.show_rep(rep)
         self.last_rep.show_rep(rep)
         self.live.end_cue()

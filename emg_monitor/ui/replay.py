@@ -15,14 +15,14 @@ from ..sources.base import Listener
 def replay_settings(session, engine_settings_cls, filter_settings_cls):
     """Engine settings as recorded in ``session`` (a ``session.reader.Session``): the
     calibration it started with (later ones are applied where they were made, by
-    :class:`ReplayDriver`)."""
+    :class:`ReplayDriver`) and its set records (the replay shows their numbers)."""
     from ..dsp.calibration import Calibration
     meta = session.meta
     cal = meta.calibration
     filters = (filter_settings_cls.from_dict(meta.filter_settings) if meta.filter_settings
                else filter_settings_cls())
     kwargs = dict(filters=filters, calibration=Calibration.from_dict(cal) if cal else None,
-                  target_ratio=meta.target_ratio)
+                  target_ratio=meta.target_ratio, known_sets=tuple(session.sets))
     if meta.exercise:
         kwargs["exercise"] = meta.exercise
     return engine_settings_cls(**kwargs)
