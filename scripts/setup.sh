@@ -38,5 +38,5 @@ if ! ok_python "$PY"; then
 fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-PYTHONWARNINGS=ignore .venv/bin/python -m pip install -q -e ".[test,lsl]"   # quiet the build backend's notices; errors still show
+PYTHONWARNINGS=ignore .venv/bin/python -m pip install -q -e ".[test,lsl,brainflow]"   # quiet the build backend's notices; errors still show
 echo "setup: ready (.venv/bin/emg-monitor)"

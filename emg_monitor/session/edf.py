@@ -1,0 +1,410 @@
+"""EDF+ / BDF+ export of a session, for EDFbrowser, MNE-Python and clinical EDF pipelines.
+
+Signals: every recorded channel in its unit (raw EMG in µV), the RMS envelope of
+each EMG channel (the live numbers: %MVC once calibrated) and the trunk
+inclination (deg) where there is a motion sensor. Reps, sets, calibrations,
+notes and the source's events (gaps, disconnections) become EDF+ annotations.
+
+Written with pyedflib (EDFlib underneath), one data record at a time, in two
+passes over the samples (ranges first, then the records), so memory stays
+bounded whatever the session's length. Each signal's physical range is the
+range its data actually takes, so the quantisation step is as fine as the
+format allows: EDF's 16 bits give a step of range/65535 (about 0.25 µV over
+our board's ±8.25 mV input, far below its 16 µV ADC step); BDF's 24 bits
+(range/16777215) suit 24-bit lab amplifiers.
+
+EDF+C is continuous: samples lost in a gap are written as 0 (or the nearest
+value in range) and covered by a ``BAD_gap`` annotation, which MNE treats as a
+bad segment. The last data record is padded the same way (``BAD_padding``).
+"""
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from ..errors import UserError
+from ..model import Channel, DeviceInfo, Kind, Side
+from .reader import Session, load_session
+
+#: EDFlib keeps at most this many bytes of an annotation's text
+ANNOTATION_MAX_BYTES = 40
+#: EDF header fields: label 16 characters, physical dimension 8, numbers 8
+LABEL_CHARS = 16
+UNIT_CHARS = 8
+NUMBER_CHARS = 8
+#: EDF+ stores annotation onsets and durations in units of 100 µs (EDFlib)
+ANNOTATION_RESOLUTION_S = 1e-4
+#: rows handed to the DSP per step: bounded memory for any session length
+CHUNK_ROWS = 65536
+
+FORMATS = {"edf": (-32768, 32767), "bdf": (-8388608, 8388607)}
+
+
+@dataclass(frozen=True)
+class EdfSignal:
+    label: str
+    unit: str
+    physical_min: float
+    physical_max: float
+    digital_min: int
+    digital_max: int
+
+    @property
+    def step(self) -> float:
+        """One digital count in physical units: the quantisation step."""
+        return (self.physical_max - self.physical_min) / (self.digital_max - self.digital_min)
+
+
+@dataclass(frozen=True)
+class Annotation:
+    onset_s: float                   # from the first sample, a multiple of 100 µs
+    duration_s: float                # -1: none (an instant)
+    text: str
+
+
+# --- header fields ---------------------------------------------------------------
+def _ascii(text: str) -> str:
+    return re.sub(r"[^\x20-\x7e]", "_", text)
+
+
+def edf_number(value: float, outward: int) -> float:
+    """``value`` rounded away from the data (``outward`` -1 down, +1 up) to the most
+    decimals that fit EDF's 8-character number field (decimal arithmetic: no float
+    rounding can move it back inside the data)."""
+    if not math.isfinite(value) or abs(value) >= 1e8:
+        raise ValueError(f"{value!r} does not fit an EDF number field")
+    exact = Decimal(repr(float(value)))
+    rounding = ROUND_FLOOR if outward < 0 else ROUND_CEILING
+    for decimals in range(6, -1, -1):
+        text = _number_text(exact.quantize(Decimal(1).scaleb(-decimals), rounding=rounding))
+        if len(text) <= NUMBER_CHARS:
+            return float(text)
+    raise ValueError(f"{value!r} does not fit an EDF number field ({NUMBER_CHARS} characters)")
+
+
+def _number_text(v: Decimal) -> str:
+    text = format(v, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def physical_range(lo: float, hi: float) -> tuple[float, float]:
+    """An EDF physical (min, max) that holds [lo, hi], never empty (a flat channel
+    gets a range of ±1 around its value)."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        lo = hi = 0.0                        # no finite sample: an empty channel
+    if hi <= lo:
+        lo, hi = lo - 1.0, hi + 1.0
+    pmin, pmax = edf_number(lo, -1), edf_number(hi, +1)
+    if pmax <= pmin:                         # lost to rounding in 8 characters
+        pmax = edf_number(pmin + max(1.0, abs(pmin) * 1e-6), +1)
+    return pmin, pmax
+
+
+_SIDE = {Side.LEFT: "L", Side.RIGHT: "R"}
+
+
+def _role_label(prefix: str, ch: Channel) -> str | None:
+    if ch.muscle is None:
+        return None
+    side = f" {_SIDE[ch.side]}" if ch.side is not None else ""
+    label = f"{prefix}{side} {ch.muscle.value}"
+    return label if len(label) <= LABEL_CHARS else None
+
+
+def signal_labels(info: DeviceInfo, emg_names: tuple[str, ...], with_angle: bool) -> list[str]:
+    """Unique EDF labels (16 ASCII characters) in file order: channels, envelopes, angle.
+
+    EMG channels with a known muscle follow EDF+'s "type specification" form
+    ("EMG L glute"); their envelopes read "RMS L glute"."""
+    by_name = {ch.name: ch for ch in info.channels}
+    wanted = [(_role_label("EMG", ch) if ch.is_emg else None) or ch.name for ch in info.channels]
+    wanted += [_role_label("RMS", by_name[n]) or f"{n} rms" for n in emg_names]
+    if with_angle:
+        wanted.append("inclination")
+    labels: list[str] = []
+    for w in wanted:
+        base = _ascii(w)[:LABEL_CHARS].strip() or "signal"
+        label, k = base, 2
+        while label in labels:
+            suffix = f"~{k}"
+            label, k = base[:LABEL_CHARS - len(suffix)] + suffix, k + 1
+        labels.append(label)
+    return labels
+
+
+def edf_unit(unit: str) -> str:
+    return {"pct_mvc": "%MVC", "deg_s": "deg/s"}.get(unit, _ascii(unit))[:UNIT_CHARS]
+
+
+def record_layout(sample_rate_hz: float) -> tuple[float, int]:
+    """(data record duration s, samples per record): short records (about 0.1 s) keep the
+    padding at the end small; the duration must hold a whole number of samples."""
+    for duration in (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0):
+        spr = sample_rate_hz * duration
+        if abs(spr - round(spr)) < 1e-6 and round(spr) >= 1:
+            return duration, int(round(spr))
+    raise UserError(f"EDF cannot store {sample_rate_hz:g} Hz exactly (no data record of "
+                    "0.1-10 s holds a whole number of samples); export CSV instead")
+
+
+# --- what goes in -----------------------------------------------------------------
+def _fit(text: str) -> str:
+    raw = text.encode("utf-8")[:ANNOTATION_MAX_BYTES]
+    return raw.decode("utf-8", errors="ignore").strip()
+
+
+def _ticks(t_s: float) -> float:
+    """Seconds as EDF+ keeps them (whole 100 µs ticks), as a reader parses them back."""
+    return round(t_s / ANNOTATION_RESOLUTION_S) / round(1 / ANNOTATION_RESOLUTION_S)
+
+
+def _onset(t_s: float, t0_s: float) -> float:
+    return _ticks(t_s - t0_s)
+
+
+def _ratio_text(ratio: float) -> str:
+    return f"{ratio:.2f}" if math.isfinite(ratio) else "-"
+
+
+def annotations(session: Session, end_index: int | None = None) -> list[Annotation]:
+    """Everything a reviewer jumps to, in time order, each text at most 40 bytes."""
+    rate = session.sample_rate_hz
+    t0 = session.first_index / rate
+    end_t = (end_index if end_index is not None else
+             session.first_index + int(round(session.duration_s * rate))) / rate
+    out: list[Annotation] = []
+
+    def add(t_s: float, duration_s: float, text: str) -> None:
+        out.append(Annotation(_onset(t_s, t0), _ticks(duration_s) if duration_s >= 0 else -1.0,
+                              _fit(text)))
+
+    if session.meta.calibration:
+        add(t0, -1, f"calibration {session.meta.calibration.get('created_iso', '')[:16]}")
+    open_sets: dict[int, float] = {}
+    for m in session.marks:
+        kind = m.get("kind")
+        if "sample_index" not in m:
+            continue
+        t = int(m["sample_index"]) / rate
+        if kind == "set_start":
+            open_sets[int(m.get("set_index", len(open_sets) + 1))] = t
+        elif kind == "set_stop":
+            k = int(m.get("set_index", 0))
+            start = open_sets.pop(k, None)
+            if start is not None:
+                add(start, t - start, f"set {k}")
+        elif kind == "calibration":
+            add(t, -1, f"calibration {str(m.get('created_iso', ''))[:16]}")
+        elif kind == "note":
+            add(t, -1, f"note {m.get('text', '')}")
+        elif kind:
+            add(t, -1, str(kind))
+    for k, start in open_sets.items():           # a set still running when recording stopped
+        add(start, end_t - start, f"set {k}")
+    for r in session.reps:
+        status = "" if r.status.value == "complete" else f" {r.status.value}"
+        add(r.t_top_s, -1, f"rep {r.set_index}.{r.rep}{status} ratio {_ratio_text(r.ratio)} "
+                           f"{r.verdict.value}")
+    for e in session.events:
+        t = e.sample_index / rate
+        if e.kind.value == "gap":
+            add(t, e.duration_s, f"BAD_gap {e.detail}".strip())
+        elif e.kind.value != "end":
+            add(t, e.duration_s if e.duration_s else -1, f"{e.kind.value} {e.detail}".strip())
+    for err in session.errors:
+        if "sample_index" in err:
+            add(int(err["sample_index"]) / rate, -1, f"error {err.get('detail', '')}")
+    out.sort(key=lambda a: (a.onset_s, a.text))
+    return out
+
+
+def _contiguous_chunks(session: Session, rows: int = CHUNK_ROWS
+                       ) -> Iterator[tuple[int, np.ndarray]]:
+    """(first stream index, data) runs without gaps, at most ``rows`` long."""
+    index = session.sample_index
+    if not index.size:
+        return
+    cuts = np.flatnonzero(np.diff(index) != 1) + 1
+    bounds = [0, *cuts.tolist(), index.size]
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        for s in range(a, b, rows):
+            e = min(b, s + rows)
+            yield int(index[s]), session.data[s:e]
+
+
+class _Signals:
+    """Raw channels + envelopes + angle for one pass, computed chunk by chunk with the
+    streaming DSP (the same numbers the dashboard showed)."""
+
+    def __init__(self, session: Session) -> None:
+        from ..exercises import get_exercise
+        from ..dsp.pipeline import Pipeline
+        from ..motion import MotionTracker
+        from .export import session_settings
+        settings, calibration = session_settings(session)
+        self.pipe = Pipeline(session.info, settings, calibration)
+        try:
+            top_at = get_exercise(session.meta.exercise).top_at
+        except (UserError, ValueError, KeyError):
+            top_at = "min"
+        self.motion = MotionTracker(session.info, top_at=top_at)
+        self.with_angle = self.motion.available
+
+    def rows(self, data: np.ndarray) -> np.ndarray:
+        parts = [data, self.pipe.process(data).envelope]
+        if self.with_angle:
+            parts.append(self.motion.process(data)[:, None])
+        return np.column_stack(parts)
+
+
+def _fill_value(pmin: np.ndarray, pmax: np.ndarray) -> np.ndarray:
+    return np.clip(0.0, pmin, pmax)
+
+
+def export_edf(path_or_session: Path | str | Session, out_dir: Path | str | None = None,
+               fmt: str = "edf") -> Path:
+    """Write ``<session>.edf`` (or ``.bdf``) into ``out_dir`` (default SESSION/export)."""
+    import pyedflib
+
+    if fmt not in FORMATS:
+        raise UserError(f"unknown format {fmt!r}: choose edf or bdf")
+    session = (path_or_session if isinstance(path_or_session, Session)
+               else load_session(path_or_session))
+    if not session.sample_index.size:
+        raise UserError(f"{session.path} holds no samples to export")
+    rate = session.sample_rate_hz
+    duration_rec_s, spr = record_layout(rate)
+    dmin, dmax = FORMATS[fmt]
+
+    # pass 1: the range of every signal
+    sig = _Signals(session)
+    lo = hi = None
+    for _, data in _contiguous_chunks(session):
+        rows = sig.rows(data)
+        finite = np.where(np.isfinite(rows), rows, np.nan)
+        with np.errstate(all="ignore"):
+            c_lo, c_hi = np.nanmin(finite, axis=0), np.nanmax(finite, axis=0)
+        lo = c_lo if lo is None else np.fmin(lo, c_lo)
+        hi = c_hi if hi is None else np.fmax(hi, c_hi)
+    units = ([ch.unit for ch in session.info.channels] + [sig.pipe.envelope_unit] * len(sig.pipe.emg_names)
+             + (["deg"] if sig.with_angle else []))
+    labels = signal_labels(session.info, sig.pipe.emg_names, sig.with_angle)
+    signals = []
+    for label, unit, a, b in zip(labels, units, lo, hi):
+        try:
+            pmin, pmax = physical_range(float(a), float(b))
+        except ValueError:
+            raise UserError(f"{label} spans {a:g} to {b:g} {unit}, beyond EDF's 8-digit header "
+                            "fields (a damaged recording?); export CSV instead") from None
+        signals.append(EdfSignal(label, edf_unit(unit), pmin, pmax, dmin, dmax))
+
+    first = session.first_index
+    last = int(session.sample_index[-1])
+    n_out = last - first + 1
+    n_records = -(-n_out // spr)
+    notes = annotations(session, end_index=last + 1)
+    pad = n_records * spr - n_out
+    if pad:
+        notes.append(Annotation(_onset((last + 1) / rate, first / rate), _ticks(pad / rate),
+                                "BAD_padding"))
+    out = Path(out_dir) if out_dir is not None else session.path / "export"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create {out}: {exc.strerror or exc}") from exc
+    target = out / f"{session.path.name}.{fmt}"
+    writer = _open_writer(target, fmt, signals, rate, duration_rec_s, session, len(notes), n_records)
+    try:
+        fill = _fill_value(np.array([s.physical_min for s in signals]),
+                           np.array([s.physical_max for s in signals]))
+        sig = _Signals(session)                  # pass 2: the same numbers, written
+        buf = np.empty((spr, len(signals)))
+        filled = 0
+        next_index = first
+
+        def put(rows: np.ndarray) -> None:
+            nonlocal filled
+            k = 0
+            while k < rows.shape[0]:
+                take = min(spr - filled, rows.shape[0] - k)
+                buf[filled:filled + take] = rows[k:k + take]
+                filled += take
+                k += take
+                if filled == spr:
+                    _write_record(writer, buf, signals)
+                    filled = 0
+
+        for i0, data in _contiguous_chunks(session):
+            if i0 > next_index:                  # a gap: lost samples as the fill value
+                for s in range(next_index, i0, CHUNK_ROWS):
+                    put(np.broadcast_to(fill, (min(CHUNK_ROWS, i0 - s), len(signals))))
+            rows = sig.rows(data)
+            bad = ~np.isfinite(rows)
+            if bad.any():
+                rows = np.where(bad, fill, rows)
+            put(rows)
+            next_index = i0 + data.shape[0]
+        if filled:
+            buf[filled:] = fill
+            _write_record(writer, buf, signals)
+        for a in notes:
+            writer.writeAnnotation(a.onset_s, a.duration_s, a.text)
+    finally:
+        writer.close()
+    return target
+
+
+def to_digital(physical: np.ndarray, signals: list[EdfSignal]) -> np.ndarray:
+    """Physical values -> digital counts, rounded to the nearest (EDFlib's own conversion
+    truncates, up to a whole step off): readers get back within half a step."""
+    pmin = np.array([s.physical_min for s in signals])
+    dmin = np.array([s.digital_min for s in signals], dtype=np.int64)
+    dmax = np.array([s.digital_max for s in signals], dtype=np.int64)
+    step = np.array([s.step for s in signals])
+    counts = np.rint((physical - pmin) / step) + dmin
+    return np.clip(counts, dmin, dmax).astype(np.int32)
+
+
+def _write_record(writer, buf: np.ndarray, signals: list[EdfSignal]) -> None:
+    counts = np.ascontiguousarray(to_digital(buf, signals).T).ravel()
+    if writer.blockWriteDigitalSamples(counts) < 0:
+        raise UserError("writing an EDF data record failed (disk full?)")
+
+
+def _open_writer(target: Path, fmt: str, signals: list[EdfSignal], rate: float,
+                 record_s: float, session: Session, n_annotations: int, n_records: int):
+    import pyedflib
+    file_type = pyedflib.FILETYPE_EDFPLUS if fmt == "edf" else pyedflib.FILETYPE_BDFPLUS
+    try:
+        writer = pyedflib.EdfWriter(str(target), len(signals), file_type=file_type)
+    except OSError as exc:
+        raise UserError(f"cannot write {target}: {exc}") from exc
+    # EDFlib stores one annotation per data record and annotation signal
+    writer.set_number_of_annotation_signals(max(1, min(64, -(-n_annotations // max(1, n_records)) + 1)))
+    with warnings.catch_warnings():      # we chose the duration to hold whole samples
+        warnings.simplefilter("ignore", UserWarning)
+        writer.setDatarecordDuration(record_s)
+    writer.setSignalHeaders([
+        {"label": s.label, "dimension": s.unit, "sample_frequency": rate,
+         "physical_min": s.physical_min, "physical_max": s.physical_max,
+         "digital_min": s.digital_min, "digital_max": s.digital_max,
+         "transducer": "", "prefilter": ""} for s in signals])
+    meta = session.meta
+    try:
+        writer.setStartdatetime(datetime.fromisoformat(meta.started).replace(tzinfo=None))
+    except ValueError:
+        pass
+    writer.setPatientName(_ascii(meta.athlete).replace(" ", "_")[:40] or "X")
+    writer.setRecordingAdditional(_ascii(f"{meta.exercise}")[:30])
+    writer.setEquipment(_ascii(session.info.device).replace(" ", "_")[:30] or "emg-monitor")
+    return writer
