@@ -18,8 +18,17 @@ def add_parser(sub) -> None:
         "analyze", help="find reps in a recording and judge the glute:erector ratio at each top",
         description="Run the live chain (filters, envelope, reps) over a recorded CSV/text table "
                     "or a session folder and write one row per rep.")
-    p.add_argument("recording", help="CSV/TSV table with a header row, a UCI .txt file, or a "
-                                     "session folder recorded by emg-monitor")
+    p.add_argument("recording", help="CSV/TSV table with a header row, a UCI .txt file, an "
+                                     "XDF file (LabRecorder), or a session folder recorded by "
+                                     "emg-monitor")
+    p.add_argument("--stream", metavar="NAME",
+                   help="XDF: the EMG stream to analyse (needed when the file has several)")
+    p.add_argument("--map", nargs="+", default=[], metavar="LABEL=ROLE",
+                   help="XDF: channel roles by label, as for an LSL source "
+                        "(left_glute, left_erector, right_glute, right_erector, angle, accel_x, "
+                        "accel_y, ignore); unlisted labels are guessed")
+    p.add_argument("--set-marker", metavar="TEXT",
+                   help="XDF: markers with this text start a new set")
     p.add_argument("--glute", nargs="+", default=[], metavar="COL",
                    help="glute column(s): left [right]")
     p.add_argument("--erector", nargs="+", default=[], metavar="COL",
@@ -72,7 +81,17 @@ def run(args: argparse.Namespace) -> int:
         limits["min_rom_deg"] = args.min_rom
     if args.min_rep_s is not None:
         limits["min_rep_s"] = args.min_rep_s
-    if rec.is_dir() and (rec / "session.json").exists():
+    xdf = rec.suffix.lower() in (".xdf", ".xdfz") or rec.name.lower().endswith(".xdf.gz")
+    if not xdf and (args.stream or args.map or args.set_marker):
+        raise UserError("--stream, --map and --set-marker are for XDF recordings")
+    if xdf:
+        from ..channel_map import parse_map
+        from ..dsp.pipeline import FilterSettings
+        from ..xdf import analyze_xdf
+        result = analyze_xdf(rec, args.stream, parse_map(args.map), args.set_marker,
+                             exercise=args.exercise, settings=FilterSettings(mains=args.mains),
+                             top_at=args.top_at, target_ratio=args.target, **limits)
+    elif rec.is_dir() and (rec / "session.json").exists():
         result = analyze_session(rec, exercise=args.exercise, top_at=args.top_at,
                                  target_ratio=args.target, mains=args.mains,
                                  use_motion=True if args.motion else None, **limits)
