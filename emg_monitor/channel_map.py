@@ -122,6 +122,11 @@ def _labels(channels: list[StreamChannel]) -> str:
     return ", ".join(repr(c.label) for c in channels) or "none"
 
 
+def _example(channels: list[StreamChannel]) -> str:
+    label = channels[0].label if channels else ""
+    return label if label.isprintable() and " " not in label and label else "LABEL"
+
+
 def build_map(channels: list[StreamChannel], overrides: dict[str, str] | None = None,
               stream: str = "the stream") -> ChannelMap:
     """Roles from ``overrides`` (label -> role, labels matched case-insensitively), else
@@ -138,7 +143,7 @@ def build_map(channels: list[StreamChannel], overrides: dict[str, str] | None = 
             if label.isdigit() and 1 <= int(label) <= len(channels):
                 i = int(label) - 1                      # a 1-based channel number
             else:
-                raise UserError(f"--map {label}={role}: {stream} has no channel labelled "
+                raise UserError(f"--map {label!r}: {stream} has no channel labelled "
                                 f"{label!r} (labels: {_labels(channels)})")
         chosen[i] = role
     for i, c in enumerate(channels):
@@ -157,7 +162,7 @@ def build_map(channels: list[StreamChannel], overrides: dict[str, str] | None = 
     if not any(r in seen for r in EMG_ROLES):
         raise UserError(f"{stream} has no channel mapped to a glute or an erector (labels: "
                         f"{_labels(channels)}); map them, e.g. --map "
-                        f"{channels[0].label if channels else 'EMG1'}=left_glute")
+                        f"{_example(channels)}=left_glute")
     pin = {name: (muscle, side) for name, muscle, side in EMG_PIN_ROLES}
     cols, out, scale = [], [], []
     for role in (*EMG_ROLES, *MOTION_ROLES):        # our order: EMG pins, then motion
