@@ -170,9 +170,9 @@ def test_bad_input_is_one_line(tmp_path, capsys):
                  str(blocker / "o")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "error" in err
-    with pytest.raises(SystemExit) as exc:
-        main(["export", str(tmp_path / "s"), "--format", "xls"])
-    assert exc.value.code == 2
+    assert main(["export", str(tmp_path / "s"), "--format", "xls"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "xls" in err
 
 
 def test_a_session_without_samples_is_refused(tmp_path, capsys):
@@ -221,12 +221,20 @@ def test_flat_or_empty_channels_get_a_valid_range(v):
     assert pmin < pmax and (not math.isfinite(v) or pmin <= v <= pmax)
 
 
-def test_values_beyond_the_header_fields_are_one_line(tmp_path, capsys):
-    session, _, _ = make_session(tmp_path / "s", n=500, gap=False)
-    session.data[10, 0] = 3e38                    # a damaged float in samples.bin
-    from emg_monitor.errors import UserError
-    with pytest.raises(UserError, match="beyond EDF's 8-digit header"):
-        export_edf(session, tmp_path / "o")
+@pytest.mark.parametrize("bad", [3e38, float("nan"), float("inf"), -2e7])
+def test_a_damaged_value_is_written_as_missing_and_the_rest_intact(tmp_path, bad):
+    from emg_monitor.session.meta import sample_dtype
+    session, data, _ = make_session(tmp_path / "s", n=1500, gap=False)
+    samples = tmp_path / "s" / "samples.bin"
+    rows = np.fromfile(samples, dtype=sample_dtype(6))
+    rows["data"][700, 0] = bad                     # one damaged float in samples.bin
+    rows.tofile(samples)
+    path = export_edf(tmp_path / "s", tmp_path / "o")
+    _, _, sigs, heads, _ = read_back(path)
+    step = (heads[0]["physical_max"] - heads[0]["physical_min"]) / 65535
+    assert abs(sigs[700, 0]) <= step                # the fill value, not a blown range
+    keep = np.arange(1500) != 700
+    assert np.all(np.abs(sigs[:1500][keep, 0] - data[keep, 0].astype(np.float32)) <= step)
 
 
 @given(st.lists(st.text(min_size=1, max_size=40), min_size=1, max_size=12))

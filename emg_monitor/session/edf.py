@@ -31,8 +31,9 @@ from typing import Iterator
 import numpy as np
 
 from ..errors import UserError
-from ..model import Channel, DeviceInfo, Kind, Side
-from .reader import Session, load_session
+from ..model import Channel, DeviceInfo, Side
+from .outputs import check_output
+from .reader import CHUNK_ROWS, PLAUSIBLE_ABS_MAX, Session, load_session
 
 #: EDFlib keeps at most this many bytes of an annotation's text
 ANNOTATION_MAX_BYTES = 40
@@ -42,8 +43,6 @@ UNIT_CHARS = 8
 NUMBER_CHARS = 8
 #: EDF+ stores annotation onsets and durations in units of 100 µs (EDFlib)
 ANNOTATION_RESOLUTION_S = 1e-4
-#: rows handed to the DSP per step: bounded memory for any session length
-CHUNK_ROWS = 65536
 
 FORMATS = {"edf": (-32768, 32767), "bdf": (-8388608, 8388607)}
 
@@ -230,16 +229,14 @@ def annotations(session: Session, end_index: int | None = None) -> list[Annotati
 
 def _contiguous_chunks(session: Session, rows: int = CHUNK_ROWS
                        ) -> Iterator[tuple[int, np.ndarray]]:
-    """(first stream index, data) runs without gaps, at most ``rows`` long."""
-    index = session.sample_index
-    if not index.size:
-        return
-    cuts = np.flatnonzero(np.diff(index) != 1) + 1
-    bounds = [0, *cuts.tolist(), index.size]
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        for s in range(a, b, rows):
-            e = min(b, s + rows)
-            yield int(index[s]), session.data[s:e]
+    """(first stream index, data) runs without gaps, at most ``rows`` long, read from disk
+    chunk by chunk (bounded memory)."""
+    for chunk in session.iter_samples(rows):
+        cuts = np.flatnonzero(np.diff(chunk.index) != 1) + 1
+        bounds = [0, *cuts.tolist(), chunk.index.size]
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            if b > a:
+                yield int(chunk.index[a]), chunk.data[a:b]
 
 
 class _Signals:
@@ -248,11 +245,9 @@ class _Signals:
 
     def __init__(self, session: Session) -> None:
         from ..exercises import get_exercise
-        from ..dsp.pipeline import Pipeline
         from ..motion import MotionTracker
-        from .export import session_settings
-        settings, calibration = session_settings(session)
-        self.pipe = Pipeline(session.info, settings, calibration)
+        from .export import session_pipeline
+        self.pipe = session_pipeline(session)
         try:
             top_at = get_exercise(session.meta.exercise).top_at
         except (UserError, ValueError, KeyError):
@@ -261,10 +256,15 @@ class _Signals:
         self.with_angle = self.motion.available
 
     def rows(self, data: np.ndarray) -> np.ndarray:
+        """Signals for ``data``; NaN where a value is not finite or not physical (a damaged
+        row), which the writer stores as the fill value."""
         parts = [data, self.pipe.process(data).envelope]
         if self.with_angle:
             parts.append(self.motion.process(data)[:, None])
-        return np.column_stack(parts)
+        out = np.column_stack(parts)
+        with np.errstate(invalid="ignore"):
+            out[~(np.abs(out) <= PLAUSIBLE_ABS_MAX)] = np.nan
+        return out
 
 
 def _fill_value(pmin: np.ndarray, pmax: np.ndarray) -> np.ndarray:
@@ -280,7 +280,7 @@ def export_edf(path_or_session: Path | str | Session, out_dir: Path | str | None
         raise UserError(f"unknown format {fmt!r}: choose edf or bdf")
     session = (path_or_session if isinstance(path_or_session, Session)
                else load_session(path_or_session))
-    if not session.sample_index.size:
+    if not session.n_samples:
         raise UserError(f"{session.path} holds no samples to export")
     rate = session.sample_rate_hz
     duration_rec_s, spr = record_layout(rate)
@@ -291,9 +291,9 @@ def export_edf(path_or_session: Path | str | Session, out_dir: Path | str | None
     lo = hi = None
     for _, data in _contiguous_chunks(session):
         rows = sig.rows(data)
-        finite = np.where(np.isfinite(rows), rows, np.nan)
-        with np.errstate(all="ignore"):
-            c_lo, c_hi = np.nanmin(finite, axis=0), np.nanmax(finite, axis=0)
+        with warnings.catch_warnings():      # an all-NaN column: no finite value yet
+            warnings.simplefilter("ignore", RuntimeWarning)
+            c_lo, c_hi = np.nanmin(rows, axis=0), np.nanmax(rows, axis=0)
         lo = c_lo if lo is None else np.fmin(lo, c_lo)
         hi = c_hi if hi is None else np.fmax(hi, c_hi)
     units = ([ch.unit for ch in session.info.channels] + [sig.pipe.envelope_unit] * len(sig.pipe.emg_names)
@@ -309,7 +309,7 @@ def export_edf(path_or_session: Path | str | Session, out_dir: Path | str | None
         signals.append(EdfSignal(label, edf_unit(unit), pmin, pmax, dmin, dmax))
 
     first = session.first_index
-    last = int(session.sample_index[-1])
+    last = int(session.samples.last_index)
     n_out = last - first + 1
     n_records = -(-n_out // spr)
     notes = annotations(session, end_index=last + 1)
@@ -322,7 +322,7 @@ def export_edf(path_or_session: Path | str | Session, out_dir: Path | str | None
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"cannot create {out}: {exc.strerror or exc}") from exc
-    target = out / f"{session.path.name}.{fmt}"
+    target = check_output(out / f"{session.path.name}.{fmt}", [session.path])
     writer = _open_writer(target, fmt, signals, rate, duration_rec_s, session, len(notes), n_records)
     try:
         fill = _fill_value(np.array([s.physical_min for s in signals]),
