@@ -212,3 +212,24 @@ def channels_from_desc(desc, n_channels: int) -> list[StreamChannel]:
         out.append(StreamChannel(str(first(d, "label") or k + 1), str(first(d, "unit")),
                                  str(first(d, "type"))))
     return out
+
+
+def _element_dict(elem):
+    """An XML element in pyxdf's nested form: {child tag: [child forms]} or its text."""
+    children = list(elem)
+    if not children:
+        return elem.text
+    out: dict[str, list] = {}
+    for c in children:
+        out.setdefault(c.tag, []).append(_element_dict(c))
+    return out
+
+
+def channels_from_xml(xml: str, n_channels: int) -> list[StreamChannel]:
+    """StreamChannels from a stream's full XML description (LSL ``StreamInfo.as_xml()``)."""
+    import xml.etree.ElementTree as ET
+    try:
+        desc = ET.fromstring(xml).find("desc")
+    except ET.ParseError:
+        desc = None
+    return channels_from_desc(_element_dict(desc) if desc is not None else None, n_channels)

@@ -8,6 +8,7 @@ crash mid-write leaves the previous profile intact.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -33,6 +34,8 @@ def _file_name(name: str) -> str:
 class AthleteProfile:
     name: str
     calibrations: list[Calibration] = field(default_factory=list)
+    #: a lab stream's channel roles, per stream ("lsl:NAME", "brainflow:BOARD"): label -> role
+    channel_maps: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def latest_calibration(self) -> Calibration | None:
         """The most recent calibration (ISO timestamps sort chronologically)."""
@@ -41,11 +44,15 @@ class AthleteProfile:
         return max(self.calibrations, key=lambda c: c.created_iso)
 
     def with_calibration(self, cal: Calibration) -> "AthleteProfile":
-        return AthleteProfile(self.name, [*self.calibrations, cal])
+        return dataclasses.replace(self, calibrations=[*self.calibrations, cal])
+
+    def with_channel_map(self, key: str, roles: dict[str, str]) -> "AthleteProfile":
+        return dataclasses.replace(self, channel_maps={**self.channel_maps, key: dict(roles)})
 
     def to_dict(self) -> dict:
         return {"format_version": FORMAT_VERSION, "name": self.name,
-                "calibrations": [c.to_dict() for c in self.calibrations]}
+                "calibrations": [c.to_dict() for c in self.calibrations],
+                "channel_maps": {k: dict(v) for k, v in self.channel_maps.items()}}
 
     @classmethod
     def from_dict(cls, d: dict) -> "AthleteProfile":
@@ -54,7 +61,13 @@ class AthleteProfile:
         cals = d.get("calibrations", [])
         if not isinstance(cals, list):
             raise UserError("profile calibrations are not a list")
-        return cls(str(d["name"]), [Calibration.from_dict(c) for c in cals])
+        maps = d.get("channel_maps", {})
+        if not isinstance(maps, dict) or not all(
+                isinstance(m, dict) and all(isinstance(k, str) and isinstance(v, str)
+                                            for k, v in m.items()) for m in maps.values()):
+            raise UserError("profile channel maps are not label -> role tables")
+        return cls(str(d["name"]), [Calibration.from_dict(c) for c in cals],
+                   {str(k): dict(v) for k, v in maps.items()})
 
 
 def profile_path(name: str, home: Path | str | None = None) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 
 from . import options
+from .source_args import add_map_argument, add_source_argument, channel_map
 
 
 def add_parser(sub) -> None:
@@ -16,6 +17,8 @@ def add_parser(sub) -> None:
     src.add_argument("--simulate", action="store_true", help="start on the simulated athlete")
     src.add_argument("--port", help="serial port of the board (default: auto-detect)")
     src.add_argument("--replay", metavar="SESSION", help="replay a recorded session folder or CSV")
+    add_source_argument(src)
+    add_map_argument(p)
     p.add_argument("--athlete", default="", help="athlete profile (its calibration is applied)")
     p.add_argument("--exercise", default="deadlift", type=options.exercise,
                    help="exercise (default: deadlift)")
@@ -38,5 +41,6 @@ def run(args: argparse.Namespace) -> int:
     opts = DashboardOptions(simulate=args.simulate, port=args.port, replay=args.replay,
                             athlete=args.athlete, exercise=args.exercise,
                             record=not args.no_record, sessions_root=args.sessions,
-                            speed=args.speed, seed=args.seed, sim_calibration=args.sim_calibration)
+                            speed=args.speed, seed=args.seed, sim_calibration=args.sim_calibration,
+                            source=args.source, channel_map=channel_map(args))
     return run_dashboard(opts, quit_after_s=args.quit_after)

@@ -16,6 +16,7 @@ import numpy as np
 from ..model import DeviceConfig, DeviceInfo, Kind, SampleBlock, SourceEvent
 from ..sources.base import GroundTruth, Listener, Source
 from ..sources.notifier import Notifier
+from .source_args import add_map_argument, add_source_argument, channel_map, source_url
 from . import options
 from .athlete_options import add_athlete_arguments, athlete_config_from_args
 
@@ -28,6 +29,8 @@ def add_parser(sub) -> None:
     where.add_argument("--port", help="serial port (default: auto-detect the board)")
     where.add_argument("--simulate", action="store_true",
                        help="use the simulated athlete instead of a board")
+    add_source_argument(where)
+    add_map_argument(p)
     p.add_argument("--seconds", type=options.SECONDS, default=None, help="stop after S seconds")
     p.add_argument("--rate", type=int, default=1000, choices=(500, 1000, 2000),
                    help="sampling rate to ask the board for (Hz)")
@@ -89,14 +92,20 @@ def summary_line(info: DeviceInfo, blocks: list[SampleBlock], elapsed_s: float) 
 
 
 def make_source(args: argparse.Namespace) -> Source:
+    from dataclasses import fields
+
+    from ..sources.registry import SourceContext
+    from ..sources.registry import make_source as from_url
     config = DeviceConfig(sample_rate_hz=args.rate,
                           emg_kind=Kind.ENVELOPE if args.envelope else Kind.RAW_EMG)
-    if args.simulate:
-        from ..sources.simulated import SimulatedSource
-        return SimulatedSource(athlete_config_from_args(args), config, realtime=True,
-                               speed=args.speed)
-    from ..sources.serial_source import SerialSource
-    return SerialSource(args.port, config, hello_timeout_s=args.hello_timeout)
+    sim = {}
+    url = source_url(args) or "serial://auto"
+    if url.startswith("sim://"):
+        cfg = athlete_config_from_args(args)
+        sim = {f.name: getattr(cfg, f.name) for f in fields(cfg)}
+    ctx = SourceContext(speed=args.speed, channel_map=channel_map(args), sim=sim,
+                        device_config=config, hello_timeout_s=args.hello_timeout)
+    return from_url(url, ctx)
 
 
 def print_live(source: Source, seconds: float | None, out=None, truth=None) -> int:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from . import options
+from .source_args import add_map_argument, add_source_argument, channel_map, source_url
 
 
 def add_parser(sub) -> None:
@@ -25,6 +26,8 @@ def add_parser(sub) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--simulate", action="store_true", help="record the simulated athlete")
     src.add_argument("--port", help="serial port of the board (e.g. /dev/ttyUSB0, COM3)")
+    add_source_argument(src)
+    add_map_argument(p)
     p.add_argument("--athlete", required=True, help="athlete name (profile calibration is used)")
     p.add_argument("--exercise", default="deadlift", type=options.exercise)
     p.add_argument("--seconds", type=options.SECONDS, default=None,
@@ -64,20 +67,15 @@ def run(args: argparse.Namespace) -> int:
     from ..session.meta import SessionMeta, new_session_folder
     from ..session.recorder import Recorder
     from ..sources.notifier import Notifier
-
-    if args.simulate:
-        from ..sim.athlete import AthleteConfig
-        from ..sources.simulated import SimulatedSource
-        try:
-            cfg = AthleteConfig(exercise=args.exercise, sets=args.sets,
-                                reps_per_set=args.reps, seed=args.seed)
-        except ValueError as exc:
-            raise UserError(str(exc)) from None
-        source = SimulatedSource(cfg, realtime=True, speed=args.speed,
-                                 duration_s=args.seconds)   # exact, in stream time
-    else:
-        from ..sources.serial_source import SerialSource
-        source = SerialSource(args.port)
+    from ..sources.registry import SourceContext, make_source
+    from ..sources.simulated import SimulatedSource
+    ctx = SourceContext(speed=args.speed, duration_s=args.seconds, athlete=args.athlete,
+                        channel_map=channel_map(args),
+                        sim=dict(exercise=args.exercise, sets=args.sets, reps_per_set=args.reps,
+                                 seed=args.seed))
+    source = make_source(source_url(args), ctx)
+    #: the simulator stops itself after --seconds of stream time (exact at any speed)
+    stream_timed = isinstance(source, SimulatedSource)
     calibration = _calibration(args.athlete)
     filters = FilterSettings()
     target_ratio = get_exercise(args.exercise).target_ratio
@@ -121,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         t0 = time.monotonic()
         while not stop.is_set() and reader.running:
             failures_seen = _report_failures(reader.failures + engine.failures, failures_seen)
-            if (args.seconds is not None and not args.simulate
+            if (args.seconds is not None and not stream_timed
                     and time.monotonic() - t0 >= args.seconds):
                 break
             stop.wait(0.1)

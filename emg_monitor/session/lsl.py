@@ -13,16 +13,12 @@ from __future__ import annotations
 
 import json
 
-from ..errors import UserError
 from .codec import rep_to_dict
 
 
 def _pylsl():
-    try:
-        import pylsl
-    except ImportError as exc:  # also raised when the bundled liblsl cannot load
-        raise UserError("LSL output needs pylsl: pip install 'emg-monitor[lsl]'") from exc
-    return pylsl
+    from ..lsl_lib import pylsl
+    return pylsl()
 
 
 class LslOutlet:

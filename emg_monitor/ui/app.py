@@ -7,7 +7,7 @@ source's thread (see ``live.py``).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import UserError
@@ -32,6 +32,8 @@ class DashboardOptions:
     seed: int = 0
     lumbar: float = 0.3              # simulated athlete: chance of a lumbar-dominant rep
     sim_calibration: bool = False    # simulated athlete starts with its calibration routine
+    source: str | None = None        # a source URL (sources/registry.py): lsl://..., sim://...
+    channel_map: dict = field(default_factory=dict)   # --map LABEL=ROLE for lab streams
 
 
 def exercise_names() -> tuple[str, ...]:
@@ -63,14 +65,19 @@ def save_calibration(athlete: str, calibration, home: str | None) -> Path:
     return save_profile(profile.with_calibration(calibration), home)
 
 
+def sim_defaults(opts: DashboardOptions, calibration_script: bool | None = None) -> dict:
+    """The dashboard's simulated athlete (AthleteConfig fields): endless sets, short rests."""
+    return dict(exercise=opts.exercise, sets=200, reps_per_set=5, seed=opts.seed,
+                lumbar_pattern=opts.lumbar, rest_between_sets_s=12.0,
+                calibration=opts.sim_calibration if calibration_script is None
+                else calibration_script)
+
+
 def simulated_source(opts: DashboardOptions, calibration_script: bool | None = None) -> Source:
     from ..sim.athlete import AthleteConfig
     from ..sources.simulated import SimulatedSource
-    cfg = AthleteConfig(exercise=opts.exercise, sets=200, reps_per_set=5, seed=opts.seed,
-                        lumbar_pattern=opts.lumbar, rest_between_sets_s=12.0,
-                        calibration=opts.sim_calibration if calibration_script is None
-                        else calibration_script)
-    return SimulatedSource(cfg, realtime=True, speed=opts.speed)
+    return SimulatedSource(AthleteConfig(**sim_defaults(opts, calibration_script)),
+                           realtime=True, speed=opts.speed)
 
 
 def list_ports() -> list:
@@ -149,8 +156,19 @@ def make_session(source: Source, opts: DashboardOptions, *, record: bool | None 
     return LiveSession(source, settings, recorder=recorder)
 
 
+def url_source(opts: DashboardOptions) -> Source:
+    """``--source URL``: the simulator with the dashboard's defaults, any other registered kind."""
+    from ..sources.registry import SourceContext, make_source
+    ctx = SourceContext(speed=opts.speed, athlete=opts.athlete, home=opts.home,
+                        channel_map=dict(opts.channel_map), sim=sim_defaults(opts))
+    return make_source(opts.source, ctx)
+
+
 def initial_source(opts: DashboardOptions) -> Source | None:
-    """--replay, --simulate, --port, else the first likely board, else None (offer the simulator)."""
+    """--source, --replay, --simulate, --port, else the first likely board, else None (offer the
+    simulator)."""
+    if opts.source:
+        return url_source(opts)
     if opts.replay:
         return replay_source(opts.replay, opts.speed)
     if opts.simulate:
