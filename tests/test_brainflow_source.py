@@ -11,6 +11,7 @@ from emg_monitor.cli import main
 from emg_monitor.errors import UserError
 from emg_monitor.model import EventKind
 from emg_monitor.sources.base import Listener, SourceError
+from emg_monitor.sources.notifier import Notifier
 from emg_monitor.sources.registry import SourceContext, make_source
 
 bf = pytest.importorskip("brainflow.board_shim")
@@ -39,15 +40,16 @@ class Collector(Listener):
 
 def run(source, until, limit_s=30.0) -> Collector:
     col = Collector()
-    source.add_listener(col)
-    source.start()
+    reader = Notifier(source, [col])
+    reader.start()
     t0 = time.monotonic()
     try:
-        while not until(col) and time.monotonic() - t0 < limit_s and source.running:
+        while not until(col) and time.monotonic() - t0 < limit_s and reader.running:
             time.sleep(0.05)
     finally:
-        source.stop()
-    source.raise_error()
+        reader.stop()
+        source.close()
+    reader.raise_error()
     return col
 
 

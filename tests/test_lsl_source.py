@@ -15,7 +15,8 @@ import pytest
 from emg_monitor.cli import main
 from emg_monitor.errors import UserError
 from emg_monitor.model import EventKind
-from emg_monitor.sources.base import Listener, SourceError
+from emg_monitor.sources.base import Listener
+from emg_monitor.sources.notifier import Notifier
 from emg_monitor.sources.registry import SourceContext, make_source
 
 pytest.importorskip("pylsl")
@@ -64,19 +65,20 @@ def start_outlet(*args: str) -> subprocess.Popen:
 
 
 def run_until(source, collector, want_samples: int, proc, limit_s: float = 60.0) -> None:
-    source.add_listener(collector)
-    source.start()
+    reader = Notifier(source, [collector])
+    reader.start()
     t0 = time.monotonic()
     try:
         while collector.received() < want_samples and time.monotonic() - t0 < limit_s:
-            if source.error is not None:
+            if not reader.running:
                 break
             time.sleep(0.05)
     finally:
-        source.stop()
+        reader.stop()
+        source.close()
         proc.kill()
         proc.wait(10)
-    source.raise_error()
+    reader.raise_error()
 
 
 def check_places(blocks, gap_after: int = -1, gap: int = 0) -> np.ndarray:
@@ -193,13 +195,13 @@ def test_map_overrides_and_is_saved_in_the_profile(tmp_path, capsys):
                             channel_map={"EMG1": "right_glute", "EMG2": "right_erector"})
         src = make_source(f"lsl://{name}?timeout=10", ctx)
         assert src.open().names == ("right_glute", "right_erector")
-        src.stop()
+        src.close()
         saved = load_profile("Ana", home).channel_maps[f"lsl:{name}"]
         assert saved == {"EMG1": "right_glute", "EMG2": "right_erector"}
         # next time the saved map applies without --map
         again = make_source(f"lsl://{name}?timeout=10", SourceContext(athlete="Ana", home=str(home)))
         assert again.open().names == ("right_glute", "right_erector")
-        again.stop()
+        again.close()
         with pytest.raises(UserError, match="no channel labelled 'EMG9'"):
             make_source(f"lsl://{name}?timeout=10",
                         SourceContext(channel_map={"EMG9": "left_glute"})).open()

@@ -211,7 +211,7 @@ class BrainFlowSource(Source):
             raise SourceError(f"cannot read the playback file {self.params['file']} ({exc})"
                               ) from None
 
-    def _read(self, timeout_s: float = 0.05) -> list[SampleBlock]:
+    def _read(self, timeout_s: float) -> list[SampleBlock]:
         assert self._shim is not None and self._timeline is not None
         if self._total is not None and self._delivered >= self._total:
             raise StopIteration
@@ -221,7 +221,7 @@ class BrainFlowSource(Source):
         now = time.monotonic()
         if data.shape[1] == 0:
             for kind, index, detail, duration_s in self._timeline.idle(now):
-                self._emit_event(kind, index, detail, duration_s)
+                self._event(kind, index, detail, duration_s)
             return []
         if self._total is not None:
             data = data[:, :self._total - self._delivered]
@@ -231,7 +231,7 @@ class BrainFlowSource(Source):
         for kind, index, detail, duration_s in place.events:
             if kind == EventKind.RECONNECTED:
                 self.stats.reconnects += 1
-            self._emit_event(kind, index, detail, duration_s)
+            self._event(kind, index, detail, duration_s)
         self.stats.disconnected_s += place.lost / self._rate
         samples = np.ascontiguousarray(data[self._rows].T)
         return [SampleBlock(place.first_index, self.mapping.apply(samples),

@@ -34,7 +34,6 @@ RETRY_EVERY_S = 0.5
 #: a chunk starting this far from where the stream should be is a gap (or a clock jump);
 #: below it, timestamp jitter is absorbed and the stream is taken as continuous
 GAP_TOLERANCE_S = 0.05
-PULL_TIMEOUT_S = 0.05
 PARAMS = ("type", "timeout", "source_id")
 
 
@@ -158,7 +157,7 @@ class LslSource(Source):
         return self.mapping.info(rate, f"{label} on {info.hostname()} "
                                        f"({self.mapping.describe()})")
 
-    def _read(self, timeout_s: float = PULL_TIMEOUT_S) -> list[SampleBlock]:
+    def _read(self, timeout_s: float) -> list[SampleBlock]:
         assert self._lsl is not None and self.mapping is not None and self._timeline is not None
         now = time.monotonic()
         if self._inlet is None:                  # lost: look for it again by name/type
@@ -190,7 +189,7 @@ class LslSource(Source):
 
     def _emit_all(self, events) -> None:
         for kind, index, detail, duration_s in events:
-            self._emit_event(kind, index, detail, duration_s)
+            self._event(kind, index, detail, duration_s)
 
     def _inlet_for(self, info):
         """recover=False: a lost stream raises LostError and is looked for again by name or
