@@ -45,8 +45,18 @@ def main() -> None:
     p.add_argument("--new-id", action="store_true")
     p.add_argument("--markers", action="store_true")
     p.add_argument("--linger", type=float, default=1.0, help="s to stay after the last sample")
+    p.add_argument("--athlete", type=int, default=None, metavar="SEED",
+                   help="stream the simulated athlete's six channels instead of counters")
+    p.add_argument("--speed", type=float, default=1.0, help="time speed-up (stamps too)")
     args = p.parse_args()
     lsl = pylsl()
+    table = None
+    if args.athlete is not None:
+        from emg_monitor.sim.athlete import Athlete, AthleteConfig
+        table = Athlete(AthleteConfig(sets=1, reps_per_set=4, setup_s=1.0, seed=args.athlete,
+                                      lumbar_pattern=(False, True, False, False),
+                                      sample_rate_hz=args.rate)).render_all()
+        args.samples = table.shape[0]
     o = outlet(lsl, args, "test-src")
     t_start = lsl.local_clock()
     gap = 0
@@ -66,11 +76,13 @@ def main() -> None:
                 for i in range(n)]
         if args.markers:
             rows = [[str(r[0])] for r in rows]
-        stamps = [t_start + (k + i + gap) / args.rate for i in range(n)]
+        if table is not None:
+            rows = table[k:k + n].tolist()
+        stamps = [t_start + (k + i + gap) / (args.rate * args.speed) for i in range(n)]
         for r, t in zip(rows, stamps):
             o.push_sample(r, t)
         k += n
-        due = t_start + (k + gap) / args.rate
+        due = t_start + (k + gap) / (args.rate * args.speed)
         time.sleep(max(0.0, due - lsl.local_clock()))
     time.sleep(args.linger)
 

@@ -123,6 +123,8 @@ def test_record_from_brainflow_and_export(tmp_path):
     ("brainflow://12345", "unknown BrainFlow board '12345'"),
     ("brainflow://synthetic?baud=9600", "has no parameter baud"),
     ("brainflow://synthetic?ip_port=x", "ip_port='x'"),
+    ("brainflow://synthetic?ip_port=70000", "ip_port='70000'"),
+    ("brainflow://synthetic?timeout=-1", "timeout='-1'"),
     ("brainflow://playback_file?file=x.csv", "needs file=REC.csv and master_board"),
 ])
 def test_bad_urls(url, message):

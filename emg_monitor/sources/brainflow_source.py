@@ -117,9 +117,13 @@ class BrainFlowSource(Source):
         if not spec.target:
             raise UserError("brainflow:// needs a board: brainflow://cyton?serial_port=..., "
                             "brainflow://synthetic")
+        from ..commands.options import Number
+        ints = {"ip_protocol": Number("IP protocol", 0, 10, integer=True),
+                "timeout": Number("timeout", 0, 600, integer=True, unit="s")}
+        port = Number("port", 0, 65535, integer=True)
         params = {}
         for name in INPUT_PARAMS:
-            value = spec.take(name, int if name in _INT_PARAMS else str)
+            value = spec.take(name, ints.get(name, port) if name in _INT_PARAMS else str)
             if value is not None:
                 params[name] = value
         spec.done(INPUT_PARAMS)
