@@ -11,6 +11,8 @@ import argparse
 import sys
 import time
 
+import numpy as np
+
 from emg_monitor.lsl_lib import pylsl
 
 CHUNKS = (7, 31, 1, 64, 13, 2, 40)
@@ -53,9 +55,10 @@ def main() -> None:
     table = None
     if args.athlete is not None:
         from emg_monitor.sim.athlete import Athlete, AthleteConfig
-        table = Athlete(AthleteConfig(sets=1, reps_per_set=4, setup_s=1.0, seed=args.athlete,
-                                      lumbar_pattern=(False, True, False, False),
-                                      sample_rate_hz=args.rate)).render_all()
+        athlete = Athlete(AthleteConfig(sets=1, reps_per_set=4, setup_s=1.0, seed=args.athlete,
+                                        lumbar_pattern=(False, True, False, False),
+                                        sample_rate_hz=args.rate))
+        table = np.vstack([athlete.render_all(), athlete.render(int(2 * args.rate))])
         args.samples = table.shape[0]
     o = outlet(lsl, args, "test-src")
     t_start = lsl.local_clock()

@@ -1,18 +1,16 @@
 """brainflow:// with BrainFlow's own synthetic board and playback-file board."""
 from __future__ import annotations
 
-import threading
-import time
-
 import numpy as np
 import pytest
 
 from emg_monitor.cli import main
 from emg_monitor.errors import UserError
 from emg_monitor.model import EventKind
-from emg_monitor.sources.base import Listener, SourceError
-from emg_monitor.sources.notifier import Notifier
+from emg_monitor.sources.base import SourceError
 from emg_monitor.sources.registry import SourceContext, make_source
+
+from source_support import read_until
 
 bf = pytest.importorskip("brainflow.board_shim")
 from brainflow.data_filter import DataFilter  # noqa: E402
@@ -20,37 +18,8 @@ from brainflow.data_filter import DataFilter  # noqa: E402
 SYNTH = int(bf.BoardIds.SYNTHETIC_BOARD.value)
 
 
-class Collector(Listener):
-    def __init__(self) -> None:
-        self.blocks, self.events = [], []
-        self.lock = threading.Lock()
-
-    def on_block(self, block):
-        with self.lock:
-            self.blocks.append(block)
-
-    def on_event(self, event):
-        with self.lock:
-            self.events.append(event)
-
-    def received(self) -> int:
-        with self.lock:
-            return sum(b.n for b in self.blocks)
-
-
-def run(source, until, limit_s=30.0) -> Collector:
-    col = Collector()
-    reader = Notifier(source, [col])
-    reader.start()
-    t0 = time.monotonic()
-    try:
-        while not until(col) and time.monotonic() - t0 < limit_s and reader.running:
-            time.sleep(0.05)
-    finally:
-        reader.stop()
-        source.close()
-    reader.raise_error()
-    return col
+def run(source, until, limit_s=30.0):
+    return read_until(source, until, limit_s)
 
 
 def test_synthetic_board_rate_and_channels_from_the_descriptor():

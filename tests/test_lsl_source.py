@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -15,39 +14,14 @@ import pytest
 from emg_monitor.cli import main
 from emg_monitor.errors import UserError
 from emg_monitor.model import EventKind
-from emg_monitor.sources.base import Listener
-from emg_monitor.sources.notifier import Notifier
 from emg_monitor.sources.registry import SourceContext, make_source
+
+from source_support import read_until
 
 pytest.importorskip("pylsl")
 
 HERE = Path(__file__).resolve().parent
 RATE = 500.0
-
-
-class Collector(Listener):
-    def __init__(self) -> None:
-        self.blocks, self.events, self.errors = [], [], []
-        self.info = None
-        self.lock = threading.Lock()
-
-    def on_info(self, info):
-        self.info = info
-
-    def on_block(self, block):
-        with self.lock:
-            self.blocks.append(block)
-
-    def on_event(self, event):
-        with self.lock:
-            self.events.append(event)
-
-    def on_error(self, exc):
-        self.errors.append(exc)
-
-    def received(self) -> int:
-        with self.lock:
-            return sum(b.n for b in self.blocks)
 
 
 def unique(prefix: str) -> str:
@@ -64,21 +38,12 @@ def start_outlet(*args: str) -> subprocess.Popen:
     return proc
 
 
-def run_until(source, collector, want_samples: int, proc, limit_s: float = 60.0) -> None:
-    reader = Notifier(source, [collector])
-    reader.start()
-    t0 = time.monotonic()
+def run_until(source, want_samples: int, proc, limit_s: float = 60.0):
     try:
-        while collector.received() < want_samples and time.monotonic() - t0 < limit_s:
-            if not reader.running:
-                break
-            time.sleep(0.05)
+        return read_until(source, lambda c: c.received() >= want_samples, limit_s)
     finally:
-        reader.stop()
-        source.close()
         proc.kill()
         proc.wait(10)
-    reader.raise_error()
 
 
 def check_places(blocks, gap_after: int = -1, gap: int = 0) -> np.ndarray:
@@ -100,8 +65,7 @@ def test_irregular_chunks_labels_units_and_rate(tmp_path):
     assert info.names == ("left_glute", "left_erector", "right_glute", "right_erector")
     assert [c.unit for c in info.channels] == ["uV"] * 4
     assert name in info.device
-    col = Collector()
-    run_until(source, col, 800, proc)
+    col = run_until(source, 800, proc)
     counter = check_places(col.blocks)
     np.testing.assert_array_equal(counter, np.arange(800))       # nothing lost, in order
     data = np.vstack([b.data for b in col.blocks])
@@ -117,8 +81,7 @@ def test_a_stream_that_vanishes_and_returns_is_a_recorded_gap(new_id):
     args = ["--name", name, "--samples", "1400", "--vanish-at", "500", "--gap", str(gap)]
     proc = start_outlet(*args, *(["--new-id"] if new_id else []))
     source = make_source(f"lsl://{name}?timeout=10", SourceContext())
-    col = Collector()
-    run_until(source, col, 1400, proc)
+    col = run_until(source, 1400, proc)
     counter = check_places(col.blocks, gap_after=500, gap=gap)
     # everything before the vanish arrived; after it, samples the new outlet sent before the
     # inlet was back are lost too, and counted in the same gap

@@ -42,9 +42,19 @@ def a_set_in_the_dashboard(qtbot, w, want_reps: int) -> None:
     assert w.summary.summary.reps == len([r for r in w.reps if r.set_index == w.set_index])
 
 
-def recorded(session):
-    folder = session.recorder.folder
-    session.close()
+def a_set_from(qtbot, opts: DashboardOptions, want_reps: int = 4):
+    """The dashboard on ``opts.source``: one set with the space bar, stopped after all four reps
+    (the athlete does four); the recorded session."""
+    source = url_source(opts)
+    source.open()
+    session = make_session(source, opts)
+    w = window(qtbot, session)
+    try:
+        a_set_in_the_dashboard(qtbot, w, want_reps)
+        folder = session.recorder.folder
+        session.close()
+    finally:
+        w.close()
     return load_session(folder)
 
 
@@ -56,19 +66,13 @@ def test_lsl_stream_in_the_dashboard(qtbot, tmp_path):
     try:
         opts = DashboardOptions(source=f"lsl://{name}?timeout=10", athlete="ana",
                                 sessions_root=str(tmp_path / "s"), home=str(tmp_path / "h"))
-        source = url_source(opts)
-        source.open()
-        session = make_session(source, opts)
-        w = window(qtbot, session)
-        a_set_in_the_dashboard(qtbot, w, 3)
-        s = recorded(session)
-        w.close()
+        s = a_set_from(qtbot, opts)
     finally:
         proc.kill()
         proc.wait(10)
     assert s.info.names == ("left_glute", "left_erector", "right_glute", "right_erector",
                             "accel_x", "accel_y")
-    assert s.n_samples > 5000 and len(s.reps) >= 3
+    assert s.n_samples > 5000 and len(s.reps) == 4
 
 
 def test_brainflow_board_in_the_dashboard(qtbot, tmp_path):
@@ -76,7 +80,8 @@ def test_brainflow_board_in_the_dashboard(qtbot, tmp_path):
     from brainflow.data_filter import DataFilter
     board = int(bf.BoardIds.SYNTHETIC_BOARD.value)
     rate = bf.BoardShim.get_sampling_rate(board)
-    x = Athlete(AthleteConfig(**CFG, sample_rate_hz=float(rate))).render_all()
+    athlete = Athlete(AthleteConfig(**CFG, sample_rate_hz=float(rate)))
+    x = np.vstack([athlete.render_all(), athlete.render(2 * rate)])   # then standing quietly
     d = np.zeros((bf.BoardShim.get_num_rows(board), x.shape[0]))
     emg, acc = bf.BoardShim.get_emg_channels(board), bf.BoardShim.get_accel_channels(board)
     d[emg[:4]] = x[:, :4].T
@@ -90,11 +95,5 @@ def test_brainflow_board_in_the_dashboard(qtbot, tmp_path):
                                          "ACC1": "accel_x", "ACC2": "accel_y"},
                             athlete="ana", sessions_root=str(tmp_path / "s"),
                             home=str(tmp_path / "h"))
-    source = url_source(opts)
-    source.open()
-    session = make_session(source, opts)
-    w = window(qtbot, session)
-    a_set_in_the_dashboard(qtbot, w, 3)
-    s = recorded(session)
-    w.close()
-    assert s.sample_rate_hz == rate and s.n_samples > 0 and len(s.reps) >= 3
+    s = a_set_from(qtbot, opts)
+    assert s.sample_rate_hz == rate and s.n_samples > 0 and len(s.reps) == 4
