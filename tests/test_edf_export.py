@@ -117,7 +117,7 @@ def test_round_trip_samples_within_step_and_annotations_exact(tmp_path, fmt):
     assert np.all(np.abs(lost) <= step[:4])
     n_out = int(index[-1] - index[0] + 1)
     records = -(-n_out // 100)
-    want = annotations(session, end_index=int(index[-1]) + 1)
+    want = annotations(session)
     if records * 100 > n_out:
         want.append(Annotation(n_out / 1000.0, (records * 100 - n_out) / 1000.0, "BAD_padding"))
     assert sorted(notes, key=lambda a: (a.onset_s, a.text)) == \
@@ -127,14 +127,16 @@ def test_round_trip_samples_within_step_and_annotations_exact(tmp_path, fmt):
     assert "rep 1.2 ratio - unknown" in texts
     assert "rep 2.1 ratio 0.80 lumbar_dominant" in texts
     assert "BAD_gap disconnected" in texts
-    assert "set 1" in texts and "set 2" in texts
+    assert [t for t in texts if t.startswith("set ")] == ["set 1 (2 reps)", "set 2 (1 reps)"]
     assert any(t.startswith("calibration 2026-11-24T10:00") for t in texts)
     note = next(t for t in texts if t.startswith("note"))
     assert len(note.encode()) <= 40 and note.startswith("note athlete reports a twinge")
     gap = next(a for a in notes if a.text == "BAD_gap disconnected")
     assert gap.onset_s == pytest.approx(GAP_AT / 1000.0) and gap.duration_s == GAP_LEN / 1000.0
-    s1 = next(a for a in notes if a.text == "set 1")
-    assert s1.onset_s == 0.0 and s1.duration_s == 1.552          # the first block edge past 1.5 s
+    s1 = next(a for a in notes if a.text.startswith("set 1"))
+    rec = session.sets[0]
+    assert s1.onset_s == max(0.0, round(rec.t_start_s, 4))       # EDF+ onsets start at 0
+    assert s1.duration_s == round(rec.t_end_s - max(0.0, rec.t_start_s), 4)
 
 
 def test_mne_reads_our_files(tmp_path):

@@ -175,41 +175,35 @@ def _ratio_text(ratio: float) -> str:
     return f"{ratio:.2f}" if math.isfinite(ratio) else "-"
 
 
-def annotations(session: Session, end_index: int | None = None) -> list[Annotation]:
+def annotations(session: Session) -> list[Annotation]:
     """Everything a reviewer jumps to, in time order, each text at most 40 bytes."""
     rate = session.sample_rate_hz
     t0 = session.first_index / rate
-    end_t = (end_index if end_index is not None else
-             session.first_index + int(round(session.duration_s * rate))) / rate
     out: list[Annotation] = []
 
     def add(t_s: float, duration_s: float, text: str) -> None:
+        if t_s < t0:                  # began before the first sample kept: clip (EDF+ onsets >= 0)
+            duration_s = max(0.0, duration_s - (t0 - t_s)) if duration_s >= 0 else duration_s
+            t_s = t0
         out.append(Annotation(_onset(t_s, t0), _ticks(duration_s) if duration_s >= 0 else -1.0,
                               _fit(text)))
 
     if session.meta.calibration:
         add(t0, -1, f"calibration {session.meta.calibration.get('created_iso', '')[:16]}")
-    open_sets: dict[int, float] = {}
     for m in session.marks:
         kind = m.get("kind")
-        if "sample_index" not in m:
-            continue
+        if "sample_index" not in m or kind in ("set_start", "set_stop"):
+            continue                             # sets: from the set records below
         t = int(m["sample_index"]) / rate
-        if kind == "set_start":
-            open_sets[int(m.get("set_index", len(open_sets) + 1))] = t
-        elif kind == "set_stop":
-            k = int(m.get("set_index", 0))
-            start = open_sets.pop(k, None)
-            if start is not None:
-                add(start, t - start, f"set {k}")
-        elif kind == "calibration":
+        if kind == "calibration":
             add(t, -1, f"calibration {str(m.get('created_iso', ''))[:16]}")
         elif kind == "note":
             add(t, -1, f"note {m.get('text', '')}")
         elif kind:
             add(t, -1, str(kind))
-    for k, start in open_sets.items():           # a set still running when recording stopped
-        add(start, end_t - start, f"set {k}")
+    for rec in session.sets:                     # the records every reader counts from
+        add(rec.t_start_s, max(0.0, rec.t_end_s - rec.t_start_s),
+            f"set {rec.set_index} ({rec.count} reps)")
     for r in session.reps:
         status = "" if r.status.value == "complete" else f" {r.status.value}"
         add(r.t_top_s, -1, f"rep {r.set_index}.{r.rep}{status} ratio {_ratio_text(r.ratio)} "
@@ -312,7 +306,7 @@ def export_edf(path_or_session: Path | str | Session, out_dir: Path | str | None
     last = int(session.samples.last_index)
     n_out = last - first + 1
     n_records = -(-n_out // spr)
-    notes = annotations(session, end_index=last + 1)
+    notes = annotations(session)
     pad = n_records * spr - n_out
     if pad:
         notes.append(Annotation(_onset((last + 1) / rate, first / rate), _ticks(pad / rate),
