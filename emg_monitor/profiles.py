@@ -119,3 +119,17 @@ def list_profiles(home: Path | str | None = None) -> list[str]:
         except (OSError, ValueError, KeyError, TypeError):
             continue
     return names
+
+
+def saved_channel_map(athlete: str, key: str, home: Path | str | None = None) -> dict[str, str]:
+    """The lab stream's channel roles saved for this athlete ({} without a profile or map)."""
+    if not athlete or athlete not in list_profiles(home):
+        return {}
+    return dict(load_profile(athlete, home).channel_maps.get(key, {}))
+
+
+def remember_channel_map(athlete: str, key: str, roles: dict[str, str],
+                         home: Path | str | None = None) -> Path:
+    """Save a stream's channel roles in the athlete's profile (created if new)."""
+    profile = load_profile(athlete, home) if athlete in list_profiles(home) else AthleteProfile(athlete)
+    return save_profile(profile.with_channel_map(key, roles), home)

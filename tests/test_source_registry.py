@@ -114,3 +114,13 @@ def test_bad_source_options_exit_2_with_one_line(capsys, argv, message):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err, err
+
+
+def test_the_dashboard_takes_the_same_urls(tmp_path):
+    from emg_monitor.ui.app import DashboardOptions, initial_source
+    opts = DashboardOptions(source="sim://?seed=7", sessions_root=str(tmp_path))
+    src = initial_source(opts)
+    assert isinstance(src, SimulatedSource) and src.athlete.config.seed == 7
+    assert src.athlete.config.sets == 200                  # the dashboard's endless sets
+    rep = initial_source(DashboardOptions(source=f"replay://{tmp_path}?speed=3"))
+    assert isinstance(rep, ReplaySource) and rep.speed == 3.0

@@ -44,6 +44,10 @@ NUMBER_CHARS = 8
 #: EDF+ stores annotation onsets and durations in units of 100 µs (EDFlib)
 ANNOTATION_RESOLUTION_S = 1e-4
 
+#: the sampling rate readers compute (samples per record / record duration) may differ from
+#: the stream's by this much (1 ppm: 3.6 ms an hour, below any amplifier clock's accuracy)
+RATE_TOLERANCE = 1e-6
+
 FORMATS = {"edf": (-32768, 32767), "bdf": (-8388608, 8388607)}
 
 
@@ -146,14 +150,20 @@ def edf_unit(unit: str) -> str:
 
 
 def record_layout(sample_rate_hz: float) -> tuple[float, int]:
-    """(data record duration s, samples per record): short records (about 0.1 s) keep the
-    padding at the end small; the duration must hold a whole number of samples."""
+    """(data record duration s, samples per record). A whole number of samples must fill a
+    record whose duration EDFlib can store (10 µs steps). Short records (about 0.1 s) keep
+    the padding at the end small. Rates like Delsys Trigno's 2148.1481 Hz get the record
+    (0.108 s, 232 samples) whose rate readers compute is within 1 ppm of the stream's."""
     for duration in (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0):
         spr = sample_rate_hz * duration
         if abs(spr - round(spr)) < 1e-6 and round(spr) >= 1:
             return duration, int(round(spr))
-    raise UserError(f"EDF cannot store {sample_rate_hz:g} Hz exactly (no data record of "
-                    "0.1-10 s holds a whole number of samples); export CSV instead")
+    for n in range(max(1, math.ceil(0.1 * sample_rate_hz)), int(10 * sample_rate_hz) + 1):
+        duration = round(n / sample_rate_hz, 5)
+        if duration >= 0.001 and abs(n / duration - sample_rate_hz) <= RATE_TOLERANCE * sample_rate_hz:
+            return duration, n
+    raise UserError(f"EDF cannot store {sample_rate_hz:g} Hz (no data record of 0.1-10 s holds "
+                    "a whole number of samples); export CSV instead")
 
 
 # --- what goes in -----------------------------------------------------------------
@@ -261,26 +271,8 @@ class _Signals:
         return out
 
 
-def _fill_value(pmin: np.ndarray, pmax: np.ndarray) -> np.ndarray:
-    return np.clip(0.0, pmin, pmax)
-
-
-def export_edf(path_or_session: Path | str | Session, out_dir: Path | str | None = None,
-               fmt: str = "edf") -> Path:
-    """Write ``<session>.edf`` (or ``.bdf``) into ``out_dir`` (default SESSION/export)."""
-    import pyedflib
-
-    if fmt not in FORMATS:
-        raise UserError(f"unknown format {fmt!r}: choose edf or bdf")
-    session = (path_or_session if isinstance(path_or_session, Session)
-               else load_session(path_or_session))
-    if not session.n_samples:
-        raise UserError(f"{session.path} holds no samples to export")
-    rate = session.sample_rate_hz
-    duration_rec_s, spr = record_layout(rate)
-    dmin, dmax = FORMATS[fmt]
-
-    # pass 1: the range of every signal
+def _signals(session: Session, fmt: str) -> list[EdfSignal]:
+    """Pass 1: every signal's label, unit and the physical range its data takes."""
     sig = _Signals(session)
     lo = hi = None
     for _, data in _contiguous_chunks(session):
@@ -290,24 +282,87 @@ def export_edf(path_or_session: Path | str | Session, out_dir: Path | str | None
             c_lo, c_hi = np.nanmin(rows, axis=0), np.nanmax(rows, axis=0)
         lo = c_lo if lo is None else np.fmin(lo, c_lo)
         hi = c_hi if hi is None else np.fmax(hi, c_hi)
-    units = ([ch.unit for ch in session.info.channels] + [sig.pipe.envelope_unit] * len(sig.pipe.emg_names)
+    units = ([ch.unit for ch in session.info.channels]
+             + [sig.pipe.envelope_unit] * len(sig.pipe.emg_names)
              + (["deg"] if sig.with_angle else []))
     labels = signal_labels(session.info, sig.pipe.emg_names, sig.with_angle)
-    signals = []
+    dmin, dmax = FORMATS[fmt]
+    out = []
     for label, unit, a, b in zip(labels, units, lo, hi):
         try:
             pmin, pmax = physical_range(float(a), float(b))
         except ValueError:
             raise UserError(f"{label} spans {a:g} to {b:g} {unit}, beyond EDF's 8-digit header "
                             "fields (a damaged recording?); export CSV instead") from None
-        signals.append(EdfSignal(label, edf_unit(unit), pmin, pmax, dmin, dmax))
+        out.append(EdfSignal(label, edf_unit(unit), pmin, pmax, dmin, dmax))
+    return out
 
-    first = session.first_index
-    last = int(session.samples.last_index)
-    n_out = last - first + 1
-    n_records = -(-n_out // spr)
+
+def to_digital(physical: np.ndarray, signals: list[EdfSignal]) -> np.ndarray:
+    """Physical values -> digital counts, rounded to the nearest (EDFlib's own conversion
+    truncates, up to a whole step off): readers get back within half a step. Values that
+    are missing (NaN: gaps, damaged rows, padding) become the count nearest 0."""
+    pmin = np.array([s.physical_min for s in signals])
+    pmax = np.array([s.physical_max for s in signals])
+    dmin = np.array([s.digital_min for s in signals], dtype=np.int64)
+    dmax = np.array([s.digital_max for s in signals], dtype=np.int64)
+    step = np.array([s.step for s in signals])
+    x = np.where(np.isfinite(physical), physical, np.clip(0.0, pmin, pmax))
+    counts = np.rint((x - pmin) / step) + dmin
+    return np.clip(counts, dmin, dmax).astype(np.int32)
+
+
+class _RecordWriter:
+    """Rows in, whole data records out (EDFlib takes one record per call)."""
+
+    def __init__(self, writer, signals: list[EdfSignal], samples_per_record: int) -> None:
+        self.writer = writer
+        self.signals = signals
+        self.spr = samples_per_record
+        self.buf = np.empty((samples_per_record, len(signals)), dtype=np.int32)
+        self.filled = 0
+
+    def put(self, physical: np.ndarray) -> None:
+        counts = to_digital(physical, self.signals)
+        k = 0
+        while k < counts.shape[0]:
+            take = min(self.spr - self.filled, counts.shape[0] - k)
+            self.buf[self.filled:self.filled + take] = counts[k:k + take]
+            self.filled += take
+            k += take
+            if self.filled == self.spr:
+                self._write()
+
+    def gap(self, n: int) -> None:
+        for s in range(0, n, CHUNK_ROWS):
+            self.put(np.full((min(CHUNK_ROWS, n - s), len(self.signals)), np.nan))
+
+    def finish(self) -> None:
+        if self.filled:
+            self.gap(self.spr - self.filled)   # padding: the last record is whole
+
+    def _write(self) -> None:
+        if self.writer.blockWriteDigitalSamples(np.ascontiguousarray(self.buf.T).ravel()) < 0:
+            raise UserError("writing an EDF data record failed (disk full?)")
+        self.filled = 0
+
+
+def export_edf(path_or_session: Path | str | Session, out_dir: Path | str | None = None,
+               fmt: str = "edf") -> Path:
+    """Write ``<session>.edf`` (or ``.bdf``) into ``out_dir`` (default SESSION/export)."""
+    if fmt not in FORMATS:
+        raise UserError(f"unknown format {fmt!r}: choose edf or bdf")
+    session = (path_or_session if isinstance(path_or_session, Session)
+               else load_session(path_or_session))
+    if not session.n_samples:
+        raise UserError(f"{session.path} holds no samples to export")
+    rate = session.sample_rate_hz
+    record_s, spr = record_layout(rate)
+    signals = _signals(session, fmt)
+    first, last = session.first_index, int(session.samples.last_index)
+    n_records = -(-(last - first + 1) // spr)
     notes = annotations(session)
-    pad = n_records * spr - n_out
+    pad = n_records * spr - (last - first + 1)
     if pad:
         notes.append(Annotation(_onset((last + 1) / rate, first / rate), _ticks(pad / rate),
                                 "BAD_padding"))
@@ -317,40 +372,16 @@ def export_edf(path_or_session: Path | str | Session, out_dir: Path | str | None
     except OSError as exc:
         raise UserError(f"cannot create {out}: {exc.strerror or exc}") from exc
     target = check_output(out / f"{session.path.name}.{fmt}", [session.path])
-    writer = _open_writer(target, fmt, signals, rate, duration_rec_s, session, len(notes), n_records)
+    writer = _open_writer(target, fmt, signals, rate, record_s, session, len(notes), n_records)
     try:
-        fill = _fill_value(np.array([s.physical_min for s in signals]),
-                           np.array([s.physical_max for s in signals]))
+        records = _RecordWriter(writer, signals, spr)
         sig = _Signals(session)                  # pass 2: the same numbers, written
-        buf = np.empty((spr, len(signals)))
-        filled = 0
         next_index = first
-
-        def put(rows: np.ndarray) -> None:
-            nonlocal filled
-            k = 0
-            while k < rows.shape[0]:
-                take = min(spr - filled, rows.shape[0] - k)
-                buf[filled:filled + take] = rows[k:k + take]
-                filled += take
-                k += take
-                if filled == spr:
-                    _write_record(writer, buf, signals)
-                    filled = 0
-
         for i0, data in _contiguous_chunks(session):
-            if i0 > next_index:                  # a gap: lost samples as the fill value
-                for s in range(next_index, i0, CHUNK_ROWS):
-                    put(np.broadcast_to(fill, (min(CHUNK_ROWS, i0 - s), len(signals))))
-            rows = sig.rows(data)
-            bad = ~np.isfinite(rows)
-            if bad.any():
-                rows = np.where(bad, fill, rows)
-            put(rows)
+            records.gap(i0 - next_index)          # samples lost in a gap: missing
+            records.put(sig.rows(data))
             next_index = i0 + data.shape[0]
-        if filled:
-            buf[filled:] = fill
-            _write_record(writer, buf, signals)
+        records.finish()
         for a in notes:
             writer.writeAnnotation(a.onset_s, a.duration_s, a.text)
     finally:
@@ -358,26 +389,12 @@ def export_edf(path_or_session: Path | str | Session, out_dir: Path | str | None
     return target
 
 
-def to_digital(physical: np.ndarray, signals: list[EdfSignal]) -> np.ndarray:
-    """Physical values -> digital counts, rounded to the nearest (EDFlib's own conversion
-    truncates, up to a whole step off): readers get back within half a step."""
-    pmin = np.array([s.physical_min for s in signals])
-    dmin = np.array([s.digital_min for s in signals], dtype=np.int64)
-    dmax = np.array([s.digital_max for s in signals], dtype=np.int64)
-    step = np.array([s.step for s in signals])
-    counts = np.rint((physical - pmin) / step) + dmin
-    return np.clip(counts, dmin, dmax).astype(np.int32)
-
-
-def _write_record(writer, buf: np.ndarray, signals: list[EdfSignal]) -> None:
-    counts = np.ascontiguousarray(to_digital(buf, signals).T).ravel()
-    if writer.blockWriteDigitalSamples(counts) < 0:
-        raise UserError("writing an EDF data record failed (disk full?)")
-
-
 def _open_writer(target: Path, fmt: str, signals: list[EdfSignal], rate: float,
                  record_s: float, session: Session, n_annotations: int, n_records: int):
-    import pyedflib
+    try:
+        import pyedflib
+    except ImportError as exc:
+        raise UserError("EDF export needs pyedflib: pip install pyedflib") from exc
     file_type = pyedflib.FILETYPE_EDFPLUS if fmt == "edf" else pyedflib.FILETYPE_BDFPLUS
     try:
         writer = pyedflib.EdfWriter(str(target), len(signals), file_type=file_type)

@@ -148,14 +148,11 @@ class BrainFlowSource(Source):
         return names.get(self.board_id, str(self.board_id))
 
     def _roles(self, labels: list[StreamChannel]) -> dict[str, str]:
-        if self.overrides:
-            return self.overrides
-        if self.athlete:
-            from ..profiles import list_profiles, load_profile
-            if self.athlete in list_profiles(self.home):
-                saved = load_profile(self.athlete, self.home).channel_maps.get(self._key())
-                if saved:
-                    return saved
+        """--map, else the athlete's saved map, else channels 1-4 in our board's pin order."""
+        from ..profiles import saved_channel_map
+        saved = self.overrides or saved_channel_map(self.athlete, self._key(), self.home)
+        if saved:
+            return saved
         emg = [c.label for c in labels if c.label.startswith("EMG")]
         roles = {label: name for label, (name, _, _) in zip(emg, EMG_PIN_ROLES)}
         roles.update({label: "ignore" for label in emg[len(EMG_PIN_ROLES):]})
@@ -173,10 +170,8 @@ class BrainFlowSource(Source):
         labels, rows = self._channels(bf)
         self.mapping = build_map(labels, self._roles(labels), stream=f"board {self._name()}")
         if self.overrides and self.athlete:
-            from ..profiles import AthleteProfile, list_profiles, load_profile, save_profile
-            profile = (load_profile(self.athlete, self.home) if self.athlete in
-                       list_profiles(self.home) else AthleteProfile(self.athlete))
-            save_profile(profile.with_channel_map(self._key(), self.mapping.roles), self.home)
+            from ..profiles import remember_channel_map
+            remember_channel_map(self.athlete, self._key(), self.mapping.roles, self.home)
         self._rate = float(bf.BoardShim.get_sampling_rate(self.descriptor_board))
         self._stamp_row = bf.BoardShim.get_timestamp_channel(self.descriptor_board)
         self._rows = rows

@@ -104,22 +104,16 @@ class LslSource(Source):
 
     def _overrides(self) -> dict[str, str]:
         """--map, else the map saved in the athlete's profile for this stream."""
-        if self.overrides or not self.athlete:
-            return self.overrides
-        from ..profiles import list_profiles, load_profile
-        if self.athlete not in list_profiles(self.home):
-            return {}
-        return load_profile(self.athlete, self.home).channel_maps.get(
-            profile_key(self.name, self.stream_type), {})
+        from ..profiles import saved_channel_map
+        return self.overrides or saved_channel_map(self.athlete, self._key(), self.home)
 
     def _remember(self, mapping: ChannelMap) -> None:
-        if not (self.overrides and self.athlete):
-            return
-        from ..profiles import AthleteProfile, list_profiles, load_profile, save_profile
-        profile = (load_profile(self.athlete, self.home) if self.athlete in
-                   list_profiles(self.home) else AthleteProfile(self.athlete))
-        save_profile(profile.with_channel_map(profile_key(self.name, self.stream_type),
-                                              mapping.roles), self.home)
+        if self.overrides and self.athlete:
+            from ..profiles import remember_channel_map
+            remember_channel_map(self.athlete, self._key(), mapping.roles, self.home)
+
+    def _key(self) -> str:
+        return profile_key(self.name, self.stream_type)
 
     # --- Source ------------------------------------------------------------------------
     def _open(self) -> DeviceInfo:
