@@ -160,27 +160,6 @@ def test_replay_in_the_same_screens_with_pause_and_seek(qtbot, window_on, tmp_pa
     assert not replay.paused
 
 
-def test_build_window_calibrates_the_simulated_athlete_and_applies_it(qtbot, opts):
-    from emg_monitor.profiles import load_profile
-    opts.speed = 25.0
-    w = build_window(opts, SimulatedSource(AthleteConfig(seed=5), realtime=True, speed=25.0))
-    qtbot.addWidget(w)
-    w.show()
-    try:
-        qtbot.waitUntil(lambda: bool(w.traces.names), timeout=10000)
-        assert not w.calibrated and "uncalibrated" in w.status_calibration.text()
-        w.calibrate_button.click()
-        wizard = w.wizard
-        qtbot.waitUntil(lambda: wizard.state in ("done", "bad"), timeout=30000)
-        assert wizard.state == "done", wizard.result.text()
-        wizard.save_button.click()
-        assert load_profile("ana", opts.home).latest_calibration() == wizard.calibration
-        qtbot.waitUntil(lambda: w.calibrated, timeout=10000)
-        assert "%MVC" in w.traces.labels[0].text
-    finally:
-        w.close()
-
-
 def test_no_board_offers_the_simulator(qtbot, opts):
     opts.simulate = False
     w = build_window(opts, None)

@@ -5,11 +5,13 @@ glute to erector microvolts says little; a ratio of %MVC does. The protocol:
 
 * rest: the noise floor, removed in quadrature later (noise and EMG are
   independent, so their powers add).
-* glutes: the larger of prone bent-knee hip extension and standing glute
-  squeeze (Contreras et al. 2015, J Appl Biomech 31:452: neither task gave the
-  highest gluteus maximus MVIC in every subject).
-* erectors: the prone back extension repeated, keeping the largest (Biviá-Roig
-  et al. 2019: a single MVIC task misses the maximum in about a third of people).
+* glutes: the standing maximal squeeze, which a lifter can do alone in front of
+  the screen (Contreras et al. 2015, PeerJ 3:e1261: as high as the prone bent-knee
+  hip extension against manual resistance, which stays as the partner alternative).
+* erectors: a standing back extension against an anchored strap (alone, screen in
+  view), or the Biering-Sørensen hold; the partner-resisted prone extension stays as
+  an alternative. Several holds, keeping the largest (Biviá-Roig et al. 2019: a
+  single MVIC task misses the maximum in about a third of people).
 * each task: 3 holds of 5 s, the best 1 s window of each, 30 s rest between holds.
 """
 from __future__ import annotations
@@ -53,37 +55,59 @@ class CalibrationTask:
     holds: int = 3
     hold_s: float = 5.0
     rest_between_s: float = 30.0   # enough to avoid fatigue across three short holds
+    needs_partner: bool = False    # someone must hold or resist: not for a lifter alone
+    equipment: str = ""            # what the task needs besides the lifter
+    source: str = ""               # where the task comes from (docs/hardware.md)
 
 
 REST_TASK = CalibrationTask(
-    "rest", "Quiet rest", None,
-    "Lie face down, arms by your sides, completely relaxed. Breathe normally and do not move "
-    "for the whole recording.", holds=1, hold_s=10.0, rest_between_s=0.0)
+    "rest", "Quiet standing rest", None,
+    "Stand relaxed in front of the screen, feet hip-width, arms hanging loosely. Breathe "
+    "normally and do not move for the whole recording: this is the noise floor every MVC "
+    "and every rep is measured against.", holds=1, hold_s=6.0, rest_between_s=0.0)
 
+# The lifter calibrates alone, standing, facing the laptop, so the tasks below come first;
+# the partner tasks stay as alternatives (docs/hardware.md, "MVC tasks").
 GLUTE_TASKS: tuple[CalibrationTask, ...] = (
     CalibrationTask(
-        "prone_bent_knee_hip_extension", "Prone bent-knee hip extension", Muscle.GLUTE,
+        "standing_glute_squeeze", "Standing maximal glute squeeze", Muscle.GLUTE,
+        "Stand tall, feet hip-width, toes slightly out, knees soft. Squeeze both buttocks "
+        "together as hard as you can, without leaning forward or arching the back, and hold "
+        "it at maximum until the bar says stop. Ramp up over one second.",
+        source="Contreras et al. 2015, PeerJ 3:e1261: as high as the prone test"),
+    CalibrationTask(
+        "prone_bent_knee_hip_extension", "Prone bent-knee hip extension (partner)", Muscle.GLUTE,
         "Lie face down, knee bent to 90 degrees. A partner holds the back of your thigh down "
         "(or hook the thigh under a fixed strap). Drive the heel toward the ceiling as hard as "
         "you can and hold. Ramp up over 1 s, hold maximal for the rest. Do both legs together "
-        "or each leg in turn."),
-    CalibrationTask(
-        "standing_glute_squeeze", "Standing glute squeeze", Muscle.GLUTE,
-        "Stand tall, feet hip-width, toes slightly out. Squeeze both buttocks together as hard "
-        "as you can without bending forward and hold."),
+        "or each leg in turn.", needs_partner=True, equipment="bench or floor, a partner",
+        source="SENIAM / Kendall manual muscle test; Contreras et al. 2015"),
 )
 
 ERECTOR_TASKS: tuple[CalibrationTask, ...] = (
     CalibrationTask(
-        "prone_back_extension", "Prone back extension against resistance", Muscle.ERECTOR,
+        "standing_back_extension_strap", "Standing back extension against a strap",
+        Muscle.ERECTOR,
+        "Loop a strap or band around your upper back, under the armpits, and fix both ends to "
+        "a rack or a door anchor in front of you at chest height. Stand with the hips slightly "
+        "bent, back straight, and push backwards into the strap as hard as you can without "
+        "moving; hold at maximum until the bar says stop.", equipment="a strap anchored in front",
+        source="isometric trunk extension against fixed resistance (Vera-Garcia et al. 2010)"),
+    CalibrationTask(
+        "biering_sorensen_hold", "Biering-Sørensen hold", Muscle.ERECTOR,
+        "Lie face down on a bench with the hips at its edge and the ankles hooked under a "
+        "fixed bar or strap, hands crossed on the chest. Lift the trunk to horizontal and "
+        "hold it there, pulling the shoulders back as hard as you can. Have the screen on the "
+        "floor in front of you so you can see the bar.",
+        equipment="a bench and an ankle anchor", source="Biering-Sørensen 1984, Spine 9:106"),
+    CalibrationTask(
+        "prone_back_extension", "Prone back extension against resistance (partner)",
+        Muscle.ERECTOR,
         "Lie face down on a bench with the hips at its edge and the legs held down by a strap "
         "or partner, hands crossed on the chest. Lift the trunk to horizontal against a partner's "
         "hands (or a strap) on the upper back and push up as hard as you can; hold. Repeat all "
-        "holds: the largest counts."),
-    CalibrationTask(
-        "prone_back_extension_repeat", "Prone back extension (second set)", Muscle.ERECTOR,
-        "Same as before after at least one minute of rest. A second set finds the maximum "
-        "that one set misses in about a third of people."),
+        "holds: the largest counts.", needs_partner=True,
+        equipment="a bench, a partner", source="Biviá-Roig et al. 2019"),
 )
 
 

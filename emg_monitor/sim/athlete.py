@@ -179,6 +179,7 @@ class Athlete:
             + [Channel(n, Kind.MOTION, "g") for n in MOTION_PIN_NAMES])
         self.truth: list[RepTruth] = []
         self.tasks: list[TaskTruth] = []
+        self.requested: tuple[tuple[float, float, str], ...] = ()   # (t0_s, t1_s, kind)
         seeds = np.random.SeedSequence(config.seed).spawn(6)
         self._plan(np.random.default_rng(seeds[0]))
         self._rng_emg = np.random.default_rng(seeds[1])
@@ -344,13 +345,54 @@ class Athlete:
                 rows.append([tc, rng.uniform(2.0, 6.0), *amps])
         return np.asarray(rows)
 
+    # --- tasks on request (the calibration wizard asks, the athlete does) ------------
+    #: activation (fraction of MVC) of (glute, erector) during each requested task
+    TASK_LEVELS = {"rest": (REST_GLUTE, REST_ERECTOR), "glute_mvc": (1.0, 0.25),
+                   "erector_mvc": (0.30, 1.0)}
+    TASK_RAMP_S = 0.3
+
+    def perform(self, kind: str, t_start_s: float, hold_s: float) -> None:
+        """Do ``kind`` ("rest", "glute_mvc", "erector_mvc") from ``t_start_s`` for ``hold_s``,
+        standing upright: a plateau over the window, ramps of ``TASK_RAMP_S`` outside it.
+        Whatever the plan had there (a set) is replaced. Safe from another thread: the
+        request list is swapped in one assignment."""
+        if kind not in self.TASK_LEVELS:
+            raise ValueError(f"unknown task {kind!r}; choose from {', '.join(self.TASK_LEVELS)}")
+        if not (math.isfinite(t_start_s) and math.isfinite(hold_s) and hold_s > 0):
+            raise ValueError("a task needs a finite start and a positive duration")
+        self.requested = self.requested + ((float(t_start_s), float(t_start_s + hold_s), kind),)
+        self.tasks.append(TaskTruth(kind, float(t_start_s), float(t_start_s + hold_s)))
+
+    def _requested_overlay(self, t_s: np.ndarray, act: np.ndarray | None,
+                           angle: np.ndarray | None) -> None:
+        ramp = self.TASK_RAMP_S
+        upright_deg = 0.0                    # every task is done standing
+        for t0, t1, kind in self.requested:
+            w = np.clip(np.minimum(t_s - (t0 - ramp), (t1 + ramp) - t_s) / ramp, 0.0, 1.0)
+            if not w.any():
+                continue
+            if act is not None:
+                g, e = self.TASK_LEVELS[kind]
+                level = np.array([g if m == Muscle.GLUTE else e for _, m, _ in EMG_PIN_ROLES])
+                act *= (1 - w)[:, None]
+                act += w[:, None] * level[None, :]
+            if angle is not None:
+                angle *= 1 - w
+                angle += w * upright_deg
+
     # --- rendering -------------------------------------------------------------
     def activation(self, t_s: np.ndarray) -> np.ndarray:
         """True activation (fraction of MVC) per EMG channel at times t_s: (n, 4)."""
-        return np.stack([np.interp(t_s, tp, vp) for tp, vp in self._act], axis=1)
+        act = np.stack([np.interp(t_s, tp, vp) for tp, vp in self._act], axis=1)
+        if self.requested:
+            self._requested_overlay(t_s, act, None)
+        return act
 
     def inclination_deg(self, t_s: np.ndarray) -> np.ndarray:
-        return np.interp(t_s, *self._ang)
+        angle = np.interp(t_s, *self._ang)
+        if self.requested:
+            self._requested_overlay(t_s, None, angle)
+        return angle
 
     def _ecg_uv(self, t: np.ndarray) -> np.ndarray:
         """Synthetic ECG (sum of Gaussian P, Q, R, S, T waves; McSharry 2003 shape)."""

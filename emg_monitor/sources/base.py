@@ -200,3 +200,11 @@ class GroundTruth(Protocol):
 
     @property
     def truth(self) -> list: ...
+
+
+@runtime_checkable
+class PerformsTasks(Protocol):
+    """Performs a calibration task when asked (the simulated athlete): ``kind`` is "rest",
+    "glute_mvc" or "erector_mvc", over stream samples [start_index, start_index + n)."""
+
+    def perform_task(self, kind: str, start_index: int, n_samples: int) -> None: ...

@@ -57,6 +57,12 @@ class SimulatedSource(Source):
         """``GroundTruth``: the reps the athlete really performed."""
         return self.athlete.truth
 
+    def perform_task(self, kind: str, start_index: int, n_samples: int) -> None:
+        """``PerformsTasks``: the simulated athlete does a calibration task when the wizard
+        asks; stream index i is the athlete's sample i."""
+        fs = float(self.athlete.fs)
+        self.athlete.perform(kind, start_index / fs, n_samples / fs)
+
     @property
     def calibration_tasks(self) -> tuple:
         """``ScriptedCalibration``: the rest/MVC segments the athlete performs, () if none."""

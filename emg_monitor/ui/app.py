@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..exercises import EXERCISES, get_exercise
-from ..sources.base import Recording, ScriptedCalibration, Seekable, Source
+from ..sources.base import Recording, Seekable, Source
 from .live import LiveSession
 
 log = logging.getLogger(__name__)
@@ -215,28 +215,27 @@ def build_window(opts: DashboardOptions, source: Source | None = None, **window_
                                   else f"{name}: no calibration yet — press Calibrate for %MVC")
 
     def on_calibrate(win) -> None:
+        """Calibrate on the running session: no restart and no new recording (the session
+        being recorded goes on and keeps the holds; the wizard says so)."""
         from .calibration_wizard import CalibrationWizard
         session = win.session
-        src = session.source
-        if isinstance(src, ScriptedCalibration) and not src.calibration_tasks:
-            # the simulated athlete performs its calibration routine from the start
-            # (its board is in memory: opening it takes milliseconds)
-            src = simulated_source(current_opts(), calibration_script=True)
-            src.open()
-            session = make_session(src, current_opts())
-            win.attach(session)
-        wizard = CalibrationWizard(session.reader, session.engine.settings.filters,
-                                   athlete=win.athlete,
-                                   on_done=lambda cal: apply_calibration(win, cal), parent=win)
+        rec = session.recording_path
+        wizard = CalibrationWizard(session.source, session.engine.settings.filters,
+                                   reader=session.reader, display=session.display,
+                                   recording=rec.name if rec else "", athlete=win.athlete,
+                                   on_done=lambda athlete, cal: apply_calibration(win, athlete, cal),
+                                   parent=win)
         win.wizard = wizard
         wizard.open()
 
-    def apply_calibration(win, cal) -> None:
-        path = save_calibration(win.athlete, cal, opts.home)
+    def apply_calibration(win, athlete: str, cal) -> None:
+        path = save_calibration(athlete, cal, opts.home)
+        if win.athlete != athlete:
+            win.athlete_box.setCurrentText(athlete)
         if win.session is not None:
             win.session.engine.set_calibration(cal)
             if win.session.recorder is not None:
-                win.session.recorder.mark("calibration", athlete=win.athlete, **cal.to_dict())
+                win.session.recorder.mark("calibration", athlete=athlete, **cal.to_dict())
         win.banner.show_notice(f"Calibration saved to {path} and applied: envelopes now in %MVC")
 
     factories = {"Simulated athlete": open_simulator, "Connect board": open_board}

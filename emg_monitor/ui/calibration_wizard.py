@@ -1,68 +1,53 @@
-"""Calibration wizard: rest, glute MVC, erector MVC, each recorded from the live stream.
+"""The first calibration, done by a lifter alone in front of the screen.
 
-Raw samples are kept by a :class:`RawHistory` listener on the acquisition
-thread (no DSP there); the dialog polls it on a timer and cuts each trial out
-by stream index.
-Each MVC hold is checked with ``dsp.calibration.trial_quality`` (long enough,
-steady, clearly above rest) and can be retried; the result is computed with
-``dsp.mvc.calibrate`` and handed to ``on_done`` (save to the athlete's
-profile, apply to the engine).
+Steps (``default_steps``; each is a :class:`WizardStep`, so one more is one more
+class in the list — e.g. a "stand tall and squeeze" neutral step):
 
-Timing: with a real athlete a trial starts after a spoken-style countdown. The
-simulated athlete follows a script (``AthleteConfig(calibration=True)``: rest,
-three glute holds, three erector holds), so :class:`ScriptedTiming` waits for the
-next scripted segment of the requested kind and records exactly its plateau.
+1. athlete name (the calibration is saved to that profile; nothing fails at the end);
+2. a placement guide per muscle (SENIAM diagram, skin preparation);
+3. a live signal check per channel (contact, noise, mains) that must pass;
+4. quiet standing rest (no movement, no dead channel);
+5. MVC holds the lifter can do alone (standing glute squeeze; standing back extension
+   against a strap, or the Biering-Sørensen hold), partner tasks as alternatives,
+   with a live level bar during every hold;
+6. the result: MVC per channel, saved and applied.
+
+Every step keeps its own result: "Retry this step" records only that step again.
+Raw samples come from a :class:`RawHistory` listener on the acquisition thread; the
+checks and ``calibrate()`` run on a worker thread, never on the GUI thread; the
+live level bar copies the engine's display buffer (already computed there).
+A source that can perform a task (``PerformsTasks``: the simulated athlete) is asked
+to do each one when the lifter presses Start, so it is calibrated as a person would be.
+Nothing starts a new recording: the running session (if any) goes on, and says so.
 """
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import dataclass
-from typing import Callable
+import math
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import numpy as np
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
-from PyQt6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                             QVBoxLayout)
+from PyQt6.QtWidgets import (QComboBox, QDialog, QGridLayout, QHBoxLayout, QLabel,
+                             QLineEdit, QListWidget, QListWidgetItem, QProgressBar, QPushButton,
+                             QStackedWidget, QVBoxLayout, QWidget)
 
-from ..dsp.calibration import (ERECTOR_TASKS, GLUTE_TASKS, REST_TASK, Calibration,
-                               CalibrationTask, rest_baseline, trial_quality)
+from ..dsp.calibration import ERECTOR_TASKS, GLUTE_TASKS, REST_TASK, Calibration, CalibrationTask
 from ..dsp.mvc import calibrate
-from ..dsp.pipeline import FilterSettings, Pipeline
+from ..dsp.calibration_checks import (ChannelCheck, hold_check, hold_level, rest_check,
+                                      short_name, signal_check)
+from ..dsp.pipeline import FilterSettings
 from ..model import DeviceInfo, Muscle, SampleBlock
 from ..ringbuffer import RingBuffer
-from ..sources.base import Listener, ScriptedCalibration, Source
-from ..sources.notifier import Notifier
+from ..sources.base import Listener, PerformsTasks
 from . import theme
+from .placement import PLACEMENT_TEXT, SKIN_PREP, PlacementDiagram
 from .widgets import big_font
 
-
-def task_kind(task: CalibrationTask) -> str:
-    return {None: "rest", Muscle.GLUTE: "glute_mvc", Muscle.ERECTOR: "erector_mvc"}[task.muscle]
-
-
-@dataclass(frozen=True)
-class Step:
-    task: CalibrationTask
-    hold: int          # 1-based
-
-    @property
-    def kind(self) -> str:
-        return task_kind(self.task)
-
-
-def full_protocol() -> list[Step]:
-    """Rest, every glute task and every erector task, each with its holds."""
-    steps = [Step(REST_TASK, 1)]
-    for task in (*GLUTE_TASKS, *ERECTOR_TASKS):
-        steps += [Step(task, h + 1) for h in range(task.holds)]
-    return steps
-
-
-def scripted_protocol() -> list[Step]:
-    """What the simulated athlete's script performs: rest, 3 glute holds, 3 erector holds."""
-    return ([Step(REST_TASK, 1)] + [Step(GLUTE_TASKS[0], h + 1) for h in range(3)]
-            + [Step(ERECTOR_TASKS[0], h + 1) for h in range(3)])
+COUNTDOWN_S = 3.0
+UNIT_LABEL = {"uV": "µV", "pct_mvc": "%MVC"}
+SIGNAL_CHECK_S = 2.0
 
 
 class RawHistory(Listener):
@@ -87,13 +72,6 @@ class RawHistory(Listener):
         self._buf.append(np.column_stack([index, block.data]))
         self.latest_index = block.first_index + block.n
 
-    @property
-    def earliest_index(self) -> int:
-        """The oldest sample still held."""
-        if self._buf is None:
-            return 0
-        return max(0, self.latest_index - self._buf.capacity)
-
     def window(self, start: int, n: int) -> np.ndarray | None:
         """Raw rows [start, start + n), or None while the stream has not got there."""
         if self._buf is None or self.latest_index < start + n:
@@ -102,322 +80,705 @@ class RawHistory(Listener):
         keep = (rows[:, 0] >= start) & (rows[:, 0] < start + n)
         return rows[keep, 1:]
 
+    def last(self, n: int) -> np.ndarray | None:
+        if self._buf is None or self.latest_index < n:
+            return None
+        return self._buf.latest(n)[:, 1:]
+
     def progress(self, start: int, n: int) -> float:
         return float(np.clip((self.latest_index - start) / n, 0.0, 1.0)) if n else 1.0
 
 
-class LiveTiming:
-    """A real athlete: record ``hold_s`` seconds starting after the countdown."""
-
-    scripted = False
-
-    def __init__(self, countdown_s: float = 3.0, hold_s: float | None = None) -> None:
-        self.countdown_s = countdown_s
-        self.hold_s = hold_s
-
-    def window(self, step: Step, earliest_index: int, fs: float) -> tuple[int | None, int]:
-        hold_s = self.hold_s if self.hold_s is not None else step.task.hold_s
-        return None, int(round(hold_s * fs))
+@dataclass
+class StepResult:
+    ok: bool
+    reason: str
+    data: np.ndarray | None = None
+    extra: dict = field(default_factory=dict)
 
 
-class ScriptedTiming:
-    """The simulated athlete: the next scripted segment of the step's kind.
+class WizardStep:
+    """One page of the wizard. Subclasses build their page and say when they are done.
 
-    Segments that began before the wizard asked are still usable while the raw
-    history holds them (``earliest_index``), so opening the wizard a little late
-    does not skip the script's first rest.
+    ``result`` is kept when the lifter moves on, so retrying one step never costs the
+    others. ``tick`` runs at 20 Hz on the GUI thread: copy and draw only.
     """
 
-    scripted = True
-    countdown_s = 0.0
+    title = ""
+    short = ""                       # the step list's caption
 
-    def __init__(self, tasks) -> None:
-        self.tasks = list(tasks)
-        self._last = -1              # script position: segments are used in order
+    def __init__(self, wizard: "CalibrationWizard") -> None:
+        self.wizard = wizard
+        self.result: StepResult | None = None
+        self.page = QWidget()
+        self.layout = QVBoxLayout(self.page)
+        self.layout.setContentsMargins(0, 0, 0, 0)
+        self.layout.setSpacing(10)
+        self.build()
 
-    def window(self, step: Step, earliest_index: int, fs: float) -> tuple[int | None, int]:
-        for i, seg in enumerate(self.tasks):
-            start = int(np.ceil(seg.t_start_s * fs))
-            if i <= self._last or seg.kind != step.kind or start < earliest_index:
-                continue
-            self._last = i
-            return start, int((seg.t_end_s - seg.t_start_s) * fs)
-        raise LookupError(f"the simulated athlete has no {step.kind.replace('_', ' ')} left in "
-                          "its script: restart the simulator with calibration to try again")
+    def build(self) -> None: ...
+    def enter(self) -> None: ...
+    def tick(self) -> None: ...
+    def leave(self) -> None: ...
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None and self.result.ok
+
+    def retry(self) -> None:
+        self.result = None
+        self.enter()
+
+    # helpers
+    def text(self, text: str, px: int = 17, bold: bool = False, muted: bool = False) -> QLabel:
+        label = QLabel(text)
+        label.setWordWrap(True)
+        label.setFont(big_font(px, bold=bold))
+        if muted:
+            label.setObjectName("muted")
+        self.layout.addWidget(label)
+        return label
 
 
-def timing_for(source: Source, countdown_s: float = 3.0):
-    """ScriptedTiming when the source performs a calibration script (the simulated athlete)."""
-    if isinstance(source, ScriptedCalibration) and source.calibration_tasks:
-        return ScriptedTiming(source.calibration_tasks)
-    return LiveTiming(countdown_s)
+class NameStep(WizardStep):
+    title = "Who is calibrating?"
+    short = "Athlete"
+
+    def build(self) -> None:
+        self.text("The calibration is saved to this athlete's profile and used for every "
+                  "session after this one.")
+        self.name = QLineEdit(self.wizard.athlete)
+        self.name.setPlaceholderText("athlete name")
+        self.name.setFont(big_font(24))
+        self.name.textChanged.connect(lambda _t: self.wizard.refresh())
+        self.layout.addWidget(self.name)
+        self.layout.addStretch(1)
+
+    def enter(self) -> None:
+        self.name.setFocus()
+
+    @property
+    def done(self) -> bool:
+        return bool(self.name.text().strip())
+
+    def leave(self) -> None:
+        self.wizard.athlete = self.name.text().strip()
+        self.result = StepResult(True, self.wizard.athlete)
+
+
+class PlacementStep(WizardStep):
+    short = "Placement"
+
+    def __init__(self, wizard, muscle: Muscle) -> None:
+        self.muscle = muscle
+        self.title, _ = PLACEMENT_TEXT[muscle]
+        self.short = f"Place: {'glutes' if muscle == Muscle.GLUTE else 'erectors'}"
+        super().__init__(wizard)
+
+    def build(self) -> None:
+        row = QHBoxLayout()
+        self.diagram = PlacementDiagram(self.muscle)
+        row.addWidget(self.diagram, 1)
+        words = QVBoxLayout()
+        _, text = PLACEMENT_TEXT[self.muscle]
+        for t, muted in ((text, False), (SKIN_PREP, True)):
+            label = QLabel(t)
+            label.setWordWrap(True)
+            label.setFont(big_font(16, bold=False))
+            if muted:
+                label.setObjectName("muted")
+            words.addWidget(label)
+        words.addStretch(1)
+        row.addLayout(words, 1)
+        self.layout.addLayout(row, 1)
+
+    def enter(self) -> None:
+        self.result = StepResult(True, "read")      # done once the lifter has seen it
+
+
+class SignalCheckStep(WizardStep):
+    """Contact, noise and mains per channel, checked live every second; must pass."""
+
+    title = "Signal check"
+    short = "Signal check"
+
+    def build(self) -> None:
+        self.text("Stand relaxed. Every channel must pass before the recording can start.")
+        self.grid = QGridLayout()
+        self.layout.addLayout(self.grid)
+        self.rows: dict[str, QLabel] = {}
+        self.layout.addStretch(1)
+        self._next_check_index = 0
+        self._rest_until = 0
+        self.checks: list[ChannelCheck] = []
+
+    def enter(self) -> None:
+        self._next_check_index = 0
+        self._rest_until = 0
+
+    def _ask_for_rest(self, fs: float) -> None:
+        """A source that performs tasks (the simulated athlete) stands relaxed while this
+        step is open, asked a few seconds at a time so it goes back to its plan after."""
+        w = self.wizard
+        latest = max(w.history.latest_index, 0)
+        if latest + int(2 * fs) < self._rest_until:
+            return
+        begin = max(latest, self._rest_until)
+        if self._rest_until == 0:            # judge only what follows the request
+            self._next_check_index = latest + int((SIGNAL_CHECK_S + 0.5) * fs)
+        self._rest_until = begin + int(3 * fs)
+        w.source.perform_task("rest", begin, self._rest_until - begin)
+
+    def tick(self) -> None:
+        w = self.wizard
+        info = w.info
+        if info is None:
+            return
+        fs = float(info.sample_rate_hz)
+        if isinstance(w.source, PerformsTasks):
+            self._ask_for_rest(fs)
+        if w.busy:
+            return
+        n = int(SIGNAL_CHECK_S * fs)
+        if w.history.latest_index < self._next_check_index:
+            return
+        raw = w.history.last(n)
+        if raw is None:
+            return
+        self._next_check_index = w.history.latest_index + int(fs)       # about once a second
+        w.run(signal_check, raw, info, w.filters, on_done=self._show)
+
+    def _show(self, checks: list[ChannelCheck]) -> None:
+        self.checks = checks
+        for k, c in enumerate(checks):
+            label = self.rows.get(c.channel)
+            if label is None:
+                label = QLabel()
+                label.setWordWrap(True)
+                label.setFont(big_font(17, bold=False))
+                self.grid.addWidget(label, k, 0)
+                self.rows[c.channel] = label
+            colour = theme.BLUISH_GREEN if c.ok else theme.ORANGE
+            label.setText(f"<span style='color:{colour}'>{'✔' if c.ok else '✖'}</span> "
+                          f"{c.reason}")
+        ok = bool(checks) and all(c.ok for c in checks)
+        self.result = StepResult(ok, "all channels pass" if ok else "a channel fails the check")
+        self.wizard.refresh()
+
+
+class RecordStep(WizardStep):
+    """One recording: the rest, or one MVC hold of a chosen task (with alternatives)."""
+
+    def __init__(self, wizard, tasks: tuple[CalibrationTask, ...], hold: int = 1,
+                 chooser: "RecordStep | None" = None) -> None:
+        self.tasks = tasks
+        self.task = tasks[0]
+        self.hold = hold
+        self.chooser = chooser          # the first hold owns the task choice
+        self.state = "ready"
+        self.window: tuple[int, int] | None = None
+        super().__init__(wizard)
+
+    @property
+    def muscle(self) -> Muscle | None:
+        return self.task.muscle
+
+    @property
+    def kind(self) -> str:
+        return {None: "rest", Muscle.GLUTE: "glute_mvc", Muscle.ERECTOR: "erector_mvc"}[self.muscle]
+
+    @property
+    def short(self) -> str:  # type: ignore[override]
+        if self.muscle is None:
+            return "Rest"
+        return f"{'Glutes' if self.muscle == Muscle.GLUTE else 'Erectors'} hold {self.hold}"
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        holds = f" — hold {self.hold} of {self.task.holds}" if self.task.holds > 1 else ""
+        return self.task.name + holds
+
+    def build(self) -> None:
+        if self.chooser is None and len(self.tasks) > 1:
+            self.choice = QComboBox()
+            for t in self.tasks:
+                self.choice.addItem(t.name + (" — needs a partner" if t.needs_partner else ""))
+            self.choice.currentIndexChanged.connect(self._chosen)
+            self.layout.addWidget(self.choice)
+        self.instructions = self.text(self.task.instructions)
+        self.source_note = self.text(self._source_text(), px=13, muted=True)
+        self.big = QLabel("Ready?")
+        self.big.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.big.setFont(big_font(54))
+        self.layout.addStretch(1)
+        self.layout.addWidget(self.big)
+        self.level = QProgressBar()
+        self.level.setRange(0, 1000)
+        self.level.setTextVisible(False)
+        self.level.setFixedHeight(34)
+        self.level_text = QLabel("")
+        self.level_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.level_text.setFont(big_font(15, bold=False))
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.progress.setFixedHeight(10)
+        for w in (self.level, self.level_text, self.progress):
+            self.layout.addWidget(w)
+        self.outcome = self.text("", px=17, bold=True)
+        self.start_button = QPushButton("Start")
+        self.start_button.setMinimumHeight(52)
+        self.start_button.setFont(big_font(20))
+        self.start_button.clicked.connect(self.start)
+        self.layout.addWidget(self.start_button)
+
+    def _source_text(self) -> str:
+        t = self.task
+        bits = [b for b in (t.equipment and f"needs: {t.equipment}", t.source and f"source: {t.source}") if b]
+        return " · ".join(bits)
+
+    def _chosen(self, index: int) -> None:
+        self.task = self.tasks[index]
+        for step in self.wizard.steps:          # the later holds follow the choice
+            if isinstance(step, RecordStep) and step.chooser is self:
+                step.task = self.task
+                step.result = None
+                step.instructions.setText(self.task.instructions)
+                step.source_note.setText(step._source_text())
+        self.result = None
+        self.instructions.setText(self.task.instructions)
+        self.source_note.setText(self._source_text())
+        self.wizard.refresh()
+
+    def enter(self) -> None:
+        if self.chooser is not None:
+            self.task = self.chooser.task
+        self.instructions.setText(self.task.instructions)
+        if self.result is None:
+            self.state = "ready"
+            self.big.setText("Ready?")
+            self.big.setStyleSheet(f"color: {theme.TEXT};")
+            self.outcome.setText("")
+            self.progress.setValue(0)
+            self.level.setValue(0)
+            self.level_text.setText("")
+        self.level.setVisible(self.muscle is not None)
+        self.level_text.setVisible(self.muscle is not None)
+        self.start_button.setText("Start" if self.result is None else "Record again")
+        self.start_button.setEnabled(self.state in ("ready", "bad", "ok"))
+
+    def rest_left_s(self) -> float:
+        """Stream seconds still to rest after the previous hold of the same task."""
+        prev = self.wizard.previous_hold(self)
+        if prev is None or prev.window is None or self.wizard.info is None:
+            return 0.0
+        fs = float(self.wizard.info.sample_rate_hz)
+        end = prev.window[0] + prev.window[1]
+        return max(0.0, self.task.rest_between_s - (self.wizard.history.latest_index - end) / fs)
+
+    def start(self) -> None:
+        w = self.wizard
+        if w.info is None or self.state in ("countdown", "recording", "evaluating"):
+            return
+        fs = float(w.info.sample_rate_hz)
+        begin = max(w.history.latest_index, 0) + int(COUNTDOWN_S * fs)
+        n = int(round(self.task.hold_s * fs))
+        self.window = (begin, n)
+        self.result = None
+        self.state = "countdown"
+        self.start_button.setEnabled(False)
+        self.outcome.setText("")
+        if isinstance(w.source, PerformsTasks):
+            w.source.perform_task(self.kind, begin, n)
+        w.refresh()
+
+    def tick(self) -> None:
+        w = self.wizard
+        if self.state == "ready":
+            left = self.rest_left_s()
+            self.start_button.setEnabled(left <= 0)
+            self.big.setText(f"rest {left:.0f} s" if left > 0 else "Ready?")
+            return
+        if self.window is None or w.info is None:
+            return
+        fs = float(w.info.sample_rate_hz)
+        start, n = self.window
+        if self.state == "countdown":
+            left = (start - w.history.latest_index) / fs
+            if left > 0:
+                self.big.setText(f"{math.ceil(left)}")
+                self.big.setStyleSheet(f"color: {theme.ORANGE};")
+                return
+            self.state = "recording"
+        if self.state == "recording":
+            rest = self.muscle is None
+            self.big.setText("RELAX — stand still" if rest else "HOLD — MAXIMUM!")
+            self.big.setStyleSheet(f"color: {theme.SKY_BLUE if rest else theme.BLUISH_GREEN};")
+            self.progress.setValue(int(w.history.progress(start, n) * 1000))
+            self._level()
+            data = w.history.window(start, n)
+            if data is not None and not w.busy:
+                self.state = "evaluating"
+                self.big.setText("checking…")
+                w.run(self.evaluate, data, w.info, w.rest_levels(), w.filters,
+                      on_done=self._evaluated, on_error=self._failed)
+            elif w.source_stopped():
+                self._failed(RuntimeError("the signal stopped (source disconnected or ended)"))
+
+    def _level(self) -> None:
+        rows = self.wizard.display_rows()
+        if rows is None or self.muscle is None:
+            return
+        names = self.wizard.display_names()
+        level = hold_level(rows, names, self.muscle)
+        if not math.isfinite(level):
+            return
+        best = self.wizard.best_level.get(self.muscle, 0.0)
+        best = max(best, level)
+        self.wizard.best_level[self.muscle] = best
+        self.level.setValue(int(1000 * level / (1.1 * best)) if best > 0 else 0)
+        unit = self.wizard.display_unit()
+        self.level_text.setText(f"{level:.0f} {unit} now · best so far {best:.0f} {unit} — "
+                                "push to the top and hold it")
+
+    def evaluate(self, data: np.ndarray, info: DeviceInfo, rest_levels: dict[str, float],
+                 filters: FilterSettings) -> StepResult:
+        """Worker thread: the rest check or the hold check of this recording."""
+        if self.muscle is None:
+            r = rest_check(data, info, filters)
+            return StepResult(r.ok, r.reason, data, {"levels": r.levels})
+        ok, reason = hold_check(data, info, self.muscle, rest_levels, filters)
+        return StepResult(ok, reason, data)
+
+    def _evaluated(self, result: StepResult) -> None:
+        self.result = result
+        self.state = "ok" if result.ok else "bad"
+        self.progress.setValue(1000)
+        self.big.setText("✔ GOOD" if result.ok else "✖ TRY AGAIN")
+        self.big.setStyleSheet(f"color: {theme.BLUISH_GREEN if result.ok else theme.VERMILLION};")
+        self.outcome.setText(result.reason)
+        self.outcome.setStyleSheet(f"color: {theme.TEXT if result.ok else theme.ORANGE};")
+        self.start_button.setText("Record again")
+        self.start_button.setEnabled(True)
+        self.wizard.trials_changed()
+        self.wizard.refresh()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._evaluated(StepResult(False, f"could not record: {exc}"))
+
+
+class ResultStep(WizardStep):
+    title = "Calibration"
+    short = "Result"
+
+    def build(self) -> None:
+        self.summary = self.text("")
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.layout.addStretch(1)
+        self.status = self.text("", px=17, bold=True)
+        self.calibration: Calibration | None = None
+        self._computing = False
+
+    def tick(self) -> None:
+        if self.calibration is None and not self._computing and self.result is None \
+                and not self.wizard.busy:
+            self.compute()
+
+    def compute(self) -> None:
+        w = self.wizard
+        rest = w.trial("rest")
+        glute, erector = w.trials(Muscle.GLUTE), w.trials(Muscle.ERECTOR)
+        self._computing = True
+        self.status.setText("computing…")
+        w.run(calibrate, rest, [d for d, _ in glute], [d for d, _ in erector], w.info, w.filters,
+              on_done=self._done, on_error=self._error,
+              kwargs=dict(glute_task_names=[n for _, n in glute],
+                          erector_task_names=[n for _, n in erector]))
+
+    def _done(self, cal: Calibration) -> None:
+        self._computing = False
+        self.calibration = cal
+        self.result = StepResult(True, "computed")
+        unit = UNIT_LABEL.get(cal.unit, cal.unit)
+        self.summary.setText("<br>".join(
+            f"<b>{short_name(name)}</b>: MVC {cal.mvc_rms[name]:.1f} {unit}, rest "
+            f"{cal.rest_rms[name]:.1f} {unit} <span style='color:{theme.MUTED}'>"
+            f"({cal.tasks.get(name, '')})</span>" for name in cal.mvc_rms))
+        self.status.setText(f"Save to {self.wizard.athlete}'s profile and apply: the traces and "
+                            "ratios switch to %MVC.")
+        self.status.setStyleSheet(f"color: {theme.TEXT};")
+        self.wizard.refresh()
+
+    def _error(self, exc: BaseException) -> None:
+        self._computing = False
+        self.result = StepResult(False, str(exc))
+        self.status.setText(f"calibration failed: {exc}")
+        self.status.setStyleSheet(f"color: {theme.ORANGE};")
+        self.wizard.refresh()
+
+    def invalidate(self) -> None:
+        self.calibration = None
+        self.result = None
+
+
+def default_steps(wizard: "CalibrationWizard") -> list[WizardStep]:
+    """The protocol, in order. Another step (a neutral-posture step, say) is one more
+    :class:`WizardStep` inserted here."""
+    steps: list[WizardStep] = [NameStep(wizard), PlacementStep(wizard, Muscle.GLUTE),
+                               PlacementStep(wizard, Muscle.ERECTOR), SignalCheckStep(wizard),
+                               RecordStep(wizard, (REST_TASK,))]
+    for tasks in (GLUTE_TASKS, ERECTOR_TASKS):
+        first = RecordStep(wizard, tasks, 1)
+        steps.append(first)
+        steps += [RecordStep(wizard, tasks, h, chooser=first) for h in range(2, tasks[0].holds + 1)]
+    steps.append(ResultStep(wizard))
+    return steps
 
 
 class CalibrationWizard(QDialog):
-    """``CalibrationWizard(reader, filters, on_done=callback(Calibration))``: ``reader`` is the
-    session's :class:`Notifier` (the wizard listens to its raw blocks)."""
+    """``CalibrationWizard(source, filters, on_done=callback(athlete, Calibration))``.
+
+    ``reader``: where the raw blocks are listened to (the session's fan-out; default the
+    source); ``display``: the engine's display buffer for the live level bar;
+    ``recording``: the folder being recorded, said on screen (no silent recording).
+    """
 
     finished_calibration = pyqtSignal(object)   # Calibration
 
-    def __init__(self, source: Notifier, filters: FilterSettings | None = None, *,
-                 on_done: Callable[[Calibration], object] | None = None,
-                 steps: list[Step] | None = None, timing=None, auto_advance: bool | None = None,
-                 athlete: str = "", parent=None) -> None:
+    def __init__(self, source, filters: FilterSettings | None = None, *,
+                 on_done: Callable[[str, Calibration], object] | None = None,
+                 athlete: str = "", reader=None, display=None, recording: str = "",
+                 steps: Callable[["CalibrationWizard"], list[WizardStep]] | None = None,
+                 parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Calibration — maximal voluntary contractions")
         self.setStyleSheet(theme.STYLE_SHEET)
         self.setFont(big_font(theme.BASE_FONT_PX, bold=False))
-        self.setMinimumSize(820, 560)
+        self.setMinimumSize(760, 520)
         self.source = source
+        self.reader = reader if reader is not None else source
+        self.display = display
         self.filters = filters or FilterSettings()
         self.on_done = on_done
-        self.timing = timing or timing_for(source.source)
-        self.steps = steps or (scripted_protocol() if self.timing.scripted else full_protocol())
-        self.auto_advance = self.timing.scripted if auto_advance is None else auto_advance
-        self.athlete = athlete
-        self.index = 0
-        self.trials: list[np.ndarray | None] = [None] * len(self.steps)
-        self.results: list[tuple[bool, str] | None] = [None] * len(self.steps)
-        self.calibration: Calibration | None = None
-        self.state = "ready"
+        self.athlete = athlete.strip()
+        self.recording = recording
+        self.best_level: dict[Muscle, float] = {}
         self.history = RawHistory()
-        source.add_listener(self.history)
-        self._window: tuple[int, int] | None = None     # (start index, n samples) of the trial
-        self._countdown_end = 0.0
-        self._rest_levels: np.ndarray | None = None
+        self.reader.add_listener(self.history)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="calibration")
+        self._job: tuple[Future, Callable | None, Callable | None] | None = None
         self._build()
+        self.steps = (steps or default_steps)(self)
+        for step in self.steps:
+            self.pages.addWidget(step.page)
+            self.step_list.addItem(QListWidgetItem(step.short))
+        self.index = 0
         self._poll = QTimer(self)
         self._poll.setInterval(50)
         self._poll.timeout.connect(self._tick)
         self._poll.start()
-        self._show_step()
+        self.go(0)
 
     # --- layout --------------------------------------------------------------------
     def _build(self) -> None:
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 20)
-        layout.setSpacing(12)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(16, 14, 16, 14)
+        outer.setSpacing(14)
+        self.step_list = QListWidget()
+        self.step_list.setFixedWidth(190)
+        self.step_list.setFont(big_font(14, bold=False))
+        self.step_list.itemClicked.connect(lambda item: self.go(self.step_list.row(item)))
+        outer.addWidget(self.step_list)
+        right = QVBoxLayout()
         self.step_label = QLabel()
         self.step_label.setObjectName("muted")
-        self.step_label.setFont(big_font(16, bold=False))
+        self.step_label.setFont(big_font(14, bold=False))
         self.title = QLabel()
-        self.title.setFont(big_font(30))
-        self.instructions = QLabel()
-        self.instructions.setWordWrap(True)
-        self.instructions.setFont(big_font(18, bold=False))
-        self.big = QLabel()
-        self.big.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.big.setFont(big_font(64))
-        self.big.setMinimumHeight(110)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setTextVisible(False)
-        self.progress.setFixedHeight(18)
-        self.result = QLabel()
-        self.result.setWordWrap(True)
-        self.result.setFont(big_font(18))
-        for w in (self.step_label, self.title, self.instructions):
-            layout.addWidget(w)
-        layout.addStretch(1)
-        layout.addWidget(self.big)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.result)
+        self.title.setFont(big_font(26))
+        self.title.setWordWrap(True)
+        self.pages = QStackedWidget()
+        self.recording_note = QLabel()
+        self.recording_note.setObjectName("muted")
+        self.recording_note.setFont(big_font(13, bold=False))
+        self.recording_note.setWordWrap(True)
+        right.addWidget(self.step_label)
+        right.addWidget(self.title)
+        right.addWidget(self.pages, 1)
+        right.addWidget(self.recording_note)
         buttons = QHBoxLayout()
         self.cancel_button = QPushButton("Cancel")
-        self.start_button = QPushButton("Start")
-        self.retry_button = QPushButton("Retry")
-        self.next_button = QPushButton("Next")
+        self.back_button = QPushButton("◀ Back")
+        self.retry_button = QPushButton("Retry this step")
+        self.next_button = QPushButton("Next ▶")
         self.save_button = QPushButton("Save to profile && apply")
-        for b in (self.start_button, self.retry_button, self.next_button, self.save_button):
-            b.setMinimumHeight(56)
-            b.setFont(big_font(20))
-        self.cancel_button.setMinimumHeight(56)
+        for b in (self.cancel_button, self.back_button, self.retry_button, self.next_button,
+                  self.save_button):
+            b.setMinimumHeight(50)
+            b.setFont(big_font(17))
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
-        for b in (self.retry_button, self.start_button, self.next_button, self.save_button):
+        for b in (self.back_button, self.retry_button, self.next_button, self.save_button):
             buttons.addWidget(b)
-        layout.addLayout(buttons)
+        right.addLayout(buttons)
+        outer.addLayout(right, 1)
         self.cancel_button.clicked.connect(self.reject)
-        self.start_button.clicked.connect(self.start_trial)
-        self.retry_button.clicked.connect(self.start_trial)
+        self.back_button.clicked.connect(lambda: self.go(self.index - 1))
         self.next_button.clicked.connect(self.next_step)
+        self.retry_button.clicked.connect(self.retry_step)
         self.save_button.clicked.connect(self.save)
+        self.recording_note.setText(
+            f"The session being recorded ({self.recording}) goes on and keeps these holds; "
+            "nothing new is started." if self.recording else
+            "Nothing is being recorded: the calibration is saved to the profile only.")
 
-    def _buttons(self, start=False, retry=False, next_=False, save=False) -> None:
-        self.start_button.setVisible(start)
-        self.retry_button.setVisible(retry)
-        self.next_button.setVisible(next_)
-        self.save_button.setVisible(save)
-
+    # --- navigation ------------------------------------------------------------------
     @property
-    def step(self) -> Step:
+    def step(self) -> WizardStep:
         return self.steps[self.index]
 
-    def _show_step(self) -> None:
-        s = self.step
-        holds = f" — hold {s.hold} of {s.task.holds}" if s.task.holds > 1 else ""
-        self.step_label.setText(f"Step {self.index + 1} of {len(self.steps)}{holds}")
-        self.title.setText(s.task.name)
-        self.instructions.setText(s.task.instructions)
-        self.big.setText("Ready?")
-        self.big.setStyleSheet(f"color: {theme.TEXT};")
-        self.result.setText("")
-        self.progress.setValue(0)
-        self.state = "ready"
-        self._buttons(start=True)
-        if self.auto_advance:
-            QTimer.singleShot(0, self.start_trial)
-
-    # --- trial flow ---------------------------------------------------------------------
-    def start_trial(self) -> None:
-        if self.state in ("countdown", "waiting", "recording"):
+    def go(self, index: int) -> None:
+        if not 0 <= index < len(self.steps):
             return
-        info: DeviceInfo | None = self.source.info
-        if info is None:
-            self._fail_text("No device info yet: is the source running?")
-            return
-        self._buttons()
-        self.result.setText("")
-        self._countdown_end = time.monotonic() + float(self.timing.countdown_s)
-        self.state = "countdown"
-        self._tick()
-
-    def _arm(self) -> None:
-        fs = float(self.source.info.sample_rate_hz)
-        now_index = max(self.history.latest_index, 0)
-        try:
-            start, n = self.timing.window(self.step, self.history.earliest_index, fs)
-        except LookupError as exc:
-            self._fail_text(str(exc))
-            return
-        self._window = (now_index if start is None else start, n)
-        self.state = "waiting"
-
-    def _tick(self) -> None:
-        if self.state == "countdown":
-            left = self._countdown_end - time.monotonic()
-            if left > 0:
-                self.big.setText(f"{int(np.ceil(left))}")
-                self.big.setStyleSheet(f"color: {theme.ORANGE};")
-            else:
-                self._arm()
-        if self.state == "waiting":
-            start, _ = self._window
-            wait_s = (start - self.history.latest_index) / float(self.source.info.sample_rate_hz)
-            if wait_s > 0:
-                self.big.setText(f"starts in {wait_s:.0f} s" if wait_s >= 1 else "get ready")
-                self.big.setStyleSheet(f"color: {theme.ORANGE};")
-            else:
-                self.state = "recording"
-        if self.state == "recording":
-            start, n = self._window
-            self.big.setText("RELAX" if self.step.kind == "rest" else "HOLD — MAXIMUM!")
-            self.big.setStyleSheet(
-                f"color: {theme.SKY_BLUE if self.step.kind == 'rest' else theme.BLUISH_GREEN};")
-            self.progress.setValue(int(self.history.progress(start, n) * 1000))
-            data = self.history.window(start, n)
-            if data is not None:
-                self._evaluate(data)
-            elif self.source.error is not None or not self.source.running:
-                self._fail_text(f"the source stopped: {self.source.error or 'no more data'}")
-
-    def _evaluate(self, data: np.ndarray) -> None:
-        info = self.source.info
-        fs = float(info.sample_rate_hz)
-        self.progress.setValue(1000)
-        ok, reason = self.check_trial(self.step, data, info, fs)
-        self.trials[self.index] = data
-        self.results[self.index] = (ok, reason)
-        self.state = "ok" if ok else "bad"
-        if ok:
-            self.big.setText("✔ GOOD")
-            self.big.setStyleSheet(f"color: {theme.BLUISH_GREEN};")
-            self.result.setText(reason)
-            self.result.setStyleSheet(f"color: {theme.TEXT};")
-            last = self.index == len(self.steps) - 1
-            self._buttons(retry=not self.timing.scripted, next_=not last)
-            if last:
-                self._finish()
-            elif self.auto_advance:
-                QTimer.singleShot(0, self.next_step)
-        else:
-            self._fail_text(reason)
-
-    def _fail_text(self, reason: str) -> None:
-        self.state = "bad"
-        self.big.setText("✖ RETRY")
-        self.big.setStyleSheet(f"color: {theme.VERMILLION};")
-        self.result.setText(reason)
-        self.result.setStyleSheet(f"color: {theme.ORANGE};")
-        self._buttons(retry=True, next_=False)
-
-    def check_trial(self, step: Step, data: np.ndarray, info: DeviceInfo, fs: float) -> tuple[bool, str]:
-        """Rest: long enough. MVC: ``trial_quality`` on each channel of the muscle being tested."""
-        if data.shape[0] < int(fs):
-            return False, f"recording too short ({data.shape[0] / fs:.1f} s)"
-        env = Pipeline(info, self.filters).process(data).envelope
-        emg = [info.channels[i] for i in info.emg_indices()]
-        if step.kind == "rest":
-            self._rest_levels = np.array([rest_baseline(env[:, j], fs, skip_s=1.0)
-                                          for j in range(len(emg))])
-            return True, "rest recorded: " + ", ".join(
-                f"{ch.name} {lvl:.1f} {ch.unit}" for ch, lvl in zip(emg, self._rest_levels))
-        skip = int(0.5 * fs) if env.shape[0] > 3 * fs else 0
-        problems, notes = [], []
-        for j, ch in enumerate(emg):
-            if ch.muscle != step.task.muscle:
-                continue
-            rest = float(self._rest_levels[j]) if self._rest_levels is not None else None
-            ok, reason = trial_quality(env[skip:, j], fs, rest_level=rest)
-            (notes if ok else problems).append(f"{ch.name}: {reason}")
-        if problems:
-            return False, "; ".join(problems)
-        return True, "; ".join(notes)
+        # no skipping ahead past a step that is not done
+        first_open = next((k for k, s in enumerate(self.steps) if not s.done), len(self.steps))
+        if index > first_open:
+            index = first_open
+        if index != self.index:
+            self.step.leave()
+        self.index = index
+        self.pages.setCurrentWidget(self.step.page)
+        self.step.enter()
+        self.refresh()
 
     def next_step(self) -> None:
-        if self.index < len(self.steps) - 1 and self.state == "ok":
-            self.index += 1
-            self._show_step()
+        if self.step.done:
+            self.step.leave()
+            self.go(self.index + 1)
 
-    def _finish(self) -> None:
-        info = self.source.info
-        rest = self.trials[0] if self.steps[0].kind == "rest" else np.zeros((0, len(info.channels)))
-        glute = [(t, s) for t, s in zip(self.trials, self.steps) if s.kind == "glute_mvc" and t is not None]
-        erector = [(t, s) for t, s in zip(self.trials, self.steps) if s.kind == "erector_mvc" and t is not None]
-        try:
-            self.calibration = calibrate(
-                rest, [t for t, _ in glute], [t for t, _ in erector], info, self.filters,
-                glute_task_names=[f"{s.task.name} #{s.hold}" for _, s in glute],
-                erector_task_names=[f"{s.task.name} #{s.hold}" for _, s in erector])
-        except Exception as exc:
-            self._fail_text(f"calibration failed: {exc}")
+    def retry_step(self) -> None:
+        self.step.retry()
+        self.trials_changed()
+        self.refresh()
+
+    def refresh(self) -> None:
+        s = self.step
+        self.step_label.setText(f"Step {self.index + 1} of {len(self.steps)}")
+        self.title.setText(s.title)
+        last = self.index == len(self.steps) - 1
+        self.back_button.setEnabled(self.index > 0)
+        self.next_button.setVisible(not last)
+        self.next_button.setEnabled(s.done)
+        self.save_button.setVisible(last)
+        self.save_button.setEnabled(last and s.done and bool(self.athlete))
+        self.retry_button.setVisible(isinstance(s, RecordStep) and s.result is not None)
+        for k, step in enumerate(self.steps):
+            item = self.step_list.item(k)
+            mark = "✔ " if step.done else ("✖ " if step.result is not None else "   ")
+            item.setText(f"{mark}{k + 1}. {step.short}")
+            item.setForeground(Qt.GlobalColor.white if k == self.index else
+                               Qt.GlobalColor.gray)
+        self.step_list.setCurrentRow(self.index)
+
+    # --- data for the steps --------------------------------------------------------------
+    @property
+    def info(self) -> DeviceInfo | None:
+        return self.source.info
+
+    def source_stopped(self) -> bool:
+        return self.reader.error is not None or not self.reader.running
+
+    def display_rows(self) -> np.ndarray | None:
+        buf = getattr(self.display, "envelope", None) if self.display is not None else None
+        return buf.latest(int(0.5 * self.display.display_rate_hz) + 1) if buf is not None else None
+
+    def display_names(self) -> tuple[str, ...]:
+        return self.display.emg_names if self.display is not None else ()
+
+    def display_unit(self) -> str:
+        unit = self.display.envelope_unit if self.display is not None else ""
+        return UNIT_LABEL.get(unit, unit)
+
+    def previous_hold(self, step: RecordStep) -> RecordStep | None:
+        k = self.steps.index(step)
+        for prev in reversed(self.steps[:k]):
+            if isinstance(prev, RecordStep) and prev.muscle == step.muscle and prev.done:
+                return prev
+        return None
+
+    def trial(self, kind: str) -> np.ndarray:
+        for s in self.steps:
+            if isinstance(s, RecordStep) and s.kind == kind and s.done:
+                return s.result.data
+        raise ValueError(f"no {kind} recorded")
+
+    def trials(self, muscle: Muscle) -> list[tuple[np.ndarray, str]]:
+        return [(s.result.data, f"{s.task.name} #{s.hold}") for s in self.steps
+                if isinstance(s, RecordStep) and s.muscle == muscle and s.done]
+
+    def rest_levels(self) -> dict[str, float]:
+        for s in self.steps:
+            if isinstance(s, RecordStep) and s.kind == "rest" and s.done:
+                return dict(s.result.extra.get("levels", {}))
+        return {}
+
+    def trials_changed(self) -> None:
+        for s in self.steps:
+            if isinstance(s, ResultStep):
+                s.invalidate()
+
+    @property
+    def calibration(self) -> Calibration | None:
+        last = self.steps[-1]
+        return last.calibration if isinstance(last, ResultStep) else None
+
+    # --- the worker ----------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
+
+    def run(self, fn: Callable, *args: Any, on_done: Callable | None = None,
+            on_error: Callable | None = None, kwargs: dict | None = None) -> None:
+        """``fn(*args)`` on the wizard's worker thread; ``on_done(result)`` (or
+        ``on_error(exc)``) on the GUI thread, from the poll timer."""
+        if self._job is not None:
+            raise RuntimeError("the calibration worker is busy")
+        self._job = (self._pool.submit(fn, *args, **(kwargs or {})), on_done, on_error)
+
+    def _collect(self) -> None:
+        future, on_done, on_error = self._job
+        if not future.done():
             return
-        self.state = "done"
-        self.step_label.setText("Calibration complete")
-        self.title.setText("MVC per channel" + (f" — {self.athlete}" if self.athlete else ""))
-        c = self.calibration
-        self.instructions.setText("<br>".join(
-            f"<b>{name}</b>: MVC {c.mvc_rms[name]:.1f} {c.unit}, rest {c.rest_rms[name]:.1f} {c.unit}"
-            f" <span style='color:{theme.MUTED}'>({c.tasks.get(name, '')})</span>"
-            for name in c.mvc_rms))
-        self.big.setText("✔ DONE")
-        self.big.setStyleSheet(f"color: {theme.BLUISH_GREEN};")
-        self.result.setText("Envelopes will be shown in %MVC once applied.")
-        self._buttons(save=True)
+        self._job = None
+        exc = future.exception()
+        if exc is not None:
+            if on_error is not None:
+                on_error(exc)
+        elif on_done is not None:
+            on_done(future.result())
 
+    def _tick(self) -> None:
+        if self._job is not None:
+            self._collect()
+        self.step.tick()
+
+    # --- the end ------------------------------------------------------------------------
     def save(self) -> None:
-        if self.calibration is None:
+        cal = self.calibration
+        if cal is None or not self.athlete:
             return
         if self.on_done is not None:
             try:
-                self.on_done(self.calibration)
+                self.on_done(self.athlete, cal)
             except Exception as exc:
-                self._fail_text(f"could not save the calibration: {exc}")
+                last = self.steps[-1]
+                last.status.setText(f"could not save the calibration: {exc}")
+                last.status.setStyleSheet(f"color: {theme.ORANGE};")
                 return
-        self.finished_calibration.emit(self.calibration)
+        self.finished_calibration.emit(cal)
         self.accept()
 
     def done(self, result: int) -> None:  # noqa: D401 - Qt override: stop listening on close
         self._poll.stop()
-        self.source.remove_listener(self.history)
+        self.reader.remove_listener(self.history)
+        self._pool.shutdown(wait=False, cancel_futures=True)
         super().done(result)
