@@ -12,7 +12,6 @@ import argparse
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +26,14 @@ print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrs
 
 
 def make_session(folder: Path, minutes: float) -> None:
-    from emg_monitor.model import (EMG_PIN_ROLES, MOTION_PIN_NAMES, Channel, DeviceInfo, Kind,
-                                   SampleBlock)
+    from emg_monitor.model import (
+        EMG_PIN_ROLES,
+        MOTION_PIN_NAMES,
+        Channel,
+        DeviceInfo,
+        Kind,
+        SampleBlock,
+    )
     from emg_monitor.session import Recorder, SessionMeta
     info = DeviceInfo(1000.0, tuple([Channel(n, Kind.RAW_EMG, "uV", m, s)
                                      for n, m, s in EMG_PIN_ROLES]

@@ -138,19 +138,19 @@ def build_map(channels: list[StreamChannel], overrides: dict[str, str] | None = 
         by_label.setdefault(c.label.lower(), i)
     chosen: dict[int, str] = {}
     for label, role in overrides.items():
-        i = by_label.get(label.lower())
-        if i is None:
+        found = by_label.get(label.lower())
+        if found is None:
             if label.isdigit() and 1 <= int(label) <= len(channels):
-                i = int(label) - 1                      # a 1-based channel number
+                found = int(label) - 1                  # a 1-based channel number
             else:
                 raise UserError(f"--map {label!r}: {stream} has no channel labelled "
                                 f"{label!r} (labels: {_labels(channels)})")
-        chosen[i] = role
+        chosen[found] = role
     for i, c in enumerate(channels):
         if i not in chosen:
-            role = guess_role(c)
-            if role is not None and role not in chosen.values():
-                chosen[i] = role
+            guess = guess_role(c)
+            if guess is not None and guess not in chosen.values():
+                chosen[i] = guess
     seen: dict[str, int] = {}
     for i, role in sorted(chosen.items()):
         if role == IGNORE:
@@ -200,7 +200,7 @@ def channels_from_desc(desc, n_channels: int) -> list[StreamChannel]:
             v = v[0] if v else None
         return v if v is not None else ""
 
-    items = []
+    items: list = []
     try:
         chans = first(desc, "channels")
         items = chans.get("channel", []) if isinstance(chans, dict) else []

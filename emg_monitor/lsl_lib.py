@@ -24,7 +24,7 @@ def pylsl():
     return lib
 
 
-def errors(lib) -> tuple[type, type]:
+def errors(lib) -> tuple[type[BaseException], type[BaseException]]:
     """(LostError, TimeoutError) of this pylsl (top level before 1.17, ``pylsl.util`` after)."""
     import importlib
     where = lib if hasattr(lib, "LostError") else importlib.import_module("pylsl.util")

@@ -19,7 +19,6 @@ from .channel_map import ChannelMap, build_map, channels_from_desc
 from .errors import UserError
 from .model import DeviceInfo
 
-
 #: pyxdf fits one clock line per segment; its default only cuts segments at breaks over 1 s,
 #: so a stream that vanished for 0.8 s would be stretched over the hole. Cut at 50 ms.
 BREAK_S = 0.05
@@ -66,7 +65,7 @@ def load_xdf_stream(path: str | Path, stream: str | None,
     try:
         streams, _ = pyxdf.load_xdf(str(path), jitter_break_threshold_seconds=BREAK_S,
                                     jitter_break_threshold_samples=BREAK_SAMPLES)
-    except Exception as exc:     # pyxdf raises bare Exception/IOError/ValueError for bad files
+    except Exception as exc:  # noqa: BLE001 - pyxdf raises bare Exception for a bad file
         raise UserError(f"{path} is not a readable XDF file ({exc})") from None
     numeric = [s for s in streams if _field(s["info"], "channel_format") != "string"]
     if stream is None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from source_support import read_until
 
 from emg_monitor.cli import main
 from emg_monitor.errors import UserError
@@ -10,10 +11,8 @@ from emg_monitor.model import EventKind
 from emg_monitor.sources.base import SourceError
 from emg_monitor.sources.registry import SourceContext, make_source
 
-from source_support import read_until
-
 bf = pytest.importorskip("brainflow.board_shim")
-from brainflow.data_filter import DataFilter  # noqa: E402
+from brainflow.data_filter import DataFilter
 
 SYNTH = int(bf.BoardIds.SYNTHETIC_BOARD.value)
 

@@ -6,8 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emg_monitor.channel_map import (EMG_ROLES, ROLES, StreamChannel, build_map, guess_role,
-                                     parse_map)
+from emg_monitor.channel_map import (
+    EMG_ROLES,
+    ROLES,
+    StreamChannel,
+    build_map,
+    guess_role,
+    parse_map,
+)
 from emg_monitor.errors import UserError
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from session_support import device_info, rep
 
 from emg_monitor.cli import main
 from emg_monitor.dsp.calibration import Calibration
@@ -15,10 +16,17 @@ from emg_monitor.dsp.pipeline import FilterSettings, Pipeline
 from emg_monitor.model import EventKind, SampleBlock, SourceEvent, Verdict
 from emg_monitor.motion import MotionTracker
 from emg_monitor.session import Recorder, SessionMeta, load_session
-from emg_monitor.session.edf import (NUMBER_CHARS, _number_text, Annotation, annotations, edf_number,
-                                     export_edf, physical_range, record_layout, signal_labels)
-
-from session_support import device_info, rep
+from emg_monitor.session.edf import (
+    NUMBER_CHARS,
+    Annotation,
+    _number_text,
+    edf_annotations,
+    edf_number,
+    export_edf,
+    physical_range,
+    record_layout,
+    signal_labels,
+)
 
 pyedflib = pytest.importorskip("pyedflib")
 
@@ -117,7 +125,7 @@ def test_round_trip_samples_within_step_and_annotations_exact(tmp_path, fmt):
     assert np.all(np.abs(lost) <= step[:4])
     n_out = int(index[-1] - index[0] + 1)
     records = -(-n_out // 100)
-    want = annotations(session)
+    want = edf_annotations(session)
     if records * 100 > n_out:
         want.append(Annotation(n_out / 1000.0, (records * 100 - n_out) / 1000.0, "BAD_padding"))
     assert sorted(notes, key=lambda a: (a.onset_s, a.text)) == \

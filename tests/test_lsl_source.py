@@ -4,19 +4,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import numpy as np
 import pytest
+from source_support import read_until
 
 from emg_monitor.cli import main
 from emg_monitor.errors import UserError
 from emg_monitor.model import EventKind
 from emg_monitor.sources.registry import SourceContext, make_source
-
-from source_support import read_until
 
 pytest.importorskip("pylsl")
 

@@ -9,8 +9,13 @@ from emg_monitor.cli import main
 from emg_monitor.errors import UserError
 from emg_monitor.model import Kind
 from emg_monitor.sources.base import Source
-from emg_monitor.sources.registry import (SourceContext, make_source, parse_spec, schemes,
-                                          shortcut_spec)
+from emg_monitor.sources.registry import (
+    SourceContext,
+    make_source,
+    parse_spec,
+    schemes,
+    shortcut_spec,
+)
 from emg_monitor.sources.replay import ReplaySource
 from emg_monitor.sources.serial_source import SerialSource
 from emg_monitor.sources.simulated import SimulatedSource

@@ -6,13 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PyQt6.QtCore import Qt
+from test_lsl_source import start_outlet, unique
 
 from emg_monitor.session.reader import load_session
 from emg_monitor.sim.athlete import Athlete, AthleteConfig
 from emg_monitor.ui.app import DashboardOptions, make_session, url_source
 from emg_monitor.ui.main_window import DashboardWindow
-
-from test_lsl_source import start_outlet, unique
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("propagateSizeHints", "QFont::setPointSize")]

@@ -5,14 +5,13 @@ import csv
 
 import numpy as np
 import pytest
+from xdf_support import XdfStreamSpec, write_xdf
 
 from emg_monitor.analysis import analyze_recording
 from emg_monitor.channel_map import build_map, channels_from_desc
 from emg_monitor.cli import main
 from emg_monitor.sim.athlete import Athlete, AthleteConfig
 from emg_monitor.xdf import analyze_xdf, load_xdf_stream
-
-from xdf_support import XdfStreamSpec, write_xdf
 
 pytest.importorskip("pyxdf")
 

@@ -22,11 +22,11 @@ from __future__ import annotations
 import math
 import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -185,7 +185,7 @@ def _ratio_text(ratio: float) -> str:
     return f"{ratio:.2f}" if math.isfinite(ratio) else "-"
 
 
-def annotations(session: Session) -> list[Annotation]:
+def edf_annotations(session: Session) -> list[Annotation]:
     """Everything a reviewer jumps to, in time order, each text at most 40 bytes."""
     rate = session.sample_rate_hz
     t0 = session.first_index / rate
@@ -263,8 +263,9 @@ class _Signals:
         """Signals for ``data``; NaN where a value is not finite or not physical (a damaged
         row), which the writer stores as the fill value."""
         parts = [data, self.pipe.process(data).envelope]
-        if self.with_angle:
-            parts.append(self.motion.process(data)[:, None])
+        angle = self.motion.process(data) if self.with_angle else None
+        if angle is not None:
+            parts.append(angle[:, None])
         out = np.column_stack(parts)
         with np.errstate(invalid="ignore"):
             out[~(np.abs(out) <= PLAUSIBLE_ABS_MAX)] = np.nan
@@ -274,7 +275,8 @@ class _Signals:
 def _signals(session: Session, fmt: str) -> list[EdfSignal]:
     """Pass 1: every signal's label, unit and the physical range its data takes."""
     sig = _Signals(session)
-    lo = hi = None
+    lo: np.ndarray | None = None
+    hi: np.ndarray | None = None
     for _, data in _contiguous_chunks(session):
         rows = sig.rows(data)
         with warnings.catch_warnings():      # an all-NaN column: no finite value yet
@@ -282,6 +284,8 @@ def _signals(session: Session, fmt: str) -> list[EdfSignal]:
             c_lo, c_hi = np.nanmin(rows, axis=0), np.nanmax(rows, axis=0)
         lo = c_lo if lo is None else np.fmin(lo, c_lo)
         hi = c_hi if hi is None else np.fmax(hi, c_hi)
+    if lo is None or hi is None:
+        raise UserError(f"{session.path} holds no samples to export")
     units = ([ch.unit for ch in session.info.channels]
              + [sig.pipe.envelope_unit] * len(sig.pipe.emg_names)
              + (["deg"] if sig.with_angle else []))
@@ -361,7 +365,7 @@ def export_edf(path_or_session: Path | str | Session, out_dir: Path | str | None
     signals = _signals(session, fmt)
     first, last = session.first_index, int(session.samples.last_index)
     n_records = -(-(last - first + 1) // spr)
-    notes = annotations(session)
+    notes = edf_annotations(session)
     pad = n_records * spr - (last - first + 1)
     if pad:
         notes.append(Annotation(_onset((last + 1) / rate, first / rate), _ticks(pad / rate),

@@ -113,7 +113,7 @@ class BrainFlowSource(Source):
         self._delivered = 0
 
     @classmethod
-    def from_spec(cls, spec: SourceSpec, ctx: SourceContext) -> "BrainFlowSource":
+    def from_spec(cls, spec: SourceSpec, ctx: SourceContext) -> BrainFlowSource:
         if not spec.target:
             raise UserError("brainflow:// needs a board: brainflow://cyton?serial_port=..., "
                             "brainflow://synthetic")

@@ -16,7 +16,9 @@ restarted amplifier app is found whether or not it kept its source_id.
 """
 from __future__ import annotations
 
+import contextlib
 import time
+from typing import Any
 
 import numpy as np
 
@@ -62,16 +64,16 @@ class LslSource(Source):
         self.athlete = athlete
         self.home = home
         self.mapping: ChannelMap | None = None
-        self._lsl = None
-        self._inlet = None
+        self._lsl: Any = None                  # the pylsl module, imported on open
+        self._inlet: Any = None
         self._rate = 0.0
         self._timeline: Timeline | None = None
         self._next_try = 0.0
-        self._lost_error: type = Exception
-        self._timeout_error: type = Exception
+        self._lost_error: type[BaseException] = Exception
+        self._timeout_error: type[BaseException] = Exception
 
     @classmethod
-    def from_spec(cls, spec: SourceSpec, ctx: SourceContext) -> "LslSource":
+    def from_spec(cls, spec: SourceSpec, ctx: SourceContext) -> LslSource:
         from ..commands import options
         stream_type = spec.take("type", str, "")
         timeout = spec.take("timeout", options.TIMEOUT_S, ctx.resolve_timeout_s)
@@ -198,9 +200,9 @@ class LslSource(Source):
             full = inlet.info(1.0)
         except self._timeout_error:
             return                               # not ready yet: the next try
-        
         labels = channels_from_xml(full.as_xml(), full.channel_count())
         mapping = build_map(labels, self._overrides(), stream=f"LSL stream {info.name()!r}")
+        assert self.mapping is not None and self._timeline is not None
         if mapping.channels != self.mapping.channels or float(info.nominal_srate()) != self._rate:
             raise SourceError(f"LSL stream {info.name()!r} came back with other channels or "
                               "another rate; start a new session")
@@ -213,9 +215,8 @@ class LslSource(Source):
         return self._timeline.next_index if self._timeline is not None else 0
 
     def _close(self) -> None:
-        if self._inlet is not None:
-            try:
-                self._inlet.close_stream()
-            except Exception:   # noqa: BLE001 - closing a dead inlet must not mask the real error
-                pass
-        self._inlet = None
+        inlet, self._inlet = self._inlet, None
+        if inlet is not None:
+            # closing a dead inlet must not mask the error that ended the stream
+            with contextlib.suppress(Exception):
+                inlet.close_stream()

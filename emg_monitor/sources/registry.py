@@ -18,8 +18,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..errors import UserError
