@@ -114,6 +114,7 @@ def test_monitor_and_record_take_source_urls(tmp_path, capsys):
     (["record", "--source", "sim://", "--port", "/dev/x", "--athlete", "a"], "not allowed with"),
     (["dashboard", "--source", "lsl://", "--quit-after", "1"], "needs a stream name"),
     (["monitor", "--source", "sim://", "--map", "x", "--seconds", "1"], "LABEL=ROLE"),
+    (["record", "--simulate", "--map", "EMG1=left_glute", "--athlete", "a"], "--map is for lab"),
 ])
 def test_bad_source_options_exit_2_with_one_line(capsys, argv, message):
     assert main(argv) == 2

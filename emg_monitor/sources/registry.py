@@ -154,6 +154,13 @@ SIM_PARAMS = ("exercise", "seed", "sets", "reps", "lumbar", "rest", "speed", "ca
               "envelope", "rate", "mains", "ecg")
 
 
+def _no_map(spec: SourceSpec, ctx: SourceContext) -> None:
+    """Our board's channels have fixed roles: a --map would be silently ignored, so refuse it."""
+    if ctx.channel_map:
+        raise UserError(f"--map is for lab streams (lsl://, brainflow://); {spec.scheme}:// "
+                        "channels already have their roles")
+
+
 def _device_config(spec: SourceSpec, ctx: SourceContext) -> DeviceConfig:
     from ..commands import options
     rate = spec.take("rate", options.Number("board rate", 500, 2000, integer=True, unit="Hz"))
@@ -170,6 +177,7 @@ def _device_config(spec: SourceSpec, ctx: SourceContext) -> DeviceConfig:
 
 @register("serial", "the emg-monitor board: serial:///dev/ttyACM0, serial://COM3, serial://auto")
 def serial_from_spec(spec: SourceSpec, ctx: SourceContext) -> Source:
+    _no_map(spec, ctx)
     from ..commands import options
     from .serial_source import SerialSource
     cfg = _device_config(spec, ctx)
@@ -181,6 +189,7 @@ def serial_from_spec(spec: SourceSpec, ctx: SourceContext) -> Source:
 
 @register("sim", "the simulated athlete: sim://?exercise=squat&seed=3")
 def sim_from_spec(spec: SourceSpec, ctx: SourceContext) -> Source:
+    _no_map(spec, ctx)
     from ..commands import options
     from ..sim.athlete import AthleteConfig, Contamination
     from .simulated import SimulatedSource
@@ -220,6 +229,7 @@ def sim_from_spec(spec: SourceSpec, ctx: SourceContext) -> Source:
 
 @register("replay", "a recorded session folder or CSV: replay://PATH?speed=2")
 def replay_from_spec(spec: SourceSpec, ctx: SourceContext) -> Source:
+    _no_map(spec, ctx)
     from ..commands import options
     from .replay import ReplaySource
     speed = spec.take("speed", options.SPEED, ctx.speed)
