@@ -11,7 +11,7 @@ APT_PACKAGES=(
   libegl1 libgl1 libfontconfig1 libxkbcommon0 libglib2.0-0 libdbus-1-3 fonts-dejavu-core
   xvfb xauth libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1
-  libxcb-xfixes0 libxcb-xkb1 libxcb-util1
+  libxcb-xfixes0 libxcb-xkb1 libxcb-util1 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 )
 
 missing=()

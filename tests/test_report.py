@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+
+import numpy as np
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -75,7 +77,7 @@ def test_one_mark_per_rep_coloured_by_verdict(root):
         color = VERDICT_STYLE[verdict][0]
         assert re.search(rf'fill="{color}"[^>]*><title>set {s} rep {r}: ratio', ratio_svg)
     # one small-multiple panel per rep
-    assert len(re.findall(r"S\d R\d · ratio", html)) == len(ratios)
+    assert len(re.findall(r"Set \d+ rep \d+ · ratio", html)) == len(ratios)
 
 
 def test_calibrated_report_names_the_calibration(root):
@@ -106,3 +108,57 @@ def test_report_command_and_errors(root, tmp_path, capsys):
     blocker.write_text("x")
     assert main(["report", str(folder), "--out", str(blocker / "r.html")]) == 2
     assert "cannot write" in capsys.readouterr().err
+
+
+# --- the physiotherapist's additions (issue 13) ------------------------------------------------
+def test_report_has_sides_curves_mvc_table_fatigue_setup_and_pdf(tmp_path):
+    import shutil
+    from pathlib import Path as _P
+    from emg_monitor.session.report import write_report
+    demo = _P(__file__).resolve().parents[1] / "seeds" / "demo"
+    folder = tmp_path / "demo"
+    shutil.copytree(demo, folder)
+    out = write_report(folder, tmp_path / "r.html", notes="re-test in two weeks")
+    html = out.read_text(encoding="utf-8")
+    for section in ("Each side across the session", "Average rep (time-normalised)",
+                    "Peak and mean activation per rep", "Fatigue: median frequency",
+                    "Electrodes, skin and filters", "clinician notes", "re-test in two weeks",
+                    "highpass", "alcohol"):
+        assert section in html, section
+    # the dashboard's colour-blind-safe palette, no red/green
+    from emg_monitor import palette
+    assert palette.BLUISH_GREEN in html and palette.VERMILLION in html
+    assert "#2e7d32" not in html and "#c62828" not in html
+    # set.rep labels that read as decimals are gone; the words match the colours
+    assert ">1.1<" not in html and "borderline band" in html
+    pdf = out.with_suffix(".pdf")
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000
+
+
+def test_rep_features_do_not_depend_on_the_chunk_size():
+    """Read in 4 096-row chunks or in one piece: the same per-rep numbers (bounded memory
+    changes nothing)."""
+    from pathlib import Path as _P
+    from emg_monitor.session.reader import load_session
+    from emg_monitor.session.rep_signals import session_signals
+    s = load_session(_P(__file__).resolve().parents[1] / "seeds" / "demo")
+    small = session_signals(s, s.reps, chunk_rows=4096)
+    big = session_signals(s, s.reps, chunk_rows=1 << 20)
+    assert len(small.reps) == len(big.reps) == len([r for r in s.reps if r.status.value == "complete"])
+    for a, b in zip(small.reps, big.reps):
+        assert np.allclose(a.curve, b.curve) and np.allclose(a.peak, b.peak)
+        assert np.allclose(a.mdf_hz, b.mdf_hz, equal_nan=True)
+    assert np.allclose(small.overview, big.overview, equal_nan=True)
+    mdf = np.array([r.mdf_hz for r in small.reps])
+    assert np.all((mdf > 30) & (mdf < 250))           # sEMG median frequencies
+
+
+def test_median_frequency_of_a_known_spectrum():
+    from emg_monitor.session.rep_signals import fatigue_slope, median_frequency_hz
+    fs = 2000.0
+    t = np.arange(int(2 * fs)) / fs
+    x = np.sin(2 * np.pi * 100 * t) + np.sin(2 * np.pi * 140 * t)
+    assert 95 <= median_frequency_hz(x, fs) <= 145
+    slope, pct = fatigue_slope([100, 98, 96, 94])
+    assert slope == pytest.approx(-2.0) and pct == pytest.approx(-6.0)
+    assert np.isnan(fatigue_slope([100, 90])[0])

@@ -67,6 +67,8 @@ REPS = Number("number of reps", 1, 1000, integer=True)
 SEED = Number("seed", 0, 2 ** 32 - 1, integer=True)
 #: an EMG channel's amplitude at MVC, in the recording's units
 MVC_AMPLITUDE = Number("MVC amplitude", 0.0, 1e7, above=True)
+LOAD_KG = Number("load", 0.0, 2000.0, unit="kg")
+RPE = Number("RPE", 0.0, 10.0)
 
 NUMBER_TYPES = (Number,)
 

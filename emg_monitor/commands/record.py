@@ -45,6 +45,9 @@ def add_parser(sub) -> None:
     p.add_argument("--speed", type=options.SPEED, default=1.0,
                    help="simulated time speed-up factor (1 = real time)")
     p.add_argument("--notes", default="", help="free text stored with the session")
+    p.add_argument("--load-kg", type=options.LOAD_KG, default=None, help="bar load (report)")
+    p.add_argument("--rpe", type=options.RPE, default=None,
+                   help="rating of perceived exertion 0-10 (report)")
     p.add_argument("--lsl", action="store_true",
                    help="also publish envelopes and rep markers as Lab Streaming Layer outlets "
                         "(visible to every machine on the local network; off by default)")
@@ -82,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
     meta = SessionMeta(athlete=args.athlete, exercise=args.exercise,
                        filter_settings=filters.to_dict(),
                        calibration=calibration.to_dict() if calibration else None,
-                       notes=args.notes, target_ratio=target_ratio)
+                       notes=args.notes, target_ratio=target_ratio, load_kg=args.load_kg,
+                       rpe=args.rpe)
     folder = args.out if args.out is not None else new_session_folder(
         sessions_root(args.root), meta)
     engine = Engine(EngineSettings(filters=filters, calibration=calibration,

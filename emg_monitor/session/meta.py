@@ -40,6 +40,8 @@ class SessionMeta:
     notes: str = ""
     #: the ratio the verdicts were judged against (None: the detector's default)
     target_ratio: float | None = None
+    load_kg: float | None = None     # bar load of the session's sets (report)
+    rpe: float | None = None         # rating of perceived exertion, 0-10 (report)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -82,6 +84,9 @@ class SessionMeta:
                 problems.append(f"meta.target_ratio {target!r} is not a positive ratio "
                                 "(read as the exercise default)")
         out["target_ratio"] = target if math.isfinite(target) and target > 0 else None
+        for key, hi in (("load_kg", 2000.0), ("rpe", 10.0)):
+            value = as_float(d.get(key), f"meta.{key}", problems)
+            out[key] = value if math.isfinite(value) and 0 <= value <= hi else None
         out.setdefault("athlete", "")
         out.setdefault("exercise", "")
         return cls(**out)

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
+from .. import __version__, palette
 from ..errors import UserError
-from ..model import Muscle, RepResult, Verdict
+from ..model import RepResult, Verdict
 from ..sets import SetRecord, summarize
-from .export import envelopes, rep_unit
+from ..placement_text import ELECTRODES, PLACEMENT_TEXT, SKIN_PREP
+from .export import rep_unit
+from .rep_signals import SessionSignals, fatigue_slope, session_signals
 from .history import TrendPoint, ratio_trend
 from .reader import Session, load_session
 from .svg import Chart
@@ -25,14 +27,17 @@ from .svg import Chart
 #: glutes at least as active as the erectors at lockout.
 DEFAULT_TARGET_RATIO = 1.0
 
-VERDICT_STYLE = {   # colour + marker shape, so the verdict survives colour-blindness and greyscale
-    Verdict.GLUTES_FINISHED: ("#2e7d32", "circle", "glutes finished"),
-    Verdict.BORDERLINE: ("#f2a900", "diamond", "borderline"),
-    Verdict.LUMBAR_DOMINANT: ("#c62828", "triangle", "lumbar dominant"),
-    Verdict.UNKNOWN: ("#9e9e9e", "square", "no usable amplitude"),
+#: the dashboard's colour-blind-safe palette (Okabe-Ito) + a marker shape per verdict, so the
+#: verdict survives colour-blindness and greyscale printing
+VERDICT_STYLE = {
+    Verdict.GLUTES_FINISHED: (palette.BLUISH_GREEN, "circle", "glutes finished"),
+    Verdict.BORDERLINE: (palette.ORANGE, "diamond", "borderline"),
+    Verdict.LUMBAR_DOMINANT: (palette.VERMILLION, "triangle", "lumbar dominant"),
+    Verdict.UNKNOWN: (palette.GREY, "square", "no verdict"),
 }
-GLUTE_COLOR = "#1565c0"
-ERECTOR_COLOR = "#e65100"
+GLUTE_COLOR = palette.BLUE
+ERECTOR_COLOR = palette.VERMILLION
+UNIT_LABEL = {"pct_mvc": "%MVC", "uV": "µV", "uv": "µV", "mV": "mV", "mv": "mV"}
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#222;max-width:1100px;
@@ -73,29 +78,47 @@ def session_target(meta) -> tuple[float, str]:
         return DEFAULT_TARGET_RATIO, " (default)"
 
 
-def ratio_chart(reps: list[RepResult], target: float, target_note: str) -> str:
-    """Ratio of every rep, grouped by set, against the target line."""
-    if not reps:
-        return '<p class="note">No reps were detected in this session.</p>'
+def borderline_pct(meta) -> float:
+    from ..exercises import get_exercise
+    try:
+        return float(get_exercise(meta.exercise).borderline_pct)
+    except ValueError:
+        return 15.0
+
+
+def rep_axis(reps: list[RepResult]) -> tuple[list[float], list[tuple[float, str]],
+                                             list[tuple[float, int]]]:
+    """x of each rep (a gap between sets), rep-number labels, and where each set starts:
+    "set 2" over its reps reads as a set, never as the decimal "2.1"."""
     xs, labels, set_marks = [], [], []
     x = 0.0
     last_set = None
     for r in reps:
         if last_set is not None and r.set_index != last_set:
-            x += 1.0                         # a gap between sets
+            x += 1.0
         if r.set_index != last_set:
             set_marks.append((x, r.set_index))
         xs.append(x)
         labels.append((x, str(r.rep)))
         last_set = r.set_index
         x += 1.0
+    return xs, labels, set_marks
+
+
+def ratio_chart(reps: list[RepResult], target: float, target_note: str,
+                band_pct: float = 15.0) -> str:
+    """Ratio of every rep, grouped by set, against the target line."""
+    if not reps:
+        return '<p class="note">No reps were detected in this session.</p>'
+    xs, labels, set_marks = rep_axis(reps)
     ratios = [r.ratio for r in reps if math.isfinite(r.ratio)]
     y_hi = max([target * 1.5, *[v * 1.1 for v in ratios]])
     width = max(640, min(1060, 160 + 40 * len(xs)))
-    c = Chart(width, 260, (-0.7, xs[-1] + 0.7), (0.0, y_hi), margin=(44, 120, 22, 34),
+    c = Chart(width, 260, (-0.7, xs[-1] + 0.7), (0.0, y_hi), margin=(44, 70, 22, 34),
               title="Glute / erector ratio at the top of each rep", y_label="ratio",
               x_label="rep (grouped by set)", x_ticks=False)
-    label = f"target {target:.2f}{target_note}"
+    lo, hi = target * (1 - band_pct / 100), target * (1 + band_pct / 100)
+    c.hband(lo, hi, palette.ORANGE, 0.12)
     c.hline(target, "#555")
     for xi, r in zip(xs, reps):
         color, shape, name = VERDICT_STYLE[r.verdict]
@@ -106,58 +129,180 @@ def ratio_chart(reps: list[RepResult], target: float, target_note: str) -> str:
         if not math.isfinite(r.ratio):
             c.text(xi, 0.0, "?", color="#777", dy=-4)
     c.x_category_labels(labels)
-    c.text(c.x1, target, " " + label, anchor="start", dy=4, color="#555")
+    c.text(c.x1, target, " target", anchor="start", dy=4, color="#555")   # fits the margin
     for xs0, s in set_marks:
         c.text(xs0 - 0.3, y_hi, f"set {s}", anchor="start", dy=12, weight="600", color="#444")
-    return c.svg() + _legend()
+    key = (f'<p class="note">Dashed line: target {target:.2f}{escape(target_note)}; shaded: '
+           f'the borderline band ({lo:.2f}–{hi:.2f}, ±{band_pct:.0f} %).</p>')
+    return c.svg() + _legend() + key
 
 
-def _muscle_mean(env: np.ndarray, session: Session, names: tuple[str, ...], muscle: Muscle):
-    cols = [k for k, n in enumerate(names)
-            if session.info.channels[session.info.index(n)].muscle == muscle]
-    return env[:, cols].mean(axis=1) if cols else None
+def _side_lines(names: tuple[str, ...], muscle: str) -> list[tuple[int, str, str]]:
+    """(column, label, colour) of each side of ``muscle``: the dashboard's trace colours."""
+    return [(j, n.replace("_", " "), palette.trace_colour(n, j))
+            for j, n in enumerate(names) if muscle in n]
 
 
-def top_multiples(session: Session, reps: list[RepResult], env_names, env, env_unit) -> str:
-    """Glute and erector envelopes 1.5 s either side of each top, one small panel per rep."""
-    if not reps or env is None:
+def _trace_legend(names: tuple[str, ...], extra: str = "") -> str:
+    items = "".join(f'<span><i class="sw" style="background:{palette.trace_colour(n, j)}"></i>'
+                    f'{escape(n.replace("_", " "))}</span>' for j, n in enumerate(names))
+    return f'<div class="legend">{items}<span>{escape(extra)}</span></div>'
+
+
+def top_multiples(sig: SessionSignals) -> str:
+    """Each side's envelope 1.5 s either side of each top, one small panel per rep."""
+    if not sig.reps:
         return '<p class="note">No reps to show.</p>'
-    rate = session.sample_rate_hz
-    glute = _muscle_mean(env, session, env_names, Muscle.GLUTE)
-    erector = _muscle_mean(env, session, env_names, Muscle.ERECTOR)
-    t = session.times_s
-    half_s = 1.5
-    windows = []
-    y_hi = 0.0
-    for r in reps:
-        sel = (t >= r.t_top_s - half_s) & (t <= r.t_top_s + half_s)
-        windows.append(sel)
-        for trace in (glute, erector):
-            if trace is not None and sel.any():
-                y_hi = max(y_hi, float(np.nanmax(trace[sel])))
-    y_hi = y_hi * 1.1 or 1.0
-    unit = {"pct_mvc": "%MVC", "uV": "µV"}.get(env_unit, env_unit)
+    y_hi = max([float(np.nanmax(r.panel)) for r in sig.reps if r.panel.size] + [1e-9]) * 1.1
+    unit = UNIT_LABEL.get(sig.unit, sig.unit)
     panels = []
-    step = max(1, int(rate / 100))                # ~100 points per second is plenty to see shape
-    for r, sel in zip(reps, windows):
+    for rs in sig.reps:
+        r = rs.rep
         color, _, name = VERDICT_STYLE[r.verdict]
-        c = Chart(210, 130, (-half_s, half_s), (0.0, y_hi), margin=(34, 6, 8, 18),
-                  title=f"S{r.set_index} R{r.rep} · ratio {_fmt(r.ratio)}", font_px=10)
+        c = Chart(210, 130, (-1.5, 1.5), (0.0, y_hi), margin=(34, 6, 8, 18),
+                  title=f"Set {r.set_index} rep {r.rep} · ratio {_fmt(r.ratio)}", font_px=10)
         c.vspan(r.window_start_s - r.t_top_s, r.window_end_s - r.t_top_s, color, 0.18)
         c.vline(0.0, "#777")
-        idx = np.nonzero(sel)[0][::step]
-        if glute is not None:
-            c.line(t[idx] - r.t_top_s, glute[idx], GLUTE_COLOR, 1.6)
-        if erector is not None:
-            c.line(t[idx] - r.t_top_s, erector[idx], ERECTOR_COLOR, 1.6)
-        c.text(half_s, y_hi, name, color=color, anchor="end", dy=10, size=9, weight="600")
+        for j, n in enumerate(sig.names):
+            c.line(rs.panel_t_s, rs.panel[:, j], palette.trace_colour(n, j), 1.3,
+                   dash="" if n.startswith("left") else "4,2")
+        c.text(1.5, y_hi, name, color=color, anchor="end", dy=10, size=9, weight="600")
         panels.append(c.svg())
-    legend = (f'<div class="legend"><span><i class="sw" style="background:{GLUTE_COLOR}"></i>'
-              f'glutes (mean of sides)</span><span><i class="sw" style="background:{ERECTOR_COLOR}">'
-              f'</i>lumbar erectors (mean of sides)</span><span>shaded: lockout window used for '
-              f'the ratio · x: s from the top · y: envelope in {escape(unit)} (same scale in every '
-              f'panel)</span></div>')
-    return f'<div class="grid">{"".join(panels)}</div>{legend}'
+    return (f'<div class="grid">{"".join(panels)}</div>' + _trace_legend(
+        sig.names, f"right side dashed · shaded: lockout window used for the ratio · x: s from "
+        f"the top · y: envelope in {unit} (same scale in every panel)"))
+
+
+def side_traces(sig: SessionSignals) -> str:
+    """The whole recording, each side on its own line (the largest envelope value of every
+    ~1/1500 of the recording, so no burst is lost to the drawing's resolution)."""
+    if sig.overview.size == 0 or not np.isfinite(sig.overview).any():
+        return '<p class="note">No signal to draw.</p>'
+    unit = UNIT_LABEL.get(sig.unit, sig.unit)
+    t = sig.overview_t_s
+    out = []
+    for muscle, title in (("glute", "Glutes, left and right"), ("erector", "Lumbar erectors, "
+                                                                           "left and right")):
+        lines = _side_lines(sig.names, muscle)
+        if not lines:
+            continue
+        y_hi = max(float(np.nanmax(sig.overview[:, [j for j, _, _ in lines]])), 1e-9) * 1.1
+        c = Chart(1000, 170, (float(t[0]), float(t[-1]) if t[-1] > t[0] else float(t[0]) + 1),
+                  (0.0, y_hi), margin=(44, 14, 16, 30), title=title, y_label=unit,
+                  x_label="time (s)")
+        for rs in sig.reps:
+            c.vline(rs.rep.t_top_s, "#bbb", dash="2,3")
+        for j, _, colour in lines:
+            c.line(t, sig.overview[:, j], colour, 1.1)
+        out.append(c.svg())
+    return "".join(out) + _trace_legend(sig.names, "dotted: the top of each rep")
+
+
+def average_curves(sig: SessionSignals) -> str:
+    """Time-normalised envelope per side, mean ± SD over the complete reps of each set."""
+    if not sig.reps:
+        return '<p class="note">No complete reps to average.</p>'
+    unit = UNIT_LABEL.get(sig.unit, sig.unit)
+    u = np.linspace(0, 100, sig.reps[0].curve.shape[0])
+    out = []
+    for set_index in sorted({rs.rep.set_index for rs in sig.reps}):
+        curves = np.stack([rs.curve for rs in sig.reps if rs.rep.set_index == set_index])
+        mean, sd = np.nanmean(curves, axis=0), np.nanstd(curves, axis=0)
+        for muscle in ("glute", "erector"):
+            lines = _side_lines(sig.names, muscle)
+            if not lines:
+                continue
+            y_hi = max(float(np.nanmax(mean[:, [j for j, _, _ in lines]]
+                                       + sd[:, [j for j, _, _ in lines]])), 1e-9) * 1.1
+            c = Chart(330, 170, (0.0, 100.0), (0.0, y_hi), margin=(40, 8, 10, 30),
+                      title=f"Set {set_index}: {muscle}s ({curves.shape[0]} reps)",
+                      y_label=unit, x_label="% of the rep (start → end)", font_px=10)
+            for j, _, colour in lines:
+                c.band(u, mean[:, j] - sd[:, j], mean[:, j] + sd[:, j], colour, 0.18)
+                c.line(u, mean[:, j], colour, 1.6)
+            out.append(c.svg())
+    return (f'<div class="grid">{"".join(out)}</div>'
+            + _trace_legend(sig.names, "line: mean · band: ± 1 SD across the set's reps"))
+
+
+def mvc_table(sig: SessionSignals) -> str:
+    """Peak and mean envelope per muscle and side over each rep (start to end)."""
+    if not sig.reps:
+        return '<p class="note">No complete reps.</p>'
+    unit = UNIT_LABEL.get(sig.unit, sig.unit)
+    head = "".join(f'<th colspan="2">{escape(n.replace("_", " "))}</th>' for n in sig.names)
+    sub = "".join("<th>peak</th><th>mean</th>" for _ in sig.names)
+    rows = []
+    for rs in sig.reps:
+        cells = "".join(f"<td>{_fmt(p, '.0f')}</td><td>{_fmt(m, '.0f')}</td>"
+                        for p, m in zip(rs.peak, rs.mean))
+        rows.append(f"<tr><td>{rs.rep.set_index}</td><td>{rs.rep.rep}</td>{cells}</tr>")
+    return (f'<p class="note">Over each rep, from its start to its end, in {escape(unit)}.</p>'
+            f'<table><tr><th rowspan="2">set</th><th rowspan="2">rep</th>{head}</tr>'
+            f'<tr>{sub}</tr>{"".join(rows)}</table>')
+
+
+def fatigue_block(sig: SessionSignals) -> str:
+    """Median frequency of each channel per rep across each set, with its fitted trend."""
+    if not sig.reps:
+        return '<p class="note">No complete reps.</p>'
+    out, rows = [], []
+    for set_index in sorted({rs.rep.set_index for rs in sig.reps}):
+        mine = [rs for rs in sig.reps if rs.rep.set_index == set_index]
+        mdf = np.array([rs.mdf_hz for rs in mine])
+        finite = mdf[np.isfinite(mdf)]
+        if finite.size == 0:
+            continue
+        lo, hi = float(finite.min()) * 0.9, float(finite.max()) * 1.1
+        c = Chart(480, 180, (0.5, len(mine) + 0.5), (lo, hi), margin=(44, 10, 10, 30),
+                  title=f"Set {set_index}: median frequency per rep", y_label="Hz",
+                  x_label="rep", x_ticks=False, font_px=10)
+        c.x_category_labels([(k + 1, str(rs.rep.rep)) for k, rs in enumerate(mine)])
+        for j, n in enumerate(sig.names):
+            colour = palette.trace_colour(n, j)
+            xs = list(range(1, len(mine) + 1))
+            c.line(xs, mdf[:, j], colour, 1.4)
+            for x, v in zip(xs, mdf[:, j]):
+                c.marker(x, v, colour, size=3, title=f"{n} rep {x}: {_fmt(v, '.0f')} Hz")
+            slope, pct = fatigue_slope(list(mdf[:, j]))
+            rows.append(f'<tr><td>{set_index}</td><td class="l">{escape(n.replace("_", " "))}'
+                        f'</td><td>{_fmt(float(np.nanmean(mdf[:, j])), ".0f")}</td>'
+                        f'<td>{_fmt(slope, "+.1f")}</td><td>{_fmt(pct, "+.0f")}</td></tr>')
+        out.append(c.svg())
+    table = ('<table><tr><th>set</th><th class="l">channel</th><th>mean MDF (Hz)</th>'
+             '<th>trend (Hz per rep)</th><th>change over the set (%)</th></tr>'
+             f'{"".join(rows)}</table>')
+    return (f'<div class="grid">{"".join(out)}</div>{_trace_legend(sig.names)}{table}'
+            '<p class="note">Median frequency (MDF) of the raw EMG over each rep (Welch '
+            'spectrum, 20–450 Hz). A falling MDF across a set is the usual surface-EMG sign of '
+            'fatigue (Cifrek et al. 2009); in a dynamic lift it also moves with joint angle and '
+            'force, so read the trend of the set, not single reps. Fewer than three reps: no '
+            'trend.</p>')
+
+
+def setup_block(session: Session) -> str:
+    """Electrodes, skin preparation and the filters, as recorded."""
+    m = session.meta
+    sites = "".join(f"<li><b>{escape(title)}</b>: {escape(text)}</li>"
+                    for title, text in PLACEMENT_TEXT.values())
+    fs = m.filter_settings or {}
+    filters = ("".join(f'<tr><td class="l">{escape(str(k).replace("_", " "))}</td>'
+                       f'<td class="l">{escape(str(v))}</td></tr>' for k, v in fs.items())
+               or '<tr><td class="l" colspan="2">not recorded (defaults of this version)</td></tr>')
+    return (f'<p class="note">{escape(ELECTRODES)}</p><ul class="note">{sites}</ul>'
+            f'<p class="note">{escape(SKIN_PREP)}</p>'
+            f'<table><tr><th class="l">filter setting (session.json)</th><th class="l">value</th>'
+            f'</tr>{filters}</table>')
+
+
+def details_block(session: Session) -> str:
+    m = session.meta
+    load = f"{m.load_kg:g} kg" if m.load_kg is not None else "not recorded"
+    rpe = f"{m.rpe:g} / 10" if m.rpe is not None else "not recorded"
+    notes = escape(m.notes).replace("\n", "<br>") if m.notes else "none"
+    return (f'<table><tr><th class="l">load</th><td class="l">{load}</td></tr>'
+            f'<tr><th class="l">RPE</th><td class="l">{rpe}</td></tr>'
+            f'<tr><th class="l">clinician notes</th><td class="l">{notes}</td></tr></table>')
 
 
 def onset_chart(reps: list[RepResult]) -> str:
@@ -166,15 +311,18 @@ def onset_chart(reps: list[RepResult]) -> str:
     if not finite:
         return '<p class="note">Onset order could not be measured (no clear bursts).</p>'
     lim = max(finite) * 1.2 or 0.1
-    c = Chart(max(640, min(1060, 160 + 40 * len(reps))), 190, (-0.7, len(reps) - 0.3), (-lim, lim),
-              margin=(48, 14, 20, 34), title="Onset order: erector onset − glute onset",
-              y_label="lag (s)", x_label="rep", x_ticks=False)
+    xs, labels, set_marks = rep_axis(reps)
+    c = Chart(max(640, min(1060, 160 + 40 * len(xs))), 200, (-0.7, xs[-1] + 0.7), (-lim, lim),
+              margin=(48, 14, 30, 34), title="Onset order: erector onset − glute onset",
+              y_label="lag (s)", x_label="rep (grouped by set)", x_ticks=False)
     c.hline(0.0, "#555")
-    for i, r in enumerate(reps):
+    for x, r in zip(xs, reps):
         v = r.onset_lag_s
         color = GLUTE_COLOR if v > 0 else ERECTOR_COLOR
-        c.bar(i, 0.6, v, color, title=f"set {r.set_index} rep {r.rep}: {_fmt(v, '+.3f')} s")
-    c.x_category_labels([(i, f"{r.set_index}.{r.rep}") for i, r in enumerate(reps)])
+        c.bar(x, 0.6, v, color, title=f"set {r.set_index} rep {r.rep}: {_fmt(v, '+.3f')} s")
+    c.x_category_labels(labels)
+    for x0, si in set_marks:
+        c.text(x0 - 0.3, lim, f"set {si}", anchor="start", dy=-4, weight="600", color="#444")
     c.text(-0.6, lim, "glutes first ↑", anchor="start", dy=12, color=GLUTE_COLOR, size=10)
     c.text(-0.6, -lim, "erectors first ↓", anchor="start", dy=-4, color=ERECTOR_COLOR, size=10)
     return c.svg()
@@ -244,7 +392,9 @@ def quality_block(session: Session, reps: list[RepResult]) -> str:
     lost = [e for e in session.events if e.kind.value in ("gap", "disconnected")]
     if lost:
         total = sum(e.duration_s for e in lost)
-        notes.append(f"{len(lost)} interruption(s) in the signal ({total:.2f} s in total): "
+        n = len(lost)
+        length = (f"{total:.2f} s in total" if total > 0 else "length not recorded")
+        notes.append(f"{n} interruption{'s' if n != 1 else ''} in the signal ({length}): "
                      + ", ".join(f"{e.kind.value} at {e.sample_index / session.sample_rate_hz:.1f} s"
                                  for e in lost[:8]) + ("…" if len(lost) > 8 else ""))
     for err in session.errors:
@@ -294,9 +444,9 @@ def render_report(session: Session, history_root: Path | str | None = None) -> s
     unit = rep_unit(reps[0]) if reps else ("pct_mvc" if session.calibration else "uv")
     unit_label = {"pct_mvc": "%MVC", "uv": "µV", "mv": "mV"}.get(unit, unit)
     try:
-        env_names, env, env_unit = envelopes(session)
+        sig = session_signals(session, reps)
     except (UserError, ValueError):
-        env_names, env, env_unit = (), None, ""
+        sig = SessionSignals((), "", [], np.empty(0), np.empty((0, 0)))
     root = Path(history_root) if history_root is not None else session.path.parent
     try:
         trend = ratio_trend(m.athlete, root, exercise=m.exercise or None)
@@ -306,6 +456,7 @@ def render_report(session: Session, history_root: Path | str | None = None) -> s
         started = m.started_dt
     except ValueError:
         started = None
+    bpct = borderline_pct(m)
     summaries = [summarize(rec) for rec in session.sets]
     judged = [r.ratio for rec in session.sets for r in rec.complete_reps
               if math.isfinite(r.ratio) and r.verdict != Verdict.UNKNOWN]
@@ -331,19 +482,34 @@ def render_report(session: Session, history_root: Path | str | None = None) -> s
 {escape(session.info.device or 'device unknown')} · {session.sample_rate_hz:g} Hz ·
 emg-monitor {escape(m.software_version)}</div>
 {warn}<div class="cards">{cards_html}</div>
+<h2>Session</h2>
+{details_block(session)}
 <h2>Ratio at the top of every rep</h2>
-<p class="note">The ratio compares glute to lumbar-erector activation during the lockout window:
-above the target line the glutes finished the rep; below it the lower back did more of the
-work.</p>
-{ratio_chart(reps, target, target_note)}
+<p class="note">The ratio compares glute to lumbar-erector activation during the lockout window.
+At least {(1 + bpct / 100) * target:.2f} (the target {target:.2f} plus {bpct:.0f} %): the glutes
+finished the rep (✔ bluish green). Within {bpct:.0f} % of the target either way: borderline
+(▲ orange). Below {(1 - bpct / 100) * target:.2f}: the lower back did more of the work
+(✖ vermillion). Reps without a verdict (a flagged channel, no calibration for an absolute
+verdict) are grey.</p>
+{ratio_chart(reps, target, target_note, bpct)}
 {sets_table(session.sets) if session.sets else ''}
+<h2>Each side across the session</h2>
+{side_traces(sig)}
 <h2>Envelopes around each top</h2>
-{top_multiples(session, reps, env_names, env, env_unit)}
+{top_multiples(sig)}
+<h2>Average rep (time-normalised)</h2>
+{average_curves(sig)}
+<h2>Peak and mean activation per rep</h2>
+{mvc_table(sig)}
+<h2>Fatigue: median frequency across the set</h2>
+{fatigue_block(sig)}
 <h2>Onset order</h2>
 <p class="note">Positive: the glutes started firing before the erectors on the way up.</p>
 {onset_chart(reps) if reps else ''}
 <h2>Left / right symmetry (lockout amplitudes)</h2>
 {symmetry_table(reps, unit_label) if reps else '<p class="note">No reps.</p>'}
+<h2>Electrodes, skin and filters</h2>
+{setup_block(session)}
 <h2>Signal quality and notes</h2>
 {quality_block(session, reps)}
 <h2>Calibration</h2>
@@ -360,14 +526,35 @@ this file contains health data: share it only with the athlete's consent.</p>
             f"<title>{escape(title)}</title><style>{CSS}</style></head><body>{body}</body></html>\n")
 
 
+def write_pdf(html: str, out_path: Path) -> Path:
+    """The same report as PDF, through WeasyPrint (HTML + inline SVG + print CSS to PDF,
+    maintained, no browser needed)."""
+    try:
+        from weasyprint import HTML
+    except ImportError as exc:           # an optional extra: say how to get it
+        raise UserError("PDF output needs WeasyPrint: pip install 'emg-monitor[report]' "
+                        "(or use --no-pdf)") from exc
+    HTML(string=html).write_pdf(out_path)
+    return out_path
+
+
 def write_report(session_path: Path | str, out: Path | str | None = None,
-                 history_root: Path | str | None = None) -> Path:
+                 history_root: Path | str | None = None, *, pdf: bool = True,
+                 notes: str = "") -> Path:
+    """report.html (and report.pdf beside it); ``notes``: the clinician's, added to the
+    session's own notes in this report."""
     session = load_session(session_path)
+    if notes:
+        from dataclasses import replace
+        joined = "\n".join(x for x in (session.meta.notes, notes) if x)
+        session.meta = replace(session.meta, notes=joined)
     out_path = Path(out) if out is not None else session.path / "report.html"
     html = render_report(session, history_root)
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         out_path.write_text(html, encoding="utf-8")
+        if pdf:
+            write_pdf(html, out_path.with_suffix(".pdf"))
     except OSError as exc:
         raise UserError(f"cannot write {out_path}: {exc.strerror or exc}; "
                         "choose a writable path with --out") from exc

@@ -68,6 +68,25 @@ class Chart:
                           f'stroke-width="{width}" stroke-opacity="{opacity}"{dash_attr}>{tip}'
                           f'</polyline>')
 
+    def band(self, xs, lo, hi, color: str, opacity: float = 0.2) -> None:
+        """The area between two curves (a mean's spread)."""
+        pts = [(x, a, b) for x, a, b in zip(xs, lo, hi) if math.isfinite(a) and math.isfinite(b)]
+        if len(pts) < 2:
+            return
+        upper = " ".join(f"{self.X(x):.1f},{self.Y(min(b, self.y1)):.1f}" for x, _, b in pts)
+        lower = " ".join(f"{self.X(x):.1f},{self.Y(max(a, self.y0)):.1f}" for x, a, _ in pts[::-1])
+        self.parts.append(f'<polygon points="{upper} {lower}" fill="{color}" '
+                          f'fill-opacity="{opacity}" stroke="none"/>')
+
+    def hband(self, y0: float, y1: float, color: str, opacity: float = 0.15) -> None:
+        ya, yb = max(y0, self.y0), min(y1, self.y1)
+        if yb <= ya:
+            return
+        self.parts.append(f'<rect x="{self.left}" y="{self.Y(yb):.1f}" '
+                          f'width="{self.w - self.left - self.right}" '
+                          f'height="{self.Y(ya) - self.Y(yb):.1f}" fill="{color}" '
+                          f'fill-opacity="{opacity}"/>')
+
     def hline(self, y: float, color: str, label: str = "", dash: str = "5,4") -> None:
         if not (self.y0 <= y <= self.y1):
             return

@@ -1,15 +1,13 @@
-"""Colours, fonts and the dark style sheet.
-
-Verdict colours come from the Okabe-Ito palette (Okabe & Ito 2008, "Color
-Universal Design"), which stays distinguishable with the common colour-vision
-deficiencies; every verdict also carries a symbol and a word, so colour is
-never the only cue.
-"""
+"""Fonts, the dark style sheet and the cue words; the colours come from ``palette``
+(Okabe-Ito, shared with the report)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..model import Verdict
+from ..palette import (BLUE, BLUISH_GREEN, GREY, ORANGE, PURPLE, SKY_BLUE,  # noqa: F401
+                       TRACE_COLOURS, VERDICT_COLOUR, VERDICT_SHORT, VERDICT_SYMBOL, VERMILLION,
+                       YELLOW, trace_colour)
 
 BACKGROUND = "#15171c"
 PANEL = "#1f232b"
@@ -17,28 +15,6 @@ TEXT = "#e8e8e8"
 MUTED = "#9aa0a6"
 GRID_ALPHA = 0.25
 
-BLUISH_GREEN = "#009E73"
-ORANGE = "#E69F00"
-VERMILLION = "#D55E00"
-SKY_BLUE = "#56B4E9"
-BLUE = "#0072B2"
-YELLOW = "#F0E442"
-PURPLE = "#CC79A7"
-GREY = "#8c8c8c"
-
-VERDICT_COLOUR = {
-    Verdict.GLUTES_FINISHED: BLUISH_GREEN,
-    Verdict.BORDERLINE: ORANGE,
-    Verdict.LUMBAR_DOMINANT: VERMILLION,
-    Verdict.UNKNOWN: GREY,
-}
-#: shape cue drawn above each bar and beside the cue text
-VERDICT_SYMBOL = {
-    Verdict.GLUTES_FINISHED: "✔",
-    Verdict.BORDERLINE: "▲",
-    Verdict.LUMBAR_DOMINANT: "✖",
-    Verdict.UNKNOWN: "?",
-}
 VERDICT_CUE = {
     Verdict.GLUTES_FINISHED: "GLUTES FINISHED",
     Verdict.BORDERLINE: "BORDERLINE — drive the hips through",
@@ -53,26 +29,8 @@ TOP_CUE = {
     Verdict.LUMBAR_DOMINANT: "ERECTORS TAKING OVER — SQUEEZE YOUR GLUTES",
     Verdict.UNKNOWN: "AT THE TOP — no reading",
 }
-VERDICT_SHORT = {
-    Verdict.GLUTES_FINISHED: "glutes",
-    Verdict.BORDERLINE: "borderline",
-    Verdict.LUMBAR_DOMINANT: "lumbar",
-    Verdict.UNKNOWN: "no reading",
-}
 
-#: trace colours by channel role (glutes warm-free blues/greens, erectors orange/purple)
-TRACE_COLOURS = {
-    "left_glute": SKY_BLUE,
-    "right_glute": BLUISH_GREEN,
-    "left_erector": ORANGE,
-    "right_erector": PURPLE,
-}
-FALLBACK_TRACE_COLOURS = (SKY_BLUE, ORANGE, BLUISH_GREEN, PURPLE, YELLOW, BLUE)
 ANGLE_COLOUR = YELLOW
-
-
-def trace_colour(name: str, index: int) -> str:
-    return TRACE_COLOURS.get(name, FALLBACK_TRACE_COLOURS[index % len(FALLBACK_TRACE_COLOURS)])
 
 
 #: the tick drawn in a checked box (style sheets draw no native tick once the indicator is styled)
