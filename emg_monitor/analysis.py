@@ -8,14 +8,18 @@ the DSP is chunking-independent by construction and the set logic is one code.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from .device import IMU_AXES
 from .dsp.calibration import Calibration
 from .dsp.pipeline import FilterSettings
 from .exercises import get_exercise
+from .hip.neutral import HipNeutral
+from .hip.tracker import SEGMENTS as IMU_SEGMENTS
 from .model import Channel, DeviceInfo, EventKind, Kind, Muscle, RepResult, SampleBlock, Side
 from .model import SourceEvent
 from .session.actions import Action, recorded_actions
@@ -40,6 +44,8 @@ class AnalysisResult:
     duration_s: float
     mains_hz: float | None
     sets: tuple[SetRecord, ...] = ()
+    on_hip: bool = False             # reps and tops came from the hip angle (IMUs, docs/hip.md)
+    hip_message: str = ""            # why there is no hip angle, or what was corrected
 
 
 class _Collect:
@@ -65,20 +71,22 @@ def analyze_recording(data: np.ndarray, info: DeviceInfo, *, exercise: str = "de
                       top_at: str | None = None, target_ratio: float | None = None,
                       first_index: int | np.ndarray = 0, set_starts: tuple[int, ...] = (),
                       actions: tuple[Action, ...] = (), set_rules: SetRules = SetRules(),
-                      time_offset_s: float = 0.0, **limits) -> AnalysisResult:
+                      time_offset_s: float = 0.0, hip_neutral: HipNeutral | None = None,
+                      **limits) -> AnalysisResult:
     """``data`` (n, n_channels) in channel units. ``first_index``: the stream index of row 0,
     or one index per row (a session with gaps). ``set_starts``: stream indices where the
     lifter started a set by hand; ``actions``: any recorded actions. ``limits``: RepDetector
-    overrides (min_rom_deg, min_rep_s, ...)."""
+    overrides (min_rom_deg, min_rep_s, ...). With pelvis and thigh IMUs, reps and tops come
+    from the hip angle once a still stand has aligned them, as live (docs/hip.md)."""
     from .engine import Engine, EngineSettings
     data = np.asarray(data, dtype=float)
     ex = get_exercise(exercise)
-    if use_motion and not info.motion_indices():
-        raise ValueError("motion-based rep detection needs a motion channel")
+    if use_motion and not info.motion_indices() and not info.imu_indices():
+        raise ValueError("motion-based rep detection needs a motion channel or IMUs")
     engine = Engine(EngineSettings(filters=settings, calibration=calibration, exercise=ex.name,
                                    top_at=top_at, target_ratio=target_ratio,
                                    use_motion=use_motion, set_rules=set_rules,
-                                   rep_limits=dict(limits)))
+                                   rep_limits=dict(limits), hip_neutral=hip_neutral))
     sink = _Collect()
     engine.add_listener(sink)
     engine.on_info(info)
@@ -123,8 +131,9 @@ def analyze_recording(data: np.ndarray, info: DeviceInfo, *, exercise: str = "de
                              reps=tuple(_shift(r, time_offset_s) for r in s.reps)) for s in sets)
     pipe = engine.pipeline
     return AnalysisResult(reps, info.sample_rate_hz, pipe.emg_names, pipe.envelope_unit,
-                          pipe.calibrated, engine.use_motion, ex.name, engine.reps.target_ratio,
-                          data.shape[0] / info.sample_rate_hz, pipe.mains_hz, sets)
+                          pipe.calibrated, engine.use_motion or engine.reps.use_motion, ex.name,
+                          engine.reps.target_ratio, data.shape[0] / info.sample_rate_hz,
+                          pipe.mains_hz, sets, engine.reps_on_hip_seen, engine.hip_status)
 
 
 def _request(engine, mark: Action, at_index: int) -> None:
@@ -136,6 +145,8 @@ def _request(engine, mark: Action, at_index: int) -> None:
         engine.set_calibration(mark.value)
     elif mark.kind == "exercise":
         engine.set_exercise(str(mark.value))
+    elif mark.kind == "hip_neutral":
+        engine.set_hip_neutral(mark.value)
 
 
 def _shift(r: RepResult, dt: float) -> RepResult:
@@ -144,9 +155,11 @@ def _shift(r: RepResult, dt: float) -> RepResult:
 
 
 def table_info(table: Table, glute: list[str], erector: list[str], motion: list[str] | None,
-               emg_kind: Kind = Kind.RAW_EMG) -> tuple[DeviceInfo, list[int]]:
+               emg_kind: Kind = Kind.RAW_EMG, imu: bool = False,
+               imu_rate_hz: float | None = None) -> tuple[DeviceInfo, list[int]]:
     """A DeviceInfo for the mapped columns (first glute/erector = left, second = right)
-    and the table columns it uses, in channel order."""
+    and the table columns it uses, in channel order. ``imu``: add the IMU columns named
+    ``{segment}_{acc|gyr}_{x|y|z}`` (an optional ``_g``/``_deg_s`` unit suffix)."""
     if not glute and not erector:
         raise ValueError("map at least one column with --glute or --erector")
     for role, cols in (("glute", glute), ("erector", erector)):
@@ -172,16 +185,41 @@ def table_info(table: Table, glute: list[str], erector: list[str], motion: list[
             unit = table.units[i] or ("g" if len(motion) == 2 else "deg")
             channels.append(Channel(table.names[i], Kind.MOTION, unit))
             cols.append(i)
-    return DeviceInfo(table.sample_rate_hz, tuple(channels), device="table"), cols
+    if not imu:
+        return DeviceInfo(table.sample_rate_hz, tuple(channels), device="table"), cols
+    if imu_rate_hz is not None and not (math.isfinite(imu_rate_hz) and imu_rate_hz > 0):
+        raise ValueError(f"the IMU rate must be a positive number of Hz (got {imu_rate_hz})")
+    segments = []
+    for seg in IMU_SEGMENTS:
+        found = []
+        for axis in IMU_AXES:
+            unit = "g" if axis.startswith("acc") else "deg_s"
+            names = [f"{seg}_{axis}", f"{seg}_{axis}_{unit}"]
+            hit = [k for k, n in enumerate(table.names) if n.lower() in names]
+            found.append(hit[0] if hit else None)
+        if all(k is not None for k in found):
+            segments.append(seg)
+            for axis, k in zip(IMU_AXES, found):
+                channels.append(Channel(f"{seg}_{axis}", Kind.IMU,
+                                        "g" if axis.startswith("acc") else "deg_s"))
+                cols.append(k)
+    if "pelvis" not in segments or "thigh" not in segments:
+        raise ValueError("--imu needs the six columns of the pelvis and of the thigh IMU "
+                        "(pelvis_acc_x ... thigh_gyr_z); found IMUs: "
+                        f"{', '.join(segments) or 'none'}")
+    return DeviceInfo(table.sample_rate_hz, tuple(channels), device="table",
+                      imu_rate_hz=min(table.sample_rate_hz, 100.0) if imu_rate_hz is None
+                      else float(imu_rate_hz), imu_segments=tuple(segments)), cols
 
 
 def analyze_table(path: str | Path, glute: list[str], erector: list[str], *,
                   motion: list[str] | None = None, mvc: dict[str, float] | None = None,
                   sample_rate_hz: float | None = None, mains: str = "auto",
                   exercise: str = "deadlift", top_at: str | None = None,
-                  target_ratio: float | None = None, **limits) -> AnalysisResult:
+                  target_ratio: float | None = None, imu: bool = False,
+                  imu_rate_hz: float | None = None, **limits) -> AnalysisResult:
     table = load_table(path, sample_rate_hz)
-    info, cols = table_info(table, glute, erector, motion)
+    info, cols = table_info(table, glute, erector, motion, imu=imu, imu_rate_hz=imu_rate_hz)
     calibration = None
     if mvc:
         emg = [ch for ch in info.channels if ch.is_emg]
@@ -204,7 +242,8 @@ def analyze_table(path: str | Path, glute: list[str], erector: list[str], *,
         calibration = Calibration("", units.pop(), {}, resolved)
     return analyze_recording(table.data[:, cols], info, exercise=exercise,
                              settings=FilterSettings(mains=mains), calibration=calibration,
-                             use_motion=bool(motion), top_at=top_at, target_ratio=target_ratio,
+                             use_motion=True if motion else None if imu else False,
+                             top_at=top_at, target_ratio=target_ratio,
                              time_offset_s=table.t0_s, **limits)
 
 

@@ -31,6 +31,8 @@ from .dsp.pipeline import FilterSettings, Pipeline
 from .dsp.quality import QualityMonitor
 from .exercises import Exercise, get_exercise
 from .fanout import FanOut, ListenerFailure
+from .hip.neutral import HipNeutral
+from .hip.step import HIP_TOP_AT, HipStep
 from .model import DeviceInfo, EventKind, RepResult, SampleBlock, SourceEvent, TopCue
 from .motion import MotionTracker
 from .reps import RepDetector
@@ -56,7 +58,11 @@ class ProcessedChunk:
     filtered: np.ndarray             # (n, n_emg), channel units
     envelope: np.ndarray             # (n, n_emg), envelope_unit
     envelope_unit: str
-    angle_deg: np.ndarray | None     # (n,) or None without a motion channel
+    angle_deg: np.ndarray | None     # (n,) the detector's angle (hip angle when the IMUs give
+                                     # one, else trunk), or None without a motion channel
+    hip_deg: np.ndarray | None = None     # (n,) hip flexion from neutral (NaN: not yet known)
+    lumbar_deg: np.ndarray | None = None  # (n,) with a thorax IMU
+    hip_status: str = ""             # one line on the hip angle ("" = fine; docs/hip.md)
 
 
 class EngineListener:
@@ -82,6 +88,7 @@ class EngineSettings:
     rep_limits: dict = field(default_factory=dict)   # RepDetector overrides (min_rom_deg, ...)
     #: a replay's recorded set records: the replay shows their numbers (sets.SetTracker.preload)
     known_sets: tuple[SetRecord, ...] = ()
+    hip_neutral: HipNeutral | None = None   # the athlete's own neutral (profile); None: relaxed stand
 
 
 class Engine(Listener):
@@ -94,6 +101,10 @@ class Engine(Listener):
         self.pipeline: Pipeline | None = None
         self.motion: MotionTracker | None = None
         self.reps: RepDetector | None = None
+        self.hip: HipStep | None = None
+        self.hip_status = ""
+        self._reps_on_hip = False
+        self.reps_on_hip_seen = False                # reps came from the hip angle at some point
         self.quality: QualityMonitor | None = None
         self.sets: SetTracker | None = None
         self.latest_issues: dict = {}
@@ -154,6 +165,10 @@ class Engine(Listener):
         get_exercise(exercise)                   # validate on the caller's thread
         self._requests.put(lambda: self._do_detector_change(exercise=exercise))
 
+    def set_hip_neutral(self, neutral: HipNeutral | None) -> None:
+        """The athlete's hip neutral (from the profile or the wizard) from the next block."""
+        self._requests.put(lambda: self._do_hip_neutral(neutral))
+
     def set_target(self, target_ratio: float | None) -> None:
         if target_ratio is not None and not (math.isfinite(target_ratio) and target_ratio > 0):
             raise ValueError(f"the target ratio must be a positive number (got {target_ratio})")
@@ -197,6 +212,11 @@ class Engine(Listener):
             self._sets_out(self.sets.change_exercise(get_exercise(self.settings.exercise).name,
                                                      self._t(None)))
 
+    def _do_hip_neutral(self, neutral: HipNeutral | None) -> None:
+        self.settings = replace(self.settings, hip_neutral=neutral)
+        if self.hip is not None:
+            self.hip.set_neutral(neutral)
+
     def _do_reset(self, at_index: int) -> None:
         self.pipeline.clear_state()
         self._build_trackers()
@@ -225,6 +245,11 @@ class Engine(Listener):
         s = self.settings
         self._use_motion = has_motion if s.use_motion is None else (s.use_motion and has_motion)
         self.motion = MotionTracker(info, top_at=self._top_at()) if self._use_motion else None
+        self.hip = None
+        if info.imu_indices():
+            ex = get_exercise(s.exercise)
+            self.hip = HipStep(info, ex, s.target_ratio or ex.target_ratio, s.hip_neutral)
+        self._reps_on_hip = False
         self.reps = self._detector()
         self.quality = QualityMonitor(info, s.filters)
 
@@ -232,12 +257,34 @@ class Engine(Listener):
         return self.settings.top_at or get_exercise(self.settings.exercise).top_at
 
     def _detector(self) -> RepDetector:
+        """Reps and tops from the hip angle once the IMUs are aligned (a still stand), else
+        from the trunk angle or the EMG (docs/reps-and-ratio.md, "the hip angle")."""
         s, p = self.settings, self.pipeline
         exercise: Exercise = get_exercise(s.exercise)
+        if self.hip is not None:
+            self.hip.set_exercise(exercise, s.target_ratio or exercise.target_ratio)
+        on_hip = self._reps_on_hip
         return RepDetector(self.info, p.emg_names, amplitude_unit=p.envelope_unit,
                            calibrated=p.calibrated, exercise=exercise,
-                           sample_rate_hz=self.info.sample_rate_hz, use_motion=self._use_motion,
-                           top_at=self._top_at(), target_ratio=s.target_ratio, **s.rep_limits)
+                           sample_rate_hz=self.info.sample_rate_hz,
+                           use_motion=self._use_motion or on_hip,
+                           top_at=HIP_TOP_AT if on_hip else self._top_at(),
+                           target_ratio=s.target_ratio, **s.rep_limits)
+
+    def _hip_angles(self, block: SampleBlock):
+        """The hip step's angles for this block; switches the detector to the hip angle when
+        the IMUs become aligned (and back when they are lost)."""
+        if self.hip is None:
+            return None
+        hip = self.hip.process(block.first_index, block.data)
+        wanted = self.hip.tracker.aligned and self.settings.use_motion is not False
+        if wanted != self._reps_on_hip:
+            self._publish(self.reps.flush())      # a rep in its lockout ends on the old angle
+            self._reps_on_hip = wanted
+            self.reps_on_hip_seen |= wanted
+            self.reps = self._detector()
+        self.hip_status = self.hip.message
+        return hip
 
     def on_block(self, block: SampleBlock) -> None:
         self._apply_requests()
@@ -253,9 +300,14 @@ class Engine(Listener):
         self._next_index = block.first_index + block.n
         processed = self.pipeline.process(block.data)
         angle = self.motion.process(block.data) if self.motion is not None else None
+        hip = self._hip_angles(block)
+        if hip is not None and self._reps_on_hip:
+            angle = hip.hip_deg
         chunk = ProcessedChunk(block.first_index, fs, self.pipeline.emg_names,
                                processed.filtered, processed.envelope,
-                               self.pipeline.envelope_unit, angle)
+                               self.pipeline.envelope_unit, angle,
+                               hip.hip_deg if hip is not None else None,
+                               hip.lumbar_deg if hip is not None else None, self.hip_status)
         self._notify("on_processed", chunk)
         issues = self.quality.update(block.data)
         if issues != self.latest_issues:
@@ -270,6 +322,8 @@ class Engine(Listener):
         flags = tuple(sorted({f"{name}:{issue.flag.value}"
                               for name, found in self.latest_issues.items() for issue in found}))
         for rep in reps:
+            if self.hip is not None:
+                rep = self.hip.score(rep)
             rep = replace(rep, quality_flags=tuple(rep.quality_flags) + flags + extra_flags)
             self._sets_out(self.sets.rep(rep))
 
@@ -339,6 +393,10 @@ class DisplayBuffer(EngineListener):
         self._next_index = 0                          # stream index the next chunk continues at
         self.reps: list[RepResult] = []
         self.issues: dict = {}
+        self.hip_available = False                    # the device has hip IMUs (pelvis + thigh)
+        self.latest_hip_deg = float("nan")            # the hip angle now (NaN: none)
+        self.angle_is_hip = False                     # the angle column is the hip angle
+        self.hip_status = ""                          # the engine's hip message
         self._lock = threading.Lock()
 
     @property
@@ -359,6 +417,11 @@ class DisplayBuffer(EngineListener):
             self.peak = RingBuffer(rows, 2 * n_emg + 1)
             self._tail = np.empty((0, n_emg))
         n = chunk.envelope.shape[0]
+        self.hip_available = chunk.hip_deg is not None
+        if chunk.hip_deg is not None and n:
+            self.latest_hip_deg = float(chunk.hip_deg[-1])
+        self.angle_is_hip = chunk.hip_deg is not None and chunk.angle_deg is chunk.hip_deg
+        self.hip_status = chunk.hip_status
         if chunk.first_index != self._next_index:     # a gap or a seek: start a new bucket
             self._tail = np.empty((0, n_emg))
         self._next_index = chunk.first_index + n

@@ -42,6 +42,10 @@ class Exercise:
     #: where the top lies on the trunk inclination: "min" (most upright) for the standing
     #: lifts; "max" for the hip thrust, whose trunk rises to horizontal at lockout
     top_at: str = "min"
+    #: hips more than this short of the athlete's neutral at the top count as "not finished"
+    #: (docs/reps-and-ratio.md, "the hip angle"): 3x the measured lockout error, well
+    #: under the 10-15 deg of extension a hip has
+    hip_tolerance_deg: float = 3.0
 
     def __post_init__(self) -> None:
         if self.target_ratio <= 0 or self.min_rom_deg <= 0 or self.lockout_window_s <= 0:
@@ -51,9 +55,10 @@ class Exercise:
 EXERCISES: dict[str, Exercise] = {
     e.name: e for e in (
         Exercise("deadlift", "Deadlift", 1.0, 30.0, 0.5, 3.0, 1.2, 1.5, 1.0),
-        Exercise("squat", "Back squat", 1.0, 20.0, 0.5, 3.0, 1.2, 1.5, 1.0),
+        Exercise("squat", "Back squat", 1.0, 20.0, 0.5, 3.0, 1.2, 1.5, 1.0, hip_tolerance_deg=4.0),
         Exercise("hip_thrust", "Hip thrust", 1.5, 20.0, 0.5, 3.0, 1.0, 1.2, 0.8, top_at="max"),
-        Exercise("romanian_deadlift", "Romanian deadlift", 0.8, 30.0, 0.5, 3.0, 1.2, 1.5, 1.0),
+        Exercise("romanian_deadlift", "Romanian deadlift", 0.8, 30.0, 0.5, 3.0, 1.2, 1.5, 1.0,
+                 hip_tolerance_deg=4.0),
     )
 }
 

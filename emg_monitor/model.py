@@ -209,6 +209,8 @@ class RepResult:
     hip_angle_at_top_deg: float = float("nan")      # thigh - pelvis, 0 = the athlete's neutral
     hip_short_of_neutral_deg: float = float("nan")  # > 0: hips stopped short of neutral
     lumbar_angle_at_top_deg: float = float("nan")   # thorax - pelvis, where a thorax IMU exists
+    cue: str = ""                    # what the lifter is told beyond the verdict, e.g. "finish
+                                     # with your hips" (hip/scoring.py); "" = the verdict's own
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Athlete profiles: a name and the MVC calibrations made for that athlete, one JSON file each.
+"""Athlete profiles: a name, the MVC calibrations and the hip neutrals made for that athlete,
+one JSON file each.
 
 Stored under ``<data home>/profiles`` (``paths.py``: $EMG_MONITOR_HOME, else the
 platform's per-user data folder), so
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from .dsp.calibration import Calibration
 from .errors import UserError
+from .hip.neutral import HipNeutral
 from .paths import profiles_dir
 
 FORMAT_VERSION = 1
@@ -36,6 +38,7 @@ class AthleteProfile:
     calibrations: list[Calibration] = field(default_factory=list)
     #: a lab stream's channel roles, per stream ("lsl:NAME", "brainflow:BOARD"): label -> role
     channel_maps: dict[str, dict[str, str]] = field(default_factory=dict)
+    hip_neutrals: list[HipNeutral] = field(default_factory=list)
 
     def latest_calibration(self) -> Calibration | None:
         """The most recent calibration (ISO timestamps sort chronologically)."""
@@ -49,10 +52,18 @@ class AthleteProfile:
     def with_channel_map(self, key: str, roles: dict[str, str]) -> "AthleteProfile":
         return dataclasses.replace(self, channel_maps={**self.channel_maps, key: dict(roles)})
 
+    def latest_hip_neutral(self) -> HipNeutral | None:
+        """The most recent hip neutral (relaxed stand vs glute squeeze), if any."""
+        return max(self.hip_neutrals, key=lambda n: n.created_iso) if self.hip_neutrals else None
+
+    def with_hip_neutral(self, neutral: HipNeutral) -> "AthleteProfile":
+        return dataclasses.replace(self, hip_neutrals=[*self.hip_neutrals, neutral])
+
     def to_dict(self) -> dict:
         return {"format_version": FORMAT_VERSION, "name": self.name,
                 "calibrations": [c.to_dict() for c in self.calibrations],
-                "channel_maps": {k: dict(v) for k, v in self.channel_maps.items()}}
+                "channel_maps": {k: dict(v) for k, v in self.channel_maps.items()},
+                "hip_neutrals": [n.to_dict() for n in self.hip_neutrals]}
 
     @classmethod
     def from_dict(cls, d: dict) -> "AthleteProfile":
@@ -66,8 +77,15 @@ class AthleteProfile:
                 isinstance(m, dict) and all(isinstance(k, str) and isinstance(v, str)
                                             for k, v in m.items()) for m in maps.values()):
             raise UserError("profile channel maps are not label -> role tables")
+        neutrals = d.get("hip_neutrals", [])
+        if not isinstance(neutrals, list):
+            raise UserError("profile hip_neutrals are not a list")
+        try:
+            hip = [HipNeutral.from_dict(n) for n in neutrals]
+        except ValueError as exc:
+            raise UserError(str(exc)) from exc
         return cls(str(d["name"]), [Calibration.from_dict(c) for c in cals],
-                   {str(k): dict(v) for k, v in maps.items()})
+                   {str(k): dict(v) for k, v in maps.items()}, hip)
 
 
 def profile_path(name: str, home: Path | str | None = None) -> Path:

@@ -31,6 +31,7 @@ from typing import Iterable, Union
 
 import numpy as np
 
+from .hip.scoring import CUE_FINISH_WITH_HIPS
 from .model import RepResult, RepStatus, Verdict
 
 
@@ -468,6 +469,9 @@ class SetSummary:
     end_reason: str = ""
     manual: bool = False
     interruptions: int = 0
+    mean_hip_short_of_neutral_deg: float = float("nan")   # hip gap at the tops (docs/hip.md)
+    max_hip_short_of_neutral_deg: float = float("nan")
+    hips_short_reps: int = 0         # reps told "finish with your hips" (hip/scoring.py)
 
     @property
     def onset_text(self) -> str:
@@ -504,6 +508,7 @@ def summarize(rec: SetRecord) -> SetSummary:
         order = "mixed"
     counts = Counter(r.verdict for r in done)
     worst = min(judged) if judged else (float("nan"), None)
+    gaps = [r.hip_short_of_neutral_deg for r in done if math.isfinite(r.hip_short_of_neutral_deg)]
     return SetSummary(
         set_index=rec.set_index, exercise=rec.exercise, reps=len(done),
         partial_reps=len(rec.reps) - len(done),
@@ -513,4 +518,7 @@ def summarize(rec: SetRecord) -> SetSummary:
         mean_onset_lag_s=_nanmean(lags),
         mean_symmetry_index_pct=_nanmean(r.symmetry_index_pct for r in done),
         t_start_s=rec.t_start_s, t_end_s=rec.t_end_s, end_reason=rec.end_reason.value,
-        manual=rec.manual, interruptions=rec.interruptions)
+        manual=rec.manual, interruptions=rec.interruptions,
+        mean_hip_short_of_neutral_deg=_nanmean(gaps),
+        max_hip_short_of_neutral_deg=max(gaps) if gaps else float("nan"),
+        hips_short_reps=sum(1 for r in done if r.cue == CUE_FINISH_WITH_HIPS))

@@ -36,6 +36,13 @@ def add_parser(sub) -> None:
     p.add_argument("--motion", nargs="+", metavar="COL",
                    help="an angle column (deg) or two accelerometer columns (g); without it reps "
                         "are found from the EMG alone")
+    p.add_argument("--imu", action="store_true",
+                   help="use the IMU columns named pelvis_acc_x ... thigh_gyr_z [thorax_...] "
+                        "(accelerometer in g, gyro in deg/s): reps from the hip angle and the "
+                        "hip angle at every top (docs/hip.md)")
+    p.add_argument("--imu-rate", type=options.IMU_RATE_HZ, metavar="HZ",
+                   help="the IMUs' own sampling rate when their values are held in a faster "
+                        "table (default: the table's rate, at most 100 Hz)")
     p.add_argument("--top-at", choices=("min", "max"),
                    help="the top of a rep is the angle's minimum or maximum (default: the "
                         "exercise's: min for trunk inclination, max for the hip thrust)")
@@ -99,11 +106,14 @@ def run(args: argparse.Namespace) -> int:
         result = analyze_table(rec, args.glute, args.erector, motion=args.motion,
                                mvc=_parse_mvc(args.mvc), sample_rate_hz=args.sample_rate,
                                mains=args.mains, exercise=args.exercise, top_at=args.top_at,
-                               target_ratio=args.target, **limits)
+                               target_ratio=args.target, imu=args.imu, imu_rate_hz=args.imu_rate,
+                               **limits)
     header, rows = rep_table(result.reps, exercise=result.exercise,
                              default_unit=unit_suffix(result.amplitude_unit))
     write_csv(out_path, header, rows)
     print(summary_text(result))
+    if result.hip_message:
+        print(result.hip_message)
     print(f"wrote {len(rows)} reps to {out_path}")
     return 0
 
@@ -117,8 +127,13 @@ def summary_text(result) -> str:
             f"{'motion' if result.use_motion else 'EMG-only'} detection, amplitudes in "
             f"{'%MVC' if result.calibrated else result.amplitude_unit}"
             + ("" if result.calibrated else " (uncalibrated: ratio of raw amplitudes)"))
-    lines = [head, f"{'set':>3} {'rep':>3} {'top s':>8} {'glute':>8} {'erector':>8} {'ratio':>6}  verdict"]
+    if result.on_hip:
+        head += "; reps from the hip angle"
+    lines = [head, f"{'set':>3} {'rep':>3} {'top s':>8} {'glute':>8} {'erector':>8} {'ratio':>6} "
+                   f"{'hip gap':>7}  verdict"]
     for r in result.reps:
         lines.append(f"{r.set_index:>3} {r.rep:>3} {r.t_top_s:>8.2f} {_fmt(r.glute, '.3g'):>8} "
-                     f"{_fmt(r.erector, '.3g'):>8} {_fmt(r.ratio, '.2f'):>6}  {r.verdict.value}")
+                     f"{_fmt(r.erector, '.3g'):>8} {_fmt(r.ratio, '.2f'):>6} "
+                     f"{_fmt(r.hip_short_of_neutral_deg, '.1f'):>7}  {r.verdict.value}"
+                     + (f" ({r.cue})" if r.cue else ""))
     return "\n".join(lines)

@@ -27,6 +27,7 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=options.SEED, default=0, help="simulated athlete's random seed")
     p.add_argument("--sim-calibration", action="store_true",
                    help="the simulated athlete starts with its calibration routine")
+    options.add_imu_option(p)
     p.add_argument("--no-record", action="store_true", help="do not record the session to disk")
     p.add_argument("--sessions", metavar="DIR",
                    help="where sessions are recorded (default: <data home>/sessions)")
@@ -42,5 +43,6 @@ def run(args: argparse.Namespace) -> int:
                             athlete=args.athlete, exercise=args.exercise,
                             record=not args.no_record, sessions_root=args.sessions,
                             speed=args.speed, seed=args.seed, sim_calibration=args.sim_calibration,
-                            source=args.source, channel_map=channel_map(args))
+                            source=args.source, channel_map=channel_map(args),
+                            imu_segments=options.imu_segments(args))
     return run_dashboard(opts, quit_after_s=args.quit_after)

@@ -56,6 +56,7 @@ SECONDS = Number("duration", 0.0, 7 * DAY_S, above=True, unit="s")
 SPEED = Number("speed factor", 0.0, 1000.0, above=True)
 #: a table's sampling rate; the signal chain refuses rates too low for its filters
 SAMPLE_RATE_HZ = Number("sampling rate", 0.0, 1e6, above=True, unit="Hz")
+IMU_RATE_HZ = Number("IMU rate", 0.0, 10000.0, above=True, unit="Hz")
 TARGET_RATIO = Number("glute:erector ratio", 0.0, 100.0, above=True)
 MIN_ROM_DEG = Number("range of motion", 0.0, 180.0, above=True, unit="deg")
 MIN_REP_S = Number("time between tops", 0.0, 60.0, above=True, unit="s")
@@ -82,3 +83,21 @@ def exercise(text: str) -> str:
         return get_exercise(text).name
     except (UserError, ValueError) as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_imu_option(p) -> None:
+    """``--imu [SEGMENT ...]``: read the board's I2C IMUs (all three when none is named) for
+    the hip angle (docs/hip.md). They use A4/A5, so the analog trunk accelerometer is off."""
+    from ..protocol import IMU_SEGMENTS
+    p.add_argument("--imu", nargs="*", choices=IMU_SEGMENTS, metavar="SEGMENT", default=None,
+                   help="read the MPU-6050 IMUs (pelvis thigh [thorax]; default all three) for "
+                        "the hip angle at every top; replaces the analog trunk sensor")
+
+
+def imu_segments(args) -> tuple[str, ...]:
+    """The IMUs asked for with ``--imu`` (() without it), in the board's order."""
+    from ..protocol import IMU_SEGMENTS
+    if args.imu is None:
+        return ()
+    wanted = set(args.imu) or set(IMU_SEGMENTS)
+    return tuple(s for s in IMU_SEGMENTS if s in wanted)

@@ -38,6 +38,7 @@ def add_parser(sub) -> None:
     p.add_argument("--root", type=Path, default=None,
                    help="sessions root (default: <data home>/sessions; "
                         "emg-monitor config shows where)")
+    options.add_imu_option(p)
     p.add_argument("--seed", type=options.SEED, default=0, help="simulated athlete's seed")
     p.add_argument("--sets", type=options.SETS, default=3, help="simulated athlete's sets")
     p.add_argument("--reps", type=options.REPS, default=5,
@@ -62,18 +63,29 @@ def _calibration(athlete: str):
         return None                      # no profile yet: record uncalibrated
 
 
+def _hip_neutral(athlete: str):
+    from ..profiles import load_profile
+    try:
+        return load_profile(athlete).latest_hip_neutral()
+    except UserError:
+        return None                      # no profile yet: hip angles from the relaxed stand
+
+
 def run(args: argparse.Namespace) -> int:
     from ..dsp.pipeline import FilterSettings
     from ..engine import Engine, EngineSettings
+    from ..model import DeviceConfig
     from ..exercises import get_exercise
     from ..paths import sessions_root
     from ..session.meta import SessionMeta, new_session_folder
     from ..session.recorder import Recorder
     from ..sources.notifier import Notifier
+    segs = options.imu_segments(args)
+    device = DeviceConfig(n_motion=0, imu_segments=segs) if segs else DeviceConfig()
     from ..sources.registry import SourceContext, make_source
     from ..sources.simulated import SimulatedSource
     ctx = SourceContext(speed=args.speed, duration_s=args.seconds, athlete=args.athlete,
-                        channel_map=channel_map(args),
+                        channel_map=channel_map(args), device_config=device,
                         sim=dict(exercise=args.exercise, sets=args.sets, reps_per_set=args.reps,
                                  seed=args.seed))
     source = make_source(source_url(args), ctx)
@@ -89,8 +101,9 @@ def run(args: argparse.Namespace) -> int:
                        rpe=args.rpe)
     folder = args.out if args.out is not None else new_session_folder(
         sessions_root(args.root), meta)
+    neutral = _hip_neutral(args.athlete)
     engine = Engine(EngineSettings(filters=filters, calibration=calibration,
-                                   exercise=args.exercise))
+                                   exercise=args.exercise, hip_neutral=neutral))
     outlet = None
     if args.lsl:
         from ..session.lsl import LslOutlet
@@ -105,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
 
     source.open()                                      # port errors before any folder exists
     recorder = Recorder(folder, meta, on_status=on_status)
+    if neutral is not None:                            # replays and analyze measure from it
+        recorder.mark("hip_neutral", at_index=0, athlete=args.athlete, **neutral.to_dict())
     previous = {}
 
     def handle(signum, frame):

@@ -33,9 +33,9 @@ class SensorAlignment:
     """One IMU on one segment: offsets and the axes of the still stand, in sensor axes."""
 
     segment: str
-    gyr_bias_deg_s: tuple[float, float, float]
-    up: tuple[float, float, float]        # unit: gravity's reaction during the stand
-    left: tuple[float, float, float]      # unit: the flexion axis (athlete's left), horizontal
+    gyr_bias_deg_s: tuple[float, ...]     # (3,)
+    up: tuple[float, ...]                 # (3,) unit: gravity's reaction during the stand
+    left: tuple[float, ...]               # (3,) unit: the flexion axis (athlete's left), horizontal
 
     @property
     def forward(self) -> np.ndarray:

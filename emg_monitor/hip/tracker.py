@@ -14,9 +14,9 @@ indices at the IMU rate, so its output does not depend on how the stream is
 chunked. Before a still stand has aligned the sensors the angles are NaN.
 
 Angles (deg, flexion positive): hip = pelvis tilt - thigh tilt, lumbar =
-thorax tilt - pelvis tilt, both from the aligning stand, plus the athlete's
-``relaxed_hip_deg`` (how far the relaxed stand is from the squeezed neutral,
-measured by the calibration wizard) so that 0 is the athlete's own neutral.
+thorax tilt - pelvis tilt, both from the aligning (relaxed) stand; the hip plus
+the athlete's ``relaxed_hip_deg`` (how far the relaxed stand is from the squeezed
+neutral, hip/neutral.py) so that hip 0 is the athlete's own full extension.
 """
 from __future__ import annotations
 
@@ -27,12 +27,12 @@ from dataclasses import dataclass
 import imufusion
 import numpy as np
 
+from ..device import IMU_AXES as AXES, imu_channel_names
 from ..model import DeviceInfo, Kind
 from .alignment import (STILL_S, SensorAlignment, align, realigned,
                         stillness_problem, tilt_deg)
 
 SEGMENTS = ("pelvis", "thigh", "thorax")
-AXES = ("acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
 DEFAULT_IMU_RATE_HZ = 100.0
 FUSION_GAIN = 0.5                     # Fusion's default; the accelerometer's weight
 ACC_REJECTION_DEG = 10.0              # ignore the accelerometer while it disagrees this much
@@ -48,9 +48,9 @@ def imu_columns(info: DeviceInfo) -> dict[str, list[int]]:
     names = {ch.name: i for i, ch in enumerate(info.channels) if ch.kind == Kind.IMU}
     out = {}
     for seg in SEGMENTS:
-        cols = [names.get(f"{seg}_{a}") for a in AXES]
-        if all(c is not None for c in cols) and seg not in info.imu_missing:
-            out[seg] = [int(c) for c in cols]
+        cols = [names[name] for name in imu_channel_names(seg) if name in names]
+        if len(cols) == len(AXES) and seg not in info.imu_missing:
+            out[seg] = cols
     return out
 
 
@@ -98,15 +98,13 @@ class HipTracker:
     for a still stand, a silent sensor) or what was corrected (swapped pelvis/thigh).
     """
 
-    def __init__(self, info: DeviceInfo, relaxed_hip_deg: float = 0.0,
-                 relaxed_lumbar_deg: float = 0.0) -> None:
+    def __init__(self, info: DeviceInfo, relaxed_hip_deg: float = 0.0) -> None:
         self.fs = float(info.sample_rate_hz)
         rate = float(info.imu_rate_hz) if info.imu_rate_hz > 0 else DEFAULT_IMU_RATE_HZ
         self.step = max(1, int(round(self.fs / rate)))
         self.imu_rate_hz = self.fs / self.step
         self.columns = imu_columns(info)
         self.relaxed_hip_deg = float(relaxed_hip_deg)
-        self.relaxed_lumbar_deg = float(relaxed_lumbar_deg)
         self.available = "pelvis" in self.columns and "thigh" in self.columns
         self.has_lumbar = self.available and "thorax" in self.columns
         missing = [s for s in ("pelvis", "thigh") if s not in self.columns]
@@ -134,9 +132,8 @@ class HipTracker:
     def aligned(self) -> bool:
         return bool(self._fusion)
 
-    def set_neutral(self, relaxed_hip_deg: float, relaxed_lumbar_deg: float = 0.0) -> None:
+    def set_neutral(self, relaxed_hip_deg: float) -> None:
         self.relaxed_hip_deg = float(relaxed_hip_deg)
-        self.relaxed_lumbar_deg = float(relaxed_lumbar_deg)
 
     # --- streaming --------------------------------------------------------------------
     def process(self, first_index: int, data: np.ndarray) -> HipAngles:
@@ -180,8 +177,7 @@ class HipTracker:
         tilt = {seg: float(tilt_deg(up[port], self.alignments[seg])[0])
                 for seg, port in self._role.items()}
         hip = tilt["pelvis"] - tilt["thigh"] + self.relaxed_hip_deg
-        lumbar = (tilt["thorax"] - tilt["pelvis"] + self.relaxed_lumbar_deg
-                  if "thorax" in tilt else math.nan)
+        lumbar = tilt["thorax"] - tilt["pelvis"] if "thorax" in tilt else math.nan
         self._hist_i.append(index)
         self._hist_v.append((hip, lumbar))
         return (hip, lumbar)

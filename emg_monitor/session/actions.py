@@ -18,7 +18,9 @@ class Action:
 
     sample_index: int
     kind: str                        # "set_start" | "set_stop" | "calibration" | "exercise"
-    value: object = None             # the Calibration (or None: uncalibrated), the exercise
+                                     # | "hip_neutral"
+    value: object = None             # the Calibration (or None: uncalibrated), the exercise,
+                                     # the HipNeutral
 
 
 def recorded_actions(session) -> list[Action]:
@@ -42,5 +44,11 @@ def recorded_actions(session) -> list[Action]:
                 continue
         elif kind == "exercise" and m.get("exercise"):
             out.append(Action(i, kind, str(m["exercise"])))
+        elif kind == "hip_neutral" and "relaxed_hip_deg" in m:
+            from ..hip.neutral import HipNeutral
+            try:
+                out.append(Action(i, kind, HipNeutral.from_dict(m)))
+            except ValueError:
+                continue
     out.sort(key=lambda x: x.sample_index)
     return out

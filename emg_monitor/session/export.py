@@ -20,6 +20,8 @@ from .outputs import check_output
 from .reader import CHUNK_ROWS, Session, load_session
 
 AMPLITUDES = ("glute_left", "glute_right", "erector_left", "erector_right", "glute", "erector")
+#: the hip at the top (docs/hip.md): flexion from the athlete's neutral, the gap, the lumbar
+HIP_FIELDS = ("hip_angle_at_top_deg", "hip_short_of_neutral_deg", "lumbar_angle_at_top_deg")
 
 
 def unit_suffix(unit: str) -> str:
@@ -53,6 +55,7 @@ def rep_table(reps: list[RepResult], *, athlete: str | None = None, date: str = 
         header += [f"{a}_{u}" for a in AMPLITUDES]
     header += ["ratio", "verdict", "calibrated", "lockout_s", "onset_lag_s",
                "symmetry_index_pct", "quality_flags"]
+    header += [*HIP_FIELDS, "cue"]
     rows = []
     for r in sorted(reps, key=lambda r: (r.set_index, r.rep)):
         row = [cell(athlete), cell(date)] if athlete is not None else []
@@ -65,6 +68,7 @@ def rep_table(reps: list[RepResult], *, athlete: str | None = None, date: str = 
         row += [cell(r.ratio), cell(r.verdict.value), cell(r.calibrated),
                 cell(r.lockout_s, ".3f"), cell(r.onset_lag_s, ".3f"),
                 cell(r.symmetry_index_pct, ".1f"), cell("; ".join(r.quality_flags))]
+        row += [cell(getattr(r, f), ".1f") for f in HIP_FIELDS] + [cell(r.cue)]
         rows.append(row)
     return header, rows
 
@@ -80,7 +84,8 @@ SET_HEADER = ["athlete", "date", "exercise", "set", "reps", "partial_reps", "mea
               "min_ratio", "worst_rep", "glutes_finished_reps", "borderline_reps",
               "lumbar_dominant_reps", "unknown_reps", "onset_order", "glute_first_reps",
               "erector_first_reps", "mean_onset_lag_s", "mean_symmetry_index_pct", "t_start_s",
-              "t_end_s", "ended_by", "started_by", "interruptions"]
+              "t_end_s", "ended_by", "started_by", "interruptions",
+              "mean_hip_short_of_neutral_deg", "max_hip_short_of_neutral_deg", "hips_short_reps"]
 
 
 def set_rows(session: Session) -> list[list[str]]:
@@ -99,7 +104,9 @@ def set_rows(session: Session) -> list[list[str]]:
                      cell(s.glute_first_reps), cell(s.erector_first_reps),
                      cell(s.mean_onset_lag_s, ".3f"), cell(s.mean_symmetry_index_pct, ".1f"),
                      cell(s.t_start_s, tf), cell(s.t_end_s, tf), cell(s.end_reason),
-                     cell("button" if s.manual else "first rep"), cell(s.interruptions)])
+                     cell("button" if s.manual else "first rep"), cell(s.interruptions),
+                     cell(s.mean_hip_short_of_neutral_deg, ".1f"),
+                     cell(s.max_hip_short_of_neutral_deg, ".1f"), cell(s.hips_short_reps)])
     return rows
 
 

@@ -26,6 +26,7 @@ class SessionSummary:
     mean_ratio: float                # over reps with a usable ratio; NaN if none
     lumbar_dominant: int
     calibrated: bool
+    mean_hip_short_deg: float = float("nan")   # mean hip gap at the tops (IMUs); NaN: none
 
 
 def _summarize(folder: Path) -> SessionSummary:
@@ -40,12 +41,14 @@ def _summarize(folder: Path) -> SessionSummary:
         raise UserError(f"cannot read {folder}: {exc.strerror or exc}") from exc
     reps = [r for rec in sets for r in rec.complete_reps]
     ratios = [r.ratio for r in reps if math.isfinite(r.ratio)]
+    gaps = [r.hip_short_of_neutral_deg for r in reps if math.isfinite(r.hip_short_of_neutral_deg)]
     return SessionSummary(
         path=folder, athlete=meta.athlete, started=meta.started_dt, exercise=meta.exercise,
         sets=len(sets), reps=len(reps),
         mean_ratio=sum(ratios) / len(ratios) if ratios else float("nan"),
         lumbar_dominant=sum(1 for r in reps if r.verdict.value == "lumbar_dominant"),
-        calibrated=meta.calibration is not None)
+        calibrated=meta.calibration is not None,
+        mean_hip_short_deg=sum(gaps) / len(gaps) if gaps else float("nan"))
 
 
 def list_sessions(athlete: str | None = None, root: Path | str | None = None,
@@ -96,6 +99,27 @@ def ratio_trend(athlete: str, root: Path | str | None = None, exercise: str | No
            and (exercise is None or s.exercise == exercise)
            and (skip is None or s.path.resolve() != skip)]
     return out[-last:] if last > 0 else out
+
+
+@dataclass(frozen=True)
+class HipTrendPoint:
+    """One past session in the athlete's hip-gap trend (sessions with hip IMUs)."""
+
+    started: datetime
+    mean_hip_short_deg: float
+    reps: int
+    path: Path
+
+
+def hip_trend(athlete: str, root: Path | str | None = None, exercise: str | None = None
+              ) -> list[HipTrendPoint]:
+    """Mean hip gap at the tops per session with hip angles, oldest first."""
+    if not athlete:
+        return []
+    return [HipTrendPoint(s.started, s.mean_hip_short_deg, s.reps, s.path)
+            for s in list_sessions(athlete, root)
+            if s.reps and math.isfinite(s.mean_hip_short_deg)
+            and (exercise is None or s.exercise == exercise)]
 
 
 def athletes(root: Path | str | None = None) -> list[str]:

@@ -19,9 +19,10 @@ from ..sets import SetRecord, summarize
 from ..placement_text import ELECTRODES, PLACEMENT_TEXT, SKIN_PREP
 from .export import rep_unit
 from .rep_signals import SessionSignals, fatigue_slope, session_signals
-from .history import TrendPoint, ratio_trend
+from .history import TrendPoint, hip_trend, ratio_trend
+from .report_hip import hip_section
 from .reader import Session, load_session
-from .svg import Chart
+from .svg import Chart, dated_series
 
 #: used when the session does not say which target its verdicts were judged against:
 #: glutes at least as active as the erectors at lockout.
@@ -415,25 +416,28 @@ def trend_chart(trend: list[TrendPoint], current: datetime | None,
     if len(trend) < 2:
         return ('<p class="note">Only this session is on record for this athlete; the trend '
                 'appears from the second session on.</p>')
-    t0 = trend[0].started
-    days = [(p.started - t0).total_seconds() / 86400 for p in trend]
     vals = [p.mean_ratio for p in trend]
-    y_hi = max([target * 1.3, *[v * 1.15 for v in vals]])
-    span = max(days[-1], 1.0)
-    c = Chart(800, 220, (-span * 0.04, span * 1.04), (0.0, y_hi), margin=(44, 90, 22, 34),
-              title="Mean ratio per session", y_label="mean ratio", x_label="", x_ticks=False)
+    c = dated_series([p.started for p in trend], vals,
+                     [f"{p.started.date().isoformat()}: mean ratio {p.mean_ratio:.2f} over "
+                      f"{p.reps} reps" for p in trend], current, title="Mean ratio per session",
+                     y_label="mean ratio", y_hi=max([target * 1.3, *[v * 1.15 for v in vals]]))
     c.hline(target, "#555")
     c.text(c.x1, target, f" target {target:.2f}", anchor="start", dy=4, color="#555")
-    c.line(days, vals, "#37474f", 1.5)
-    for x, p in zip(days, trend):
-        d, m, n = p.started, p.mean_ratio, p.reps
-        is_current = current is not None and d == current
-        c.marker(x, m, "#1565c0" if is_current else "#90a4ae", size=6 if is_current else 4.5,
-                 title=f"{d.date().isoformat()}: mean ratio {m:.2f} over {n} reps")
-    step = max(1, len(trend) // 8)
-    c.x_category_labels([(x, p.started.strftime("%d %b")) for x, p in
-                         list(zip(days, trend))[::step]])
     return c.svg()
+
+
+def _neutral_note(session: Session) -> str:
+    marks = [m for m in session.marks if m.get("kind") == "hip_neutral"]
+    if not marks:
+        return ("No hip neutral was calibrated: angles are from the relaxed stand, so the "
+                "gap is a few degrees larger than shown.")
+    m = marks[-1]
+    try:
+        deg = float(m.get("relaxed_hip_deg"))
+    except (TypeError, ValueError):
+        deg = float("nan")
+    return (f"Neutral calibrated {str(m.get('created_iso', ''))[:10]}: the squeeze extends the "
+            f"hips {_fmt(deg, '.1f')}° beyond the relaxed stand.")
 
 
 def render_report(session: Session, history_root: Path | str | None = None) -> str:
@@ -450,8 +454,9 @@ def render_report(session: Session, history_root: Path | str | None = None) -> s
     root = Path(history_root) if history_root is not None else session.path.parent
     try:
         trend = ratio_trend(m.athlete, root, exercise=m.exercise or None)
+        trend_hip = hip_trend(m.athlete, root, exercise=m.exercise or None)
     except OSError:
-        trend = []
+        trend, trend_hip = [], []
     try:
         started = m.started_dt
     except ValueError:
@@ -495,6 +500,7 @@ verdict) are grey.</p>
 {sets_table(session.sets) if session.sets else ''}
 <h2>Each side across the session</h2>
 {side_traces(sig)}
+{hip_section(reps, trend_hip, started, _neutral_note(session))}
 <h2>Envelopes around each top</h2>
 {top_multiples(sig)}
 <h2>Average rep (time-normalised)</h2>

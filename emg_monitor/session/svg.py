@@ -181,3 +181,22 @@ class Chart:
                          f'font-size="{f - 1}" text-anchor="middle" fill="#555">'
                          f'{escape(self.x_label)}</text>')
         return "".join(frame + self.parts + ["</svg>"])
+
+
+def dated_series(dates: list, values: list[float], tips: list[str], current, *, title: str,
+                 y_label: str, y_hi: float, height: int = 220, highlight: str = "#1565c0"
+                 ) -> Chart:
+    """One value per dated session, joined, the ``current`` session's marker highlighted:
+    the trend charts' shared layout (the caller adds reference lines, then ``svg()``)."""
+    t0 = dates[0]
+    days = [(d - t0).total_seconds() / 86400 for d in dates]
+    span = max(days[-1], 1.0)
+    c = Chart(800, height, (-span * 0.04, span * 1.04), (0.0, y_hi), margin=(44, 90, 22, 34),
+              title=title, y_label=y_label, x_label="", x_ticks=False)
+    c.line(days, values, "#37474f", 1.5)
+    for x, d, v, tip in zip(days, dates, values, tips):
+        now = current is not None and d == current
+        c.marker(x, v, highlight if now else "#90a4ae", size=6 if now else 4.5, title=tip)
+    step = max(1, len(dates) // 8)
+    c.x_category_labels([(x, d.strftime("%d %b")) for x, d in list(zip(days, dates))[::step]])
+    return c

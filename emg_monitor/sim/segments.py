@@ -31,13 +31,14 @@ any order of calls.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
-from ..model import Channel, Kind
+from ..device import IMU_UNITS, imu_channel_names
+from ..model import Channel, DeviceInfo, Kind, SampleBlock
 from .movements import MOVEMENTS
 
 if TYPE_CHECKING:
@@ -204,7 +205,10 @@ class SegmentModel:
             else:
                 t_bot = 0.5 * (rt.t_start_s + rt.t_lockout_s)
             prev = pts[-1][1:]
-            own = (rt.top_deg, rt.hip_short_deg, rt.lumbar_top_deg)
+            # a failed rep stalls below the top: its hips stay flexed by the blend, so its
+            # "top" values are those of the top it never reached
+            trunk_top = top if getattr(rt, "partial", False) else rt.top_deg
+            own = (trunk_top, rt.hip_short_deg, rt.lumbar_top_deg)
             pts += [(t_bot - 0.1, *prev), (t_bot + 0.1, *own)]
             if k + 1 == len(reps) or reps[k + 1].set_index != rt.set_index:
                 pts += [(rt.t_end_s, *own), (rt.t_end_s + 1.0, *relaxed)]
@@ -314,13 +318,22 @@ class SegmentModel:
         return out
 
 
-IMU_AXES = ("acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
-
-
 def imu_channels(segments: tuple[str, ...]) -> tuple[Channel, ...]:
     """The Kind.IMU channels of these IMUs, six each, in the contract's names and units."""
-    return tuple(Channel(f"{seg}_{axis}", Kind.IMU, "g" if axis.startswith("acc") else "deg_s")
-                 for seg in segments for axis in IMU_AXES)
+    return tuple(Channel(name, Kind.IMU, unit) for seg in segments
+                 for name, unit in zip(imu_channel_names(seg), IMU_UNITS))
+
+
+def with_imu_info(info: DeviceInfo, segments: tuple[str, ...], imu_rate_hz: float) -> DeviceInfo:
+    """``info`` plus the IMU channels appended after its own."""
+    return replace(info, channels=tuple(info.channels) + imu_channels(segments),
+                   imu_rate_hz=float(imu_rate_hz), imu_segments=tuple(segments))
+
+
+def with_imu(block: SampleBlock, athlete: "Athlete", imu_rate_hz: float) -> SampleBlock:
+    """``block`` with the athlete's held IMU columns appended (see :func:`with_imu_info`)."""
+    imu = held_imu(athlete, block.first_index, block.n, imu_rate_hz)
+    return replace(block, data=np.hstack([block.data, imu]))
 
 
 def held_imu(athlete: "Athlete", first_index: int, n: int, imu_rate_hz: float) -> np.ndarray:

@@ -34,6 +34,7 @@ class DashboardOptions:
     sim_calibration: bool = False    # simulated athlete starts with its calibration routine
     source: str | None = None        # a source URL (sources/registry.py): lsl://..., sim://...
     channel_map: dict = field(default_factory=dict)   # --map LABEL=ROLE for lab streams
+    imu_segments: tuple[str, ...] = ()   # I2C IMUs to read (docs/hip.md); () = analog trunk sensor
 
 
 def exercise_names() -> tuple[str, ...]:
@@ -47,22 +48,37 @@ def target_ratio_for(name: str) -> float | None:
         return None
 
 
+def _stored_profile(athlete: str, home: str | None):
+    """The athlete's profile, or None (no profile yet / no athlete)."""
+    from ..profiles import list_profiles, load_profile
+    if not athlete or athlete not in list_profiles(home):
+        return None
+    return load_profile(athlete, home)
+
+
 def load_calibration(athlete: str, home: str | None):
     """The athlete's latest calibration, or None (no profile yet / no athlete)."""
+    profile = _stored_profile(athlete, home)
+    return profile.latest_calibration() if profile is not None else None
+
+
+def load_hip_neutral(athlete: str, home: str | None):
+    """The athlete's latest hip neutral (docs/hip.md), or None."""
+    profile = _stored_profile(athlete, home)
+    return profile.latest_hip_neutral() if profile is not None else None
+
+
+def _save_to_profile(athlete: str, home: str | None, what: str, add) -> Path:
+    from ..profiles import AthleteProfile, save_profile
     if not athlete:
-        return None
-    from ..profiles import list_profiles, load_profile
-    if athlete not in list_profiles(home):
-        return None
-    return load_profile(athlete, home).latest_calibration()
+        raise UserError(f"enter the athlete's name before saving {what}")
+    return save_profile(add(_stored_profile(athlete, home) or AthleteProfile(athlete)), home)
 
 
 def save_calibration(athlete: str, calibration, home: str | None) -> Path:
-    from ..profiles import AthleteProfile, list_profiles, load_profile, save_profile
-    if not athlete:
-        raise UserError("enter the athlete's name before saving a calibration")
-    profile = load_profile(athlete, home) if athlete in list_profiles(home) else AthleteProfile(athlete)
-    return save_profile(profile.with_calibration(calibration), home)
+    return _save_to_profile(athlete, home, "a calibration",
+                            lambda p: p.with_calibration(calibration))
+
 
 
 def sim_defaults(opts: DashboardOptions, calibration_script: bool | None = None) -> dict:
@@ -77,7 +93,15 @@ def simulated_source(opts: DashboardOptions, calibration_script: bool | None = N
     from ..sim.athlete import AthleteConfig
     from ..sources.simulated import SimulatedSource
     return SimulatedSource(AthleteConfig(**sim_defaults(opts, calibration_script)),
-                           realtime=True, speed=opts.speed)
+                           device_config(opts), realtime=True, speed=opts.speed)
+
+
+def device_config(opts: DashboardOptions):
+    """What to ask the board for: its IMUs instead of the analog trunk sensor when asked."""
+    from ..model import DeviceConfig
+    if opts.imu_segments:
+        return DeviceConfig(n_motion=0, imu_segments=tuple(opts.imu_segments))
+    return DeviceConfig()
 
 
 def list_ports() -> list:
@@ -96,7 +120,7 @@ def trend_for(opts: DashboardOptions):
     return load
 
 
-def board_source(port: str | None) -> Source:
+def board_source(port: str | None, opts: DashboardOptions | None = None) -> Source:
     from ..sources.serial_source import SerialSource, find_ports
     if port is None:
         boards = [p for p in find_ports() if p.likely_board]
@@ -104,7 +128,7 @@ def board_source(port: str | None) -> Source:
             raise UserError("no board found: plug it in, or use the simulated athlete "
                             "(emg-monitor dashboard --simulate)")
         port = boards[0].device
-    return SerialSource(port)
+    return SerialSource(port, device_config(opts or DashboardOptions()))
 
 
 def replay_source(path: str, speed: float = 1.0) -> Source:
@@ -142,7 +166,8 @@ def make_session(source: Source, opts: DashboardOptions, *, record: bool | None 
         return replay_session(source, opts)
     calibration = load_calibration(opts.athlete, opts.home)
     filters = FilterSettings()
-    settings = EngineSettings(filters=filters, calibration=calibration, exercise=opts.exercise)
+    settings = EngineSettings(filters=filters, calibration=calibration, exercise=opts.exercise,
+                              hip_neutral=load_hip_neutral(opts.athlete, opts.home))
     recorder = None
     if (opts.record if record is None else record):
         from ..paths import sessions_root
@@ -153,6 +178,9 @@ def make_session(source: Source, opts: DashboardOptions, *, record: bool | None 
                            calibration=calibration.to_dict() if calibration else None)
         root = sessions_root(opts.sessions_root)
         recorder = Recorder(new_session_folder(root, meta), meta)
+        if settings.hip_neutral is not None:     # replays and analyze measure from it too
+            recorder.mark("hip_neutral", at_index=0, athlete=opts.athlete,
+                          **settings.hip_neutral.to_dict())
     return LiveSession(source, settings, recorder=recorder)
 
 
@@ -174,9 +202,9 @@ def initial_source(opts: DashboardOptions) -> Source | None:
     if opts.simulate:
         return simulated_source(opts)
     if opts.port:
-        return board_source(opts.port)
+        return board_source(opts.port, opts)
     try:
-        return board_source(None)
+        return board_source(None, opts)
     except UserError:
         return None
 
@@ -202,13 +230,14 @@ def build_window(opts: DashboardOptions, source: Source | None = None, **window_
         return make_session(simulated_source(chosen_opts()), chosen_opts())
 
     def open_board(port: str | None = None) -> LiveSession:
-        return make_session(board_source(port or opts.port), chosen_opts())
+        return make_session(board_source(port or opts.port, chosen_opts()), chosen_opts())
 
     def on_athlete(name: str) -> None:
         if window.session is None:
             return
         cal = load_calibration(name, opts.home)
         window.session.engine.set_calibration(cal)
+        window.session.engine.set_hip_neutral(load_hip_neutral(name, opts.home))
         if window.session.recorder is not None:
             window.session.recorder.mark("athlete", athlete=name)
         window.banner.show_notice(f"{name}: calibration of {cal.created_iso} applied" if cal

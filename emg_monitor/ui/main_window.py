@@ -29,6 +29,7 @@ from .bridge import RateMeter
 from .live import LiveSession
 from .start_screen import StartScreen
 from .worker import Worker
+from .hip_gap import HipGapCard
 from .lifter import LastRepCard, LivePanel
 from .present import STALE_AFTER_S, LiveGate
 from .widgets import (CueBanner, MessageBanner, QualityBadges, RepBarChart, RepCounter,
@@ -149,6 +150,9 @@ class DashboardWindow(QMainWindow):
         side.addWidget(self.live, 1)
         top.addWidget(self.bars, 3)
         top.addWidget(self.last_rep, 3)
+        self.hip_gap = HipGapCard()          # beside the ratio, shown when there are hip IMUs
+        self.hip_gap.setVisible(False)
+        top.addWidget(self.hip_gap, 0)
         top.addLayout(side, 0)
         root.addWidget(self.top_row, 3)
 
@@ -417,8 +421,8 @@ class DashboardWindow(QMainWindow):
         """Laptop-sized windows (e.g. 1280x720): smaller digits and cue, so the traces
         keep a readable height; the numbers stay the biggest things on screen."""
         self.compact = compact
-        for w in (self.last_rep, self.live, self.counter, self.cue, self.summary, self.traces,
-                  self.badges):
+        for w in (self.last_rep, self.hip_gap, self.live, self.counter, self.cue, self.summary,
+                  self.traces, self.badges):
             w.set_compact(compact)
         self.side_panel.setFixedWidth(270 if compact else 330)
         self.side_panel.layout().setSpacing(6 if compact else 10)
@@ -542,6 +546,7 @@ class DashboardWindow(QMainWindow):
                                        if r.status == RepStatus.COMPLETE))
         self.cue.show_rep(rep)
         self.last_rep.show_rep(rep)
+        self.hip_gap.show_rep(rep)
         self.live.end_cue()
         if rep.verdict == Verdict.LUMBAR_DOMINANT and self.audio_cues:
             QApplication.beep()
@@ -704,9 +709,12 @@ class DashboardWindow(QMainWindow):
         d = s.display
         env_buf, peak_buf = d.envelope, d.peak
         if env_buf is not None:
-            if (d.emg_names, d.envelope_unit) != (self.traces.names, self.traces.unit):
+            angle_title = "hip" if d.angle_is_hip else "trunk"
+            if ((d.emg_names, d.envelope_unit, angle_title)
+                    != (self.traces.names, self.traces.unit, self.traces.angle_title)):
                 self.calibrated = d.envelope_unit in CALIBRATED_UNITS
-                self.traces.configure(d.emg_names, d.envelope_unit, self.calibrated)
+                self.traces.configure(d.emg_names, d.envelope_unit, self.calibrated,
+                                      angle_title=angle_title)
                 self.status_calibration.setText("calibrated (%MVC)" if self.calibrated
                                                 else f"uncalibrated ({d.envelope_unit})")
                 self._drawn = None
@@ -720,6 +728,13 @@ class DashboardWindow(QMainWindow):
                 self.traces.draw(env, peaks)
                 self._rows_wall_s = time.monotonic()
             self._update_live(s, env_buf)
+        if d.hip_available != self.hip_gap.isVisible():
+            self.hip_gap.setVisible(d.hip_available)
+            # the hip card's room comes from the bar chart: the last rep's ratio keeps its own
+            self.top_row.layout().setStretchFactor(self.bars, 2 if d.hip_available else 3)
+        if d.hip_available:
+            self.hip_gap.set_status(d.hip_status)
+            self.hip_gap.set_live(d.latest_hip_deg)
         if self.frames % self._status_every == 0:
             self._update_status()
         self.frame_drawn.emit()

@@ -57,12 +57,16 @@ def rep_look(rep: RepResult) -> RepLook:
         rel = rep.ratio_relative
         number = f"×{rel:.2f}" if math.isfinite(rel) else format_ratio(rep.ratio)
         what = ("of your recent reps" if math.isfinite(rel) else "raw µV ratio")
-        return RepLook(theme.SKY_BLUE, "≈", number,
-                       f"UNCALIBRATED — {what}; calibrate for a verdict",
-                       caption + " · RELATIVE", False)
-    basis = "" if rep.verdict_basis in ("", "both sides") else f" ({rep.verdict_basis})"
+        words = (f"{rep.cue.upper()} — uncalibrated ratio" if rep.cue
+                 else f"UNCALIBRATED — {what}; calibrate for a verdict")
+        return RepLook(theme.SKY_BLUE, "≈", number, words, caption + " · RELATIVE", False)
+    # "+ hip angle": the hip cue says so already
+    shown = rep.verdict_basis.removesuffix(" + hip angle")
+    basis = "" if shown in ("", "both sides") else f" ({shown})"
+    # the scoring's own cue when it gave one (hips short: "finish with your hips")
+    words = rep.cue.upper() if rep.cue else theme.VERDICT_CUE[rep.verdict]
     return RepLook(theme.VERDICT_COLOUR[rep.verdict], theme.VERDICT_SYMBOL[rep.verdict],
-                   format_ratio(rep.ratio), theme.VERDICT_CUE[rep.verdict] + basis, caption, True)
+                   format_ratio(rep.ratio), words + basis, caption, True)
 
 
 def cue_look(cue: TopCue) -> RepLook:

@@ -44,7 +44,8 @@ class ReplayDriver(Listener):
         self.marks = list(marks)
         # what was in force before the first mark: the settings the replay started with
         self._initial = {"calibration": engine.settings.calibration,
-                         "exercise": engine.settings.exercise}
+                         "exercise": engine.settings.exercise,
+                         "hip_neutral": engine.settings.hip_neutral}
         self._next = 0
         self._frontier = -1            # furthest sample index played
 
@@ -65,6 +66,8 @@ class ReplayDriver(Listener):
             self.engine.set_calibration(mark.value)
         elif mark.kind == "exercise":
             self.engine.set_exercise(mark.value)
+        elif mark.kind == "hip_neutral":
+            self.engine.set_hip_neutral(mark.value)
         elif mark.sample_index > self._frontier:     # set marks only on new ground
             (self.engine.start_set if mark.kind == "set_start" else self.engine.stop_set)(at)
 
@@ -73,7 +76,7 @@ class ReplayDriver(Listener):
         if self.display is not None:
             self.display.envelope = None             # a fresh trace window
         # the calibration and exercise in force at the new position
-        for kind in ("calibration", "exercise"):
+        for kind in ("calibration", "exercise", "hip_neutral"):
             before = [m for m in self.marks if m.kind == kind and m.sample_index <= index]
             self._apply(before[-1] if before else Action(index, kind, self._initial[kind]),
                         index)

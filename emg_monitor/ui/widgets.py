@@ -522,10 +522,13 @@ class TracesView(pg.GraphicsLayoutWidget):
         self.y_every = 10                  # frames between y-range checks
         self.dead: dict[int, bool] = {}     # channel row -> drawn as dead
         self._y_ranges: dict[int, tuple[float, float]] = {}
+        self.angle_title = "trunk"
 
     def configure(self, names: tuple[str, ...], unit: str, calibrated: bool,
-                  has_angle: bool = True) -> None:
+                  has_angle: bool = True, angle_title: str = "trunk") -> None:
+        """``angle_title``: what the angle row shows ("hip" once reps come from the IMUs)."""
         self.clear()
+        self.angle_title = angle_title
         self.plots, self.curves, self.titles, self.labels = [], [], [], []
         self.dead_marks = []
         self.dead = {}
@@ -548,7 +551,7 @@ class TracesView(pg.GraphicsLayoutWidget):
             self.curves.append(curve)
         self._set_unit_labels()
         if has_angle:
-            self.angle_plot = self._row(len(names), "trunk", "angle, deg", theme.ANGLE_COLOUR)
+            self.angle_plot = self._row(len(names), angle_title, "angle, deg", theme.ANGLE_COLOUR)
             self._time_axis(self.angle_plot)
             self.angle_curve = self.angle_plot.plot(pen=pg.mkPen(theme.ANGLE_COLOUR, width=1))
         else:

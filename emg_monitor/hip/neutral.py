@@ -1,0 +1,117 @@
+"""The athlete's own hip neutral: a relaxed stand and a maximal glute squeeze.
+
+Squeezing the glutes as hard as possible while standing tall takes the hips to
+their full extension (the coach's test in seeds/README.md: if squeezing gives
+more range, you were not at the top). That posture is hip angle 0. The relaxed
+stand, a few degrees short of it, is the second reference and the one every
+session aligns its IMUs on, so the neutral is stored as the *angle between the
+two* (deg): it does not depend on how the sensors were strapped on that day.
+
+Both stands are still, so gravity alone gives each segment's tilt: no fusion.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model import DeviceInfo
+from .alignment import align, stillness_problem, tilt_deg
+from .tracker import imu_columns
+
+#: the two wizard steps (ui/calibration_wizard.py), keyed like the simulator's script
+RELAXED_STAND = ("relaxed_stand", "Relaxed stand",
+                 "Stand tall and relaxed, feet hip-width, arms by your sides, weight on both "
+                 "feet. Look ahead and do not move until the bar is full.")
+HIP_SQUEEZE = ("hip_neutral", "Stand tall and squeeze your glutes",
+               "Stand tall and squeeze your glutes as hard as you can, pushing the hips "
+               "forward to full extension. Keep the chest up and the knees straight, hold "
+               "the squeeze and do not move until the bar is full.")
+
+#: a squeeze that flexes the hips this much more than standing relaxed is not a squeeze
+MAX_SQUEEZE_FLEXION_DEG = 2.0
+#: more than this between the two stands: the athlete bent or the sensors moved
+MAX_RELAXED_TO_NEUTRAL_DEG = 20.0
+
+
+@dataclass(frozen=True)
+class HipNeutral:
+    created_iso: str
+    relaxed_hip_deg: float           # hip flexion of the relaxed stand, from the squeeze (>= 0)
+    relaxed_lumbar_deg: float = float("nan")   # lumbar flexion relaxed vs squeezed (thorax IMU)
+
+    def to_dict(self) -> dict:
+        lum = self.relaxed_lumbar_deg
+        return {"created_iso": self.created_iso, "relaxed_hip_deg": self.relaxed_hip_deg,
+                "relaxed_lumbar_deg": lum if math.isfinite(lum) else None}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "HipNeutral":
+        try:
+            hip = float(d["relaxed_hip_deg"])
+            lum = d.get("relaxed_lumbar_deg")
+            lum = float("nan") if lum is None else float(lum)
+            created = str(d["created_iso"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"hip neutral record is damaged ({exc}): calibrate the neutral again") from exc
+        if not math.isfinite(hip) or abs(hip) > MAX_RELAXED_TO_NEUTRAL_DEG:
+            raise ValueError(f"hip neutral record is damaged (relaxed_hip_deg {hip}): "
+                             "calibrate the neutral again")
+        return cls(created, hip, lum)
+
+
+def _still_problems(info: DeviceInfo, data: np.ndarray, what: str) -> list[str]:
+    out = []
+    for seg, cols in imu_columns(info).items():
+        p = stillness_problem(seg, data[:, cols[:3]], data[:, cols[3:]])
+        if p:
+            out.append(p)
+    return [f"{what}: {p}" for p in out]
+
+
+def stand_problem(info: DeviceInfo, data: np.ndarray) -> str:
+    """'' when every IMU was still in a stand recording, else one sentence for the athlete."""
+    cols = imu_columns(info)
+    missing = [s for s in ("pelvis", "thigh") if s not in cols]
+    if missing:
+        return (f"no hip neutral without the {' and '.join(missing)} IMU: check that it is "
+                "plugged in")
+    problems = _still_problems(info, np.asarray(data, dtype=float), "the stand")
+    return ("hold still and try again (" + "; ".join(p.split(": ", 1)[1] for p in problems) + ")"
+            if problems else "")
+
+
+def measure_neutral(info: DeviceInfo, relaxed: np.ndarray, squeeze: np.ndarray,
+                    created_iso: str | None = None) -> HipNeutral:
+    """The neutral from two still windows of raw samples (n, n_channels).
+
+    Raises ValueError with one sentence for the athlete: an IMU missing, someone
+    moving, a squeeze that did not extend the hips."""
+    cols = imu_columns(info)
+    missing = [s for s in ("pelvis", "thigh") if s not in cols]
+    if missing:
+        raise ValueError(f"the hip neutral needs the pelvis and thigh IMUs; "
+                         f"{' and '.join(missing)} missing")
+    relaxed = np.asarray(relaxed, dtype=float)
+    squeeze = np.asarray(squeeze, dtype=float)
+    problems = (_still_problems(info, relaxed, "relaxed stand")
+                + _still_problems(info, squeeze, "squeeze"))
+    if problems:
+        raise ValueError("hold still and try again (" + "; ".join(problems) + ")")
+    tilt = {}
+    for seg, c in cols.items():
+        a = align(seg, relaxed[:, c[:3]], relaxed[:, c[3:]])
+        up = squeeze[:, c[:3]].mean(axis=0)
+        tilt[seg] = float(tilt_deg(up / np.linalg.norm(up), a)[0])
+    squeeze_hip = tilt["pelvis"] - tilt["thigh"]       # hip flexion of the squeeze vs relaxed
+    if squeeze_hip > MAX_SQUEEZE_FLEXION_DEG:
+        raise ValueError(f"the squeeze bent the hips {squeeze_hip:.1f} deg instead of extending "
+                         "them: stand tall, squeeze the glutes and push the hips forward")
+    if -squeeze_hip > MAX_RELAXED_TO_NEUTRAL_DEG:
+        raise ValueError(f"the squeeze moved the hips {-squeeze_hip:.0f} deg: more than a hip "
+                         "can extend from standing; stand still in both stands and try again")
+    lumbar = (tilt["pelvis"] - tilt["thorax"]) if "thorax" in tilt else float("nan")
+    created = created_iso or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return HipNeutral(created, -squeeze_hip, lumbar)
