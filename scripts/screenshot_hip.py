@@ -73,7 +73,7 @@ def main() -> int:
                             home=str(tmp / "home"), speed=args.speed, seed=SEED, lumbar=0.35,
                             imu_segments=SEGMENTS)
     cal, neutral = profile_records(AthleteConfig(seed=SEED))
-    save_profile(AthleteProfile("Ana", [cal], [neutral]), opts.home)
+    save_profile(AthleteProfile("Ana", [cal], hip_neutrals=[neutral]), opts.home)
 
     def pump(until, timeout_s: float, what: str) -> None:
         end = time.monotonic() + timeout_s

@@ -27,8 +27,8 @@ def _window(qtbot, tmp_path, imus, size=(1560, 960)):
     mvc = {n: cfg.glute_mvc_uv if "glute" in n else cfg.erector_mvc_uv
            for n in ("left_glute", "left_erector", "right_glute", "right_erector")}
     cal = Calibration("2026-12-01T00:00:00+00:00", "uV", {n: 3.0 for n in mvc}, mvc)
-    save_profile(AthleteProfile("Ana", [cal], [HipNeutral("2026-12-01T00:00:00+00:00",
-                                                          RELAXED_HIP_DEG)]), opts.home)
+    neutral = HipNeutral("2026-12-01T00:00:00+00:00", RELAXED_HIP_DEG)
+    save_profile(AthleteProfile("Ana", [cal], hip_neutrals=[neutral]), opts.home)
     dev = DeviceConfig(n_motion=0, imu_segments=imus) if imus else DeviceConfig()
     src = SimulatedSource(AthleteConfig(sets=1, reps_per_set=4, setup_s=2.0, seed=1061,
                                         lumbar_pattern=(False, True)), dev,
