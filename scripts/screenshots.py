@@ -78,8 +78,7 @@ def main() -> int:
         widget.grab().save(str(path))
         print(f"wrote {path}")
 
-    live_shots = ("live-set.png", "set-summary.png", "calibration-wizard.png",
-                  "calibration-done.png", "live-set-calibrated.png")
+    live_shots = ("live-set.png", "set-summary.png", "live-set-calibrated.png")
     # earlier sessions of "Ana" for the trend, one week apart
     now = datetime.now().astimezone()
     for i, seed in enumerate((21, 22, 23, 24) if want(*live_shots) else ()):
@@ -136,17 +135,7 @@ def main() -> int:
     pump(lambda: len(w.trend_points) >= 4 and w._trend_future is None, 10, "the trend")
     save(w, "set-summary.png")
 
-    # 2: the calibration wizard: the simulated athlete runs its calibration routine
-    w.calibrate_button.click()
-    wizard = w.wizard
-    wizard.resize(900, 620)
-    pump(lambda: wizard.index >= 1 and wizard.state == "recording"
-         and wizard.progress.value() > 300, 90, "a glute hold")
-    save(wizard, "calibration-wizard.png", settle_s=0.05)
-    pump(lambda: wizard.state in ("done", "bad"), 120, "calibration end")
-    save(wizard, "calibration-done.png")
-    wizard.save_button.click()
-    pump(lambda: w.calibrated, 20, "%MVC display")
+    # 2: the calibration wizard's steps: scripts/screenshots_sizes.py --wizard
     w.toggle_set()
     pump(lambda: w.set_active, 10, "set start")
     pump(lambda: len(w.bars.reps) >= 3, 90, "three calibrated reps")

@@ -80,3 +80,24 @@ def test_pause_holds_the_position_and_seek_moves_it(qtbot, replay_window):
     w._seek_released()
     assert src.position_s == pytest.approx(25.0, abs=0.01)
     qtbot.waitUntil(lambda: w.position_label.text().startswith("0:25.0"), timeout=2000)
+
+
+def test_seeks_keep_the_recorded_rep_and_set_numbers_and_controls_say_what_they_can_do(
+        qtbot, replay_window):
+    """Seeking back and forth never renumbers: the demo stays one set of reps 1-6, and a
+    replay offers no set button, no calibration and no "press SPACE" hint."""
+    w = replay_window
+    recorded = load_session(DEMO)
+    assert not w.set_button.isVisible() and not w.calibrate_button.isVisible()
+    qtbot.waitUntil(lambda: "finished" in w.status_rate.text(), timeout=20000)
+    for t_s in (2.0, 15.0, 0.0):
+        w.seek_to(t_s)
+        qtbot.waitUntil(lambda: "finished" in w.status_rate.text(), timeout=30000)
+        qtbot.waitUntil(lambda: w.pages.currentWidget() is w.summary, timeout=5000)
+        assert {r.set_index for r in w.reps} == {1}
+        assert sorted({r.session_rep for r in w.reps}) == sorted(r.session_rep for r in recorded.reps)
+        assert [r.rep for r in w.bars.reps] == [1, 2, 3, 4, 5, 6]
+        assert w.counter.set_label.text().startswith("SET 1")
+        assert w.summary.summary.reps == 6 and "Set 1" in w.summary.title.text()
+        assert w.last_rep.rep.rep == 6                        # the card shows the newest rep
+        assert not w.summary.hint.isVisible()

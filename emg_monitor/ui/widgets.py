@@ -459,11 +459,11 @@ class SetSummaryPanel(QFrame):
         self.trend.set_current(s.mean_ratio)
 
     def set_compact(self, compact: bool) -> None:
-        self.title.setFont(big_font(26 if compact else 34))
+        self.title.setFont(big_font(22 if compact else 34))
         for cap in self.captions:
-            cap.setFont(big_font(17 if compact else 22, bold=False))
+            cap.setFont(big_font(15 if compact else 22, bold=False))
         for value in self.fields.values():
-            value.setFont(big_font(20 if compact else 26))
+            value.setFont(big_font(17 if compact else 26))
         self.trend_title.setFont(big_font(16 if compact else 20, bold=False))
         self.compact = compact
         self.hint.setVisible(bool(self.hint.text()) and not compact)
