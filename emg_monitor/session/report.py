@@ -22,7 +22,7 @@ from .rep_signals import SessionSignals, fatigue_slope, session_signals
 from .history import TrendPoint, hip_trend, ratio_trend
 from .report_hip import hip_section
 from .reader import Session, load_session
-from .svg import Chart, dated_series
+from .svg import Chart, dated_series, rep_axis
 
 #: used when the session does not say which target its verdicts were judged against:
 #: glutes at least as active as the erectors at lockout.
@@ -85,25 +85,6 @@ def borderline_pct(meta) -> float:
         return float(get_exercise(meta.exercise).borderline_pct)
     except ValueError:
         return 15.0
-
-
-def rep_axis(reps: list[RepResult]) -> tuple[list[float], list[tuple[float, str]],
-                                             list[tuple[float, int]]]:
-    """x of each rep (a gap between sets), rep-number labels, and where each set starts:
-    "set 2" over its reps reads as a set, never as the decimal "2.1"."""
-    xs, labels, set_marks = [], [], []
-    x = 0.0
-    last_set = None
-    for r in reps:
-        if last_set is not None and r.set_index != last_set:
-            x += 1.0
-        if r.set_index != last_set:
-            set_marks.append((x, r.set_index))
-        xs.append(x)
-        labels.append((x, str(r.rep)))
-        last_set = r.set_index
-        x += 1.0
-    return xs, labels, set_marks
 
 
 def ratio_chart(reps: list[RepResult], target: float, target_note: str,

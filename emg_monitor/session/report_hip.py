@@ -9,7 +9,7 @@ from html import escape
 from ..exercises import get_exercise
 from ..model import RepResult
 from .history import HipTrendPoint
-from .svg import Chart, dated_series
+from .svg import Chart, dated_series, rep_axis
 
 SHORT_COLOR, AT_NEUTRAL_COLOR, LUMBAR_COLOR = "#c62828", "#2e7d32", "#6a1b9a"
 
@@ -28,7 +28,6 @@ def _tolerance(reps: list[RepResult]) -> float:
 def hip_chart(reps: list[RepResult]) -> str:
     """Hip angle at each top (bars, 0 = neutral) with the tolerance line; the lumbar angle
     (diamonds) where a thorax IMU was worn."""
-    from .report import rep_axis          # the report's one rep layout (imported late: a cycle)
     tol = _tolerance(reps)
     xs, labels, marks = rep_axis(reps)
     vals = [v for r in reps for v in (r.hip_angle_at_top_deg, r.lumbar_angle_at_top_deg)

@@ -200,3 +200,22 @@ def dated_series(dates: list, values: list[float], tips: list[str], current, *, 
     step = max(1, len(dates) // 8)
     c.x_category_labels([(x, d.strftime("%d %b")) for x, d in list(zip(days, dates))[::step]])
     return c
+
+
+def rep_axis(reps: list) -> tuple[list[float], list[tuple[float, str]],
+                                             list[tuple[float, int]]]:
+    """x of each rep (a gap between sets), rep-number labels, and where each set starts:
+    "set 2" over its reps reads as a set, never as the decimal "2.1"."""
+    xs, labels, set_marks = [], [], []
+    x = 0.0
+    last_set = None
+    for r in reps:
+        if last_set is not None and r.set_index != last_set:
+            x += 1.0
+        if r.set_index != last_set:
+            set_marks.append((x, r.set_index))
+        xs.append(x)
+        labels.append((x, str(r.rep)))
+        last_set = r.set_index
+        x += 1.0
+    return xs, labels, set_marks
