@@ -6,6 +6,8 @@ records and the wire protocol only.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .model import EMG_PIN_ROLES, MOTION_PIN_NAMES, Channel, DeviceConfig, DeviceInfo, Kind
@@ -20,6 +22,12 @@ IMU_UNITS = ("g",) * 3 + ("deg_s",) * 3
 #: 16384 LSB/g at +-2 g, 131 LSB/(deg/s) at +-250 deg/s; each doubling of the range halves it.
 _ACCEL_LSB_PER_G_AT_2G = 16384.0
 _GYRO_LSB_PER_DPS_AT_250 = 131.0
+
+
+def imu_device_config(config: DeviceConfig, imu_segments: tuple[str, ...]) -> DeviceConfig:
+    """The same board with I2C IMUs instead of the analog accelerometer: they share A4/A5."""
+    return replace(config, n_motion=0 if imu_segments else config.n_motion,
+                   imu_segments=tuple(imu_segments))
 
 
 def imu_channel_names(segment: str) -> tuple[str, ...]:

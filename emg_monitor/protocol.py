@@ -226,6 +226,9 @@ def parse_payload(frame_type: int, payload: bytes) -> Frame:
         if frame_type == FrameType.SAMPLES and len(payload) >= 4 and len(payload) % 2 == 0:
             (seq,) = _SEQ.unpack_from(payload)
             return Samples(seq, struct.unpack_from(f"<{(len(payload) - 4) // 2}H", payload, 4))
+        if frame_type == FrameType.HELLO and payload and payload[0] != PROTOCOL_VERSION:
+            # another protocol's layout: only its version is read, so the host can say so
+            return Hello(payload[0], "", 0, 0, 0, 0, 0, False, 0, ())
         if frame_type == FrameType.HELLO and len(payload) >= _HELLO_FIXED.size:
             (proto, major, minor, patch, rate, n_emg, n_motion, bits, prescaler, streaming,
              vref, imu_req, imu_present, imu_rate, acc_g, gyr_dps) = _HELLO_FIXED.unpack_from(payload)
@@ -372,6 +375,12 @@ class FrameDecoder:
             if shape is None:
                 return True
             return len(frame.counts) == shape.n_channels and max(frame.counts, default=0) <= shape.max_count
+        if isinstance(frame, Hello):
+            if frame.protocol_version != PROTOCOL_VERSION:   # believed only outside a stream
+                return self._seq.expected is None and self._seq.candidate is None
+            return (frame.sample_rate_hz in SUPPORTED_RATES_HZ and 1 <= frame.n_emg <= MAX_EMG
+                    and frame.n_motion <= MAX_MOTION and frame.imu_requested >> len(IMU_SEGMENTS) == 0
+                    and frame.imu_present & ~frame.imu_requested == 0)
         if isinstance(frame, (ImuSample, ImuStatus)):
             ref = self._seq.expected
             if ref is None and self._seq.candidate is not None:

@@ -169,3 +169,31 @@ def test_any_read_pattern_gives_exact_indices_and_held_values(rate, chunks, drop
             truth = kin.truth((index // div) * div, i)
             assert np.all(np.abs(b.data[:, 2 + 6 * i:8 + 6 * i] - truth) <= lsb / 2 + 1e-12)
     assert seen <= sum(chunks) and seen >= sum(chunks) - 2 * div - 2
+
+
+def test_cli_reads_imus_instead_of_the_analog_accelerometer(capsys):
+    """A user's way in: --imu on monitor prints which IMUs answered; a bad name is one line."""
+    from emg_monitor.cli import main
+    assert main(["monitor", "--simulate", "--imu", "thigh", "pelvis", "--seconds", "1.2",
+                 "--sets", "1", "--reps", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "IMUs at 100 Hz: pelvis, thigh" in out and "pelvis_acc_z" in out and "accel_x" not in out
+    assert main(["monitor", "--simulate", "--imu", "knee", "--seconds", "1"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_a_board_with_the_old_protocol_is_told_to_flash_the_sketch():
+    class OldBoard:
+        in_waiting = 0
+
+        def write(self, data):
+            return len(data)
+
+        def read(self, n):
+            hello, self.read = protocol.encode_frame(
+                protocol.FrameType.HELLO, bytes([1, 1, 0, 0, 0xE8, 0x03, 4, 2, 10, 128, 0, 0x88,
+                                                 0x13]) + bytes(range(6))), lambda n: b""
+            return hello
+
+    with pytest.raises(SourceError, match="protocol v1.*make -C arduino upload"):
+        BoardLink(OldBoard()).handshake(CONFIG, timeout_s=1.0)

@@ -124,6 +124,28 @@ def test_every_other_frame_lost_is_still_believed_and_counted():
     assert dec.stats.lost_samples == 18 and dec.stats.unconfirmed == 0
 
 
+def test_a_phantom_hello_mid_stream_is_not_believed():
+    """A HELLO mid-stream means the board reset (the source then restarts it): one made
+    of corrupted bytes must not pass for it."""
+    good = p.Hello(2, "2.0.0", 1000, 4, 2, 10, 128, False, 5000, (0, 1, 2, 3, 4, 5))
+    bad = [p.Hello(2, "2.0.0", 1234, 4, 2, 10, 128, False, 5000, (0, 1, 2, 3, 4, 5)),
+           p.Hello(2, "2.0.0", 1000, 7, 0, 10, 128, False, 5000, (0,) * 7),
+           p.Hello(2, "2.0.0", 1000, 4, 0, 10, 128, False, 5000, (0, 1, 2, 3), 1, 3)]
+    dec = p.FrameDecoder()
+    dec.reset_sequence(0)
+    out = dec.feed(_stream([0])[0] + b"".join(p.encode_hello(h) for h in bad)
+                   + p.encode_frame(p.FrameType.HELLO, bytes([1]) + bytes(18))   # foreign version
+                   + p.encode_hello(good))
+    assert out[1:] == [good] and dec.stats.implausible == 4
+
+
+def test_a_v1_board_is_named_by_its_version():
+    v1 = p.encode_frame(p.FrameType.HELLO, bytes([1, 1, 0, 0, 0xE8, 0x03, 4, 2, 10, 128, 0, 0x88, 0x13])
+                        + bytes(range(6)))
+    (hello,) = p.FrameDecoder().feed(v1)
+    assert hello.protocol_version == 1
+
+
 def test_imu_stamp_far_from_the_stream_is_not_believed():
     dec = p.FrameDecoder()
     out = dec.feed(_stream([1000])[0] + p.encode_imu(1001 + p.IMU_STAMP_WINDOW + 1, 0, [0] * 6)

@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 
+from ..device import imu_device_config
 from ..model import DeviceConfig, DeviceInfo, Kind, SampleBlock, SourceEvent
 from ..sources.base import GroundTruth, Listener, Source
 from ..sources.notifier import Notifier
@@ -36,6 +37,7 @@ def add_parser(sub) -> None:
                    help="sampling rate to ask the board for (Hz)")
     p.add_argument("--hello-timeout", type=options.TIMEOUT_S, default=3.0,
                    help="seconds to wait for the firmware to answer")
+    options.add_imu_option(p)
     add_athlete_arguments(p)
     p.set_defaults(func=run)
 
@@ -96,8 +98,9 @@ def make_source(args: argparse.Namespace) -> Source:
 
     from ..sources.registry import SourceContext
     from ..sources.registry import make_source as from_url
-    config = DeviceConfig(sample_rate_hz=args.rate,
-                          emg_kind=Kind.ENVELOPE if args.envelope else Kind.RAW_EMG)
+    config = imu_device_config(DeviceConfig(sample_rate_hz=args.rate,
+                                            emg_kind=Kind.ENVELOPE if args.envelope else Kind.RAW_EMG),
+                               options.imu_segments(args))
     sim = {}
     url = source_url(args) or "serial://auto"
     if url.startswith("sim://"):
@@ -116,6 +119,10 @@ def print_live(source: Source, seconds: float | None, out=None, truth=None) -> i
     reader = Notifier(source, [printer])
     print(f"{info.device}: {info.sample_rate_hz:g} Hz, channels "
           f"{', '.join(f'{c.name} [{c.unit}]' for c in info.channels)}", file=out, flush=True)
+    if info.imu_segments or info.imu_missing:
+        answered = ", ".join(info.imu_segments) or "none"
+        missing = f"; not answering: {', '.join(info.imu_missing)}" if info.imu_missing else ""
+        print(f"IMUs at {info.imu_rate_hz:g} Hz: {answered}{missing}", file=out, flush=True)
     reader.start()
     t_start = last = time.monotonic()
     reported = 0
