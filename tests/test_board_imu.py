@@ -82,6 +82,7 @@ def test_the_simulated_source_delivers_the_athletes_imus_held_from_each_read():
             break
     data = np.vstack([b.data for b in blocks])
     index = np.concatenate([b.first_index + np.arange(b.n) for b in blocks])
+    assert np.array_equal(index, np.arange(3000))          # the last rows are not held back
     truth = Athlete(AthleteConfig(seed=3, sets=1, reps_per_set=2)).imu(0, int(index[-1]) + 1)
     lsb = imu_lsb_units(src._link.hello)
     held = (index // 10) * 10
@@ -197,3 +198,27 @@ def test_a_board_with_the_old_protocol_is_told_to_flash_the_sketch():
 
     with pytest.raises(SourceError, match="protocol v1.*make -C arduino upload"):
         BoardLink(OldBoard()).handshake(CONFIG, timeout_s=1.0)
+
+
+def test_frames_in_the_same_read_as_the_start_ack_are_kept():
+    """A busy host reads START's ACK together with the first samples and IMU reads: none
+    of them may be dropped, or every index after them would be off."""
+    class Eager(EmulatorPort):
+        def write(self, data):
+            n = super().write(data)
+            if data == protocol.encode_command(protocol.FrameType.START):
+                self.pump(150)                    # the board streams before we read the ACK
+            return n
+
+    emu = DeviceEmulator(flat, CONFIG, kinematics=Swings())
+    port = Eager(emu)
+    link = BoardLink(port)
+    link.handshake(CONFIG, timeout_s=1.0)
+    blocks = link.read_blocks()
+    port.pump(50)
+    blocks += link.read_blocks()
+    data = np.vstack([b.data for b in blocks])
+    assert blocks[0].first_index == 0 and sum(b.n for b in blocks) == 200
+    assert np.all(np.isfinite(data))
+    truth = Swings().truth((np.arange(200) // 10) * 10, 0)
+    assert np.all(np.abs(data[:, 4:10] - truth) <= imu_lsb_units(link.hello) / 2 + 1e-12)

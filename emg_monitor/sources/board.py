@@ -119,7 +119,8 @@ class BoardLink:
     def _await_ack(self, command: FrameType, what: str) -> None:
         deadline = time.monotonic() + ACK_TIMEOUT_S
         while time.monotonic() < deadline:
-            for f in self._frames_until(deadline):
+            frames = self._frames_until(deadline)
+            for i, f in enumerate(frames):
                 if isinstance(f, (Samples, ImuSample, ImuStatus)):
                     self._early.append(f)
                 elif isinstance(f, Hello):
@@ -129,6 +130,8 @@ class BoardLink:
                         raise SourceError(f"{self.name} refused {what} ({f.status.name}); "
                                           "check the settings or update the firmware "
                                           "(make -C arduino upload)")
+                    # what came after the ACK in the same read is the stream: keep it
+                    self._early.extend(frames[i + 1:])
                     return
         raise SourceError(f"{self.name} did not acknowledge {what} within {ACK_TIMEOUT_S:.0f} s; "
                           "unplug and replug it, or flash the sketch: make -C arduino upload")
@@ -233,14 +236,15 @@ class BoardLink:
         self.next_index += int(n_samples)
         self._pending_lost += int(n_samples)
 
-    def read_blocks(self) -> list[SampleBlock]:
+    def read_blocks(self, final: bool = False) -> list[SampleBlock]:
         """Decode what has arrived; one block per run without loss.
 
         Lost samples (sequence gaps) are counted in ``first_index``, so block
         times stay exact, and reported as the next block's ``lost_before``.
         With IMUs, a row is released once every answering IMU's read for it has
         arrived (at most one read, ~1-2 ms, later), so each IMU value sits at
-        exactly the sample index the firmware stamped it with.
+        exactly the sample index the firmware stamped it with. ``final``: the stream
+        ends here, so the rows still waiting for an IMU read are released as they are.
         """
         assert self.hello is not None and self.config is not None, "handshake first"
         data = self._read_some()
@@ -263,7 +267,7 @@ class BoardLink:
                 self._imu_status(f)
             elif isinstance(f, Hello):
                 self.reset_seen = True
-        return self._release(time.monotonic())
+        return self._release(time.monotonic(), final)
 
     # --- IMUs ----------------------------------------------------------------
     def _imu_sample(self, f: ImuSample) -> None:
@@ -321,8 +325,8 @@ class BoardLink:
         return np.hstack(cols)
 
     # --- blocks ----------------------------------------------------------------
-    def _release(self, now: float) -> list[SampleBlock]:
-        horizon = self._horizon()
+    def _release(self, now: float, final: bool = False) -> list[SampleBlock]:
+        horizon = None if final else self._horizon()
         n = len(self._rows)
         if horizon is not None:
             n = 0

@@ -102,7 +102,8 @@ class SimulatedSource(Source):
             return []
         self._port.pump(due)
         self._produced += due
-        blocks = self._link.read_blocks()
+        blocks = self._link.read_blocks(final=self._total is not None and
+                                        self._produced >= self._total)
         copy_link_stats(self.stats, self._link)
         for ev in self._link.take_imu_events():
             self._event(EventKind.INFO, ev.sample_index, ev.message)
