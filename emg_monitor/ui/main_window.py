@@ -97,6 +97,7 @@ class DashboardWindow(QMainWindow):
         self.compact = False
         self.reps: list[RepResult] = []       # every rep once (by session_rep), as numbered
         self.records: dict[int, SetRecord] = {}   # the engine's set records, newest snapshot
+        self._beeped_top_s = float("-inf")        # the top whose live cue last beeped
         self.set_index = 0                    # the set on screen
         self.set_active = False               # a set is open (live)
         self.frames = 0
@@ -531,6 +532,7 @@ class DashboardWindow(QMainWindow):
         self.live.show_cue(cue)
         if self.audio_cues and cue.verdict == Verdict.LUMBAR_DOMINANT:
             QApplication.beep()
+            self._beeped_top_s = cue.t_top_s      # this rep has had its sound
 
     def on_rep(self, rep: RepResult) -> None:
         seen = any(r.session_rep == rep.session_rep for r in self.reps)
@@ -548,7 +550,8 @@ class DashboardWindow(QMainWindow):
         self.last_rep.show_rep(rep)
         self.hip_gap.show_rep(rep)
         self.live.end_cue()
-        if rep.verdict == Verdict.LUMBAR_DOMINANT and self.audio_cues:
+        beeped = abs(rep.t_top_s - self._beeped_top_s) < 1.0    # at its top, in time to squeeze
+        if rep.verdict == Verdict.LUMBAR_DOMINANT and self.audio_cues and not beeped:
             QApplication.beep()
 
     # --- source events ------------------------------------------------------------------------
