@@ -146,3 +146,19 @@ def test_tab_separated_table_units_from_names(tmp_path):
     assert t.sample_rate_hz == pytest.approx(100.0)
     with pytest.raises(UserError, match="disagrees"):
         load_table(p, sample_rate_hz=250)
+
+
+def test_analyze_a_session_counts_its_sets_like_the_recording(tmp_path, capsys):
+    """``analyze`` runs the engine and its set records: the sets and counts the recorded
+    session holds (the dashboard's), printed with the one set summary."""
+    from pathlib import Path
+
+    from emg_monitor.session import load_session
+    demo = Path(__file__).resolve().parents[1] / "seeds" / "demo"
+    out = tmp_path / "reps.csv"
+    assert main(["analyze", str(demo), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    recorded = load_session(demo)
+    for rec in recorded.sets:
+        assert f"set {rec.set_index}: {rec.count} reps" in text
+    assert f"set {len(recorded.sets) + 1}:" not in text
