@@ -35,7 +35,7 @@ from .hip.neutral import HipNeutral
 from .hip.step import HIP_TOP_AT, HipStep
 from .model import DeviceInfo, EventKind, RepResult, SampleBlock, SourceEvent, TopCue
 from .motion import MotionTracker
-from .reps import RepDetector
+from .reps import RepDetector, faults_from_issues
 from .ringbuffer import RingBuffer
 from .sets import SetOutput, SetRecord, SetRules, SetTracker, set_activity
 from .sources.base import Listener
@@ -264,12 +264,15 @@ class Engine(Listener):
         if self.hip is not None:
             self.hip.set_exercise(exercise, s.target_ratio or exercise.target_ratio)
         on_hip = self._reps_on_hip
-        return RepDetector(self.info, p.emg_names, amplitude_unit=p.envelope_unit,
-                           calibrated=p.calibrated, exercise=exercise,
-                           sample_rate_hz=self.info.sample_rate_hz,
-                           use_motion=self._use_motion or on_hip,
-                           top_at=HIP_TOP_AT if on_hip else self._top_at(),
-                           target_ratio=s.target_ratio, **s.rep_limits)
+        det = RepDetector(self.info, p.emg_names, amplitude_unit=p.envelope_unit,
+                          calibrated=p.calibrated, exercise=exercise,
+                          sample_rate_hz=self.info.sample_rate_hz,
+                          use_motion=self._use_motion or on_hip,
+                          top_at=HIP_TOP_AT if on_hip else self._top_at(),
+                          target_ratio=s.target_ratio, **s.rep_limits)
+        faults = faults_from_issues(self.latest_issues)     # a rebuilt detector keeps them
+        det.set_channel_faults({k: v for k, v in faults.items() if k in p.emg_names})
+        return det
 
     def _hip_angles(self, block: SampleBlock):
         """The hip step's angles for this block; switches the detector to the hip angle when
@@ -312,6 +315,7 @@ class Engine(Listener):
         issues = self.quality.update(block.data)
         if issues != self.latest_issues:
             self.latest_issues = issues
+            self.reps.set_channel_faults(faults_from_issues(issues))   # no verdict from them
             self._notify("on_quality", issues)
         self.sets.observe(block.first_index, set_activity(processed.envelope),
                           self.pipeline.envelope_unit)

@@ -19,7 +19,8 @@ deadlift default. Other lifts shift the balance:
 These are starting points for a coach to adjust (``--target``), not norms.
 The ranges of motion are trunk inclination (deg) for the trunk-sensor set-up
 used by the simulator (docs/simulator.md): a rep must cover at least
-``min_rom_deg`` to count, which rejects partial reps and weight-shifting.
+``min_rom_deg`` to count, which rejects weight-shifting; a cycle that never comes
+back within ``partial_deg`` of upright is a partial (or failed) rep.
 """
 from __future__ import annotations
 
@@ -46,17 +47,26 @@ class Exercise:
     #: (docs/reps-and-ratio.md, "the hip angle"): 3x the measured lockout error, well
     #: under the 10-15 deg of extension a hip has
     hip_tolerance_deg: float = 3.0
+    #: a cycle whose most upright point stays farther than this from the athlete's upright
+    #: reference is a partial or failed rep. Wider than the few degrees a lumbar-finished
+    #: rep stops short by (that rep must be judged, it is the one this product exists for),
+    #: narrower than a lockout that failed at the knees or a half squat.
+    partial_deg: float = 20.0
 
     def __post_init__(self) -> None:
-        if self.target_ratio <= 0 or self.min_rom_deg <= 0 or self.lockout_window_s <= 0:
-            raise ValueError(f"exercise {self.name}: target, range of motion and window must be positive")
+        if not (self.target_ratio > 0 and self.min_rom_deg > 0 and self.lockout_window_s > 0
+                and self.partial_deg > 0):
+            raise ValueError(f"exercise {self.name}: target, range of motion, window and "
+                             "partial distance must be positive")
 
 
 EXERCISES: dict[str, Exercise] = {
     e.name: e for e in (
         Exercise("deadlift", "Deadlift", 1.0, 30.0, 0.5, 3.0, 1.2, 1.5, 1.0),
-        Exercise("squat", "Back squat", 1.0, 20.0, 0.5, 3.0, 1.2, 1.5, 1.0, hip_tolerance_deg=4.0),
-        Exercise("hip_thrust", "Hip thrust", 1.5, 20.0, 0.5, 3.0, 1.0, 1.2, 0.8, top_at="max"),
+        Exercise("squat", "Back squat", 1.0, 20.0, 0.5, 3.0, 1.2, 1.5, 1.0, hip_tolerance_deg=4.0,
+                 partial_deg=13.0),
+        Exercise("hip_thrust", "Hip thrust", 1.5, 20.0, 0.5, 3.0, 1.0, 1.2, 0.8, top_at="max",
+                 partial_deg=13.0),
         Exercise("romanian_deadlift", "Romanian deadlift", 0.8, 30.0, 0.5, 3.0, 1.2, 1.5, 1.0,
                  hip_tolerance_deg=4.0),
     )

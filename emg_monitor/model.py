@@ -227,3 +227,6 @@ class TopCue:
     calibrated: bool
     no_verdict_reason: str = ""
     hip_short_of_neutral_deg: float = float("nan")
+    t_detected_s: float = float("nan")      # when the detector recognised the top (its delay)
+    ratio_relative: float = float("nan")    # as RepResult.ratio_relative
+    verdict_basis: str = "both sides"       # as RepResult.verdict_basis

@@ -162,3 +162,14 @@ def test_analyze_a_session_counts_its_sets_like_the_recording(tmp_path, capsys):
     for rec in recorded.sets:
         assert f"set {rec.set_index}: {rec.count} reps" in text
     assert f"set {len(recorded.sets) + 1}:" not in text
+
+
+@pytest.mark.parametrize("option", ["--min-rom", "--min-rep-s"])
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "inf", "1e9"])
+def test_limits_refused_in_one_line(tmp_path, capsys, option, value):
+    path = tmp_path / "rec.csv"
+    path.write_text("time,a,b\n0,1,2\n0.001,1,3\n")
+    rc = main(["analyze", str(path), "--glute", "a", "--erector", "b",
+               "--out", str(tmp_path / "o.csv"), option, value])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and option in err and "\n" not in err and "Traceback" not in err

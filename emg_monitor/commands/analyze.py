@@ -126,15 +126,23 @@ def summary_text(result) -> str:
     head = (f"{len(result.reps)} reps, {result.exercise}, target ratio {result.target_ratio:g}, "
             f"{'motion' if result.use_motion else 'EMG-only'} detection, amplitudes in "
             f"{'%MVC' if result.calibrated else result.amplitude_unit}"
-            + ("" if result.calibrated else " (uncalibrated: ratio of raw amplitudes)"))
+            + ("" if result.calibrated else " (uncalibrated: ratios relative to the recent reps; "
+                                             "calibrate for a verdict)"))
     if result.on_hip:
         head += "; reps from the hip angle"
+    partial = sum(1 for r in result.reps if r.status.value == "partial")
+    if partial:
+        head += f"; {partial} partial rep(s), not judged"
     lines = [head, f"{'set':>3} {'rep':>3} {'top s':>8} {'glute':>8} {'erector':>8} {'ratio':>6} "
-                   f"{'hip gap':>7}  verdict"]
+                   f"{'rel.':>5} {'hip gap':>7}  verdict"]
     for r in result.reps:
+        verdict = r.verdict.value if not r.no_verdict_reason else r.no_verdict_reason
+        if r.verdict_basis not in ("both sides", "relative") and not r.no_verdict_reason:
+            verdict += f" ({r.verdict_basis})"
         lines.append(f"{r.set_index:>3} {r.rep:>3} {r.t_top_s:>8.2f} {_fmt(r.glute, '.3g'):>8} "
                      f"{_fmt(r.erector, '.3g'):>8} {_fmt(r.ratio, '.2f'):>6} "
-                     f"{_fmt(r.hip_short_of_neutral_deg, '.1f'):>7}  {r.verdict.value}"
+                     f"{_fmt(r.ratio_relative, '.2f'):>5} "
+                     f"{_fmt(r.hip_short_of_neutral_deg, '.1f'):>7}  {verdict}"
                      + (f" ({r.cue})" if r.cue else ""))
     from ..sets import summarize
     for s in (summarize(rec) for rec in result.sets):    # the dashboard's set summary

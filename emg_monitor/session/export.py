@@ -53,7 +53,8 @@ def rep_table(reps: list[RepResult], *, athlete: str | None = None, date: str = 
         "window_start_s", "window_end_s"]
     for u in units:
         header += [f"{a}_{u}" for a in AMPLITUDES]
-    header += ["ratio", "verdict", "calibrated", "lockout_s", "onset_lag_s",
+    header += ["ratio", "verdict", "status", "verdict_basis", "no_verdict_reason",
+               "ratio_relative", "calibrated", "lockout_s", "onset_lag_s",
                "symmetry_index_pct", "quality_flags"]
     header += [*HIP_FIELDS, "cue"]
     rows = []
@@ -65,7 +66,8 @@ def rep_table(reps: list[RepResult], *, athlete: str | None = None, date: str = 
                                                r.window_start_s, r.window_end_s)]
         for u in units:
             row += [cell(getattr(r, a)) if rep_unit(r) == u else "" for a in AMPLITUDES]
-        row += [cell(r.ratio), cell(r.verdict.value), cell(r.calibrated),
+        row += [cell(r.ratio), cell(r.verdict.value), cell(r.status.value), cell(r.verdict_basis),
+                cell(r.no_verdict_reason), cell(r.ratio_relative), cell(r.calibrated),
                 cell(r.lockout_s, ".3f"), cell(r.onset_lag_s, ".3f"),
                 cell(r.symmetry_index_pct, ".1f"), cell("; ".join(r.quality_flags))]
         row += [cell(getattr(r, f), ".1f") for f in HIP_FIELDS] + [cell(r.cue)]

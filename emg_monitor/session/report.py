@@ -382,8 +382,9 @@ def quality_block(session: Session, reps: list[RepResult]) -> str:
     for err in session.errors:
         notes.append(f"Error at {_fmt(err.get('t_s'), '.1f')} s: {err.get('detail', '')}")
     for r in reps:
-        if r.quality_flags:
-            notes.append(f"Set {r.set_index} rep {r.rep}: " + "; ".join(r.quality_flags))
+        why = [r.no_verdict_reason] if r.no_verdict_reason else []
+        if why or r.quality_flags:
+            notes.append(f"Set {r.set_index} rep {r.rep}: " + "; ".join([*why, *r.quality_flags]))
     for m in session.marks:
         if m.get("kind") == "note" and m.get("text"):
             notes.append(f"Note at {_fmt(m.get('t_s'), '.1f')} s: {m['text']}")
