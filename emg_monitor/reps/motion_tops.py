@@ -174,7 +174,10 @@ class MotionTops:
             if p > self._bot_p:
                 self._bot_p, self._bot_i = p, i
             ref = self.reference(i)
-            base = self._start_p if self._start_p is not None else ref
+            # depth below the level the cycle left from, or below upright when that level
+            # was itself short of it (the stall of a failed rep)
+            base = (ref if self._start_p is None
+                    else self._start_p if ref is None else min(self._start_p, ref))
             rise = self._bot_p - p
             depth = self._bot_p - base if base is not None else rise
             need = max(self.p.rise_min_fraction * self.p.min_rom_deg, self.p.rise_fraction * depth)
@@ -228,12 +231,13 @@ class MotionTops:
             lock0 = self._plateau(self._ext_p + tol, self._ext_i, self._asc_i, i)[0]
             out.append(Arrival(self._ext_i, i, lock0))
         # the lockout ends: back down, the muscles let go, or too long at the top
-        act = self.activity(i - int(0.1 * self.fs), i + 1)
-        act_now = float(np.nanmean(act)) if np.isfinite(act).any() else math.nan
         released = False
-        if self._arrived_p is not None and math.isfinite(act_now):
-            released = act_now < prm.release_fraction * self._lock_act
-            self._lock_act = max(self._lock_act, act_now)
+        if self._arrived_p is not None:
+            act = self.activity(i - int(0.1 * self.fs), i + 1)
+            if np.isfinite(act).any():
+                act_now = float(np.nanmean(act))
+                released = act_now < prm.release_fraction * self._lock_act
+                self._lock_act = max(self._lock_act, act_now)
         timed_out = (self._arrived_p is not None
                      and i - self._arrival_i >= prm.lockout_max_s * self.fs)
         left = p >= self._ext_p + self._leave(self._range)

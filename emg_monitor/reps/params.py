@@ -28,14 +28,14 @@ class RepParams:
     target_ratio: float = 1.0             # glute:erector (%MVC) a rep must reach
     borderline_pct: float = 15.0          # within +-15 % of the target: borderline
     # --- motion tops (motion_tops.py) ---------------------------------------------------------
-    rise_fraction: float = 0.3            # ascent begins once back up this part of the depth ...
+    rise_fraction: float = 0.2            # ascent begins once back up this part of the depth ...
     rise_min_fraction: float = 0.5        # ... and at least this part of min_rom_deg
     leave_fraction: float = 0.2           # the top is left when the angle goes back down this
     leave_min_deg: float = 6.0            #   part of the range (at least this): hitches stay inside
     plateau_fraction: float = 0.05        # on the top plateau: within this part of the range ...
     plateau_min_deg: float = 2.5          # ... or this many degrees of the cycle's extreme
-    window_tol_fraction: float = 0.025    # the scoring window stays this close to the extreme ...
-    window_tol_min_deg: float = 1.2       # ... or this (the true hold, not its approach)
+    window_tol_fraction: float = 0.01     # the scoring window stays this close to the top's angle
+    window_tol_min_deg: float = 0.6       # ... or this (the true hold, not its approach)
     settle_s: float = 0.15                # arrival: the extreme improved less than
     settle_fraction: float = 0.02         #   this part of the range (at least
     settle_min_deg: float = 1.0           #   this) over the last settle_s

@@ -35,6 +35,8 @@ from ..exercises import get_exercise
 from ..model import EMG_PIN_ROLES, MOTION_PIN_NAMES, Channel, Kind, Muscle
 from .movements import MOVEMENTS
 from .segments import COMPENSATION_LUMBAR, ImuConfig, SegmentModel
+from .movement import (UNLOADED_ERECTOR, UNLOADED_GLUTE, WALK_ERECTOR, WALK_GLUTE, Attempt,
+                       MovementStyle, sway_deg, velocity_profile)
 
 # activations (fraction of MVC) while standing still: erectors keep some
 # postural tone, glutes are near silent.
@@ -87,6 +89,11 @@ class AthleteConfig:
     accel_noise_g: float = 0.01
     contamination: Contamination = field(default_factory=Contamination)
     imu: ImuConfig = field(default_factory=ImuConfig)     # pelvis/thigh/thorax IMUs (segments.py)
+    #: movement patterns (sim/movement.py): explicit attempts, cycled over the session's
+    #: reps, or a style that draws one per rep; neither: the plain tempo above
+    attempts: tuple[Attempt, ...] = ()
+    style: MovementStyle | None = None
+    zero_drift_deg_per_min: float = 0.0   # the motion sensor's zero drifts (tape, sweat)
 
 
 @dataclass(frozen=True)
@@ -102,10 +109,12 @@ class RepTruth:
     compensated: bool
     glute_onset_s: float     # start of the concentric burst
     erector_onset_s: float
-    t_lockout_s: float = 0.0  # end of the concentric (top reached)
+    t_lockout_s: float = 0.0  # end of the concentric (top reached): the true hold is
+                              # t_lockout_s .. t_end_s
     top_deg: float = 0.0      # trunk inclination held at the top
     hip_short_deg: float = 0.0   # hip flexion left at the top, from the athlete's neutral
     lumbar_top_deg: float = 0.0  # lumbar flexion at the top (< 0: extended to finish the rep)
+    partial: bool = False     # a failed rep: turned back before upright (its "hold" is the stall)
 
 
 @dataclass(frozen=True)
@@ -180,7 +189,9 @@ class Athlete:
         self.truth: list[RepTruth] = []
         self.tasks: list[TaskTruth] = []
         self.requested: tuple[tuple[float, float, str], ...] = ()   # (t0_s, t1_s, kind)
-        seeds = np.random.SeedSequence(config.seed).spawn(6)
+        seeds = np.random.SeedSequence(config.seed).spawn(7)
+        self._rng_move = np.random.default_rng(seeds[6])
+        self._sway: list[tuple[float, float, float]] = []    # (t0, t1, phase) of walking
         self._plan(np.random.default_rng(seeds[0]))
         self._rng_emg = np.random.default_rng(seeds[1])
         self._rng_noise = np.random.default_rng(seeds[2])
@@ -258,56 +269,90 @@ class Athlete:
             t += 1.0
             hold_all(t)
         k = 0
+        toward_bottom = 1.0 if ex.bottom_deg > ex.top_deg else -1.0
         for s in range(1, c.sets + 1):
             t += c.setup_s
             hold_all(t)
             top_prev = ex.top_deg
+            at_bottom = False           # the last attempt left the bar on the floor
             for r in range(1, c.reps_per_set + 1):
                 comp = self._compensated(k, rng)
+                at = self._attempt(k)
                 k += 1
                 jit = lambda x: float(x * np.clip(1 + c.rep_variability * rng.standard_normal(),
                                                   0.6, 1.4))
-                t0 = t
-                tb0 = t0 + c.eccentric_s
-                tc0 = tb0 + c.bottom_pause_s
-                th0 = tc0 + c.concentric_s
-                th1 = th0 + c.top_hold_s
-                toward_bottom = 1.0 if ex.bottom_deg > ex.top_deg else -1.0
                 short_deg = float(rng.uniform(4.0, 8.0)) if comp else float(rng.uniform(0, 1.5))
                 # compensated: the lumbar spine extends to make up most of the hips'
                 # shortfall, so the trunk still ends nearly upright
                 lumbar_top = -COMPENSATION_LUMBAR * short_deg if comp else 0.0
                 top_deg = ex.top_deg + toward_bottom * (short_deg + lumbar_top)
-                # kinematics
-                _minimum_jerk(ang, t0, tb0, top_prev, ex.bottom_deg)
-                ang.hold(tc0)
-                _minimum_jerk(ang, tc0, th0, ex.bottom_deg, top_deg)
-                ang.hold(th1)
-                top_prev = top_deg
-                # descent and bottom
-                level(g, t0 + 0.2, jit(ex.glute_ecc), asym)
-                level(e, t0 + 0.2, jit(ex.erector_ecc), asym)
+                failed = at.reach < 1.0
+                height = lambda h, top=top_deg: ex.bottom_deg + (top - ex.bottom_deg) * h
+                t0 = t
+                # descent (with the bar), unless the bar is already on the floor
+                g_ecc, e_ecc = jit(ex.glute_ecc), jit(ex.erector_ecc)
+                if at_bottom:
+                    tb0 = t0
+                else:
+                    level(g, t0 + 0.2, g_ecc, asym)
+                    level(e, t0 + 0.2, e_ecc, asym)
+                    if at.pause_down is not None:     # paused on the way down: isometric
+                        hd, ps = at.pause_down
+                        ta = t0 + at.eccentric_s * (1 - hd)
+                        _minimum_jerk(ang, t0, ta, top_prev, height(hd, top_prev))
+                        ang.hold(ta + ps)
+                        level(e, ta + 0.1, 1.3 * e_ecc, asym)
+                        level(e, ta + ps, 1.3 * e_ecc, asym)
+                        tb0 = ta + ps + at.eccentric_s * hd
+                        _minimum_jerk(ang, ta + ps, tb0, height(hd, top_prev), ex.bottom_deg)
+                    else:
+                        tb0 = t0 + at.eccentric_s
+                        _minimum_jerk(ang, t0, tb0, top_prev, ex.bottom_deg)
+                # bottom: a pause, a dead stop or a reset lets the muscles go
+                tc0 = tb0 + at.bottom_pause_s + at.reset_s
                 level(g, tb0 + 0.15, ex.glute_bottom, asym)
                 level(e, tb0 + 0.15, ex.erector_bottom, asym)
+                if (at.dead_stop or at.reset_s > 0 or at_bottom) and tc0 - tb0 > 0.5:
+                    level(g, tb0 + 0.3, 2 * REST_GLUTE, asym)
+                    level(e, tb0 + 0.3, 2 * REST_ERECTOR, asym)
+                    level(g, tc0 - 0.15, 2 * REST_GLUTE, asym)
+                    level(e, tc0 - 0.15, 2 * REST_ERECTOR, asym)
+                    level(g, tc0, ex.glute_bottom, asym)
+                    level(e, tc0, ex.erector_bottom, asym)
+                if at.reset_s > 0:                    # re-grip: small trunk shuffles
+                    n_w = max(1, int(at.reset_s / 0.8))
+                    for j in range(n_w):
+                        tw = tb0 + at.bottom_pause_s + (j + 0.5) * at.reset_s / n_w
+                        ang.to(tw, ex.bottom_deg - toward_bottom * float(self._rng_move.uniform(1, 4)))
+                    ang.to(tc0, ex.bottom_deg)
+                ang.hold(tc0)
+                # the concentric: sticking region, pause on the way up, hitch, or failure
+                th0 = self._ascend(ang, at, tc0, height, failed)
+                tc = th0 - tc0
+                th1 = th0 + at.top_hold_s
+                ang.hold(th1)
                 if comp:
                     g_top, e_top, e_peak = (jit(ex.comp_glute_top), jit(ex.comp_erector_top),
                                             jit(ex.comp_erector_peak))
                     e_on = max(tb0 + 0.16, tc0 - 0.15)
-                    g_on = tc0 + 0.45 * c.concentric_s
+                    g_on = tc0 + 0.45 * tc
                 else:
                     g_top, e_top, e_peak = jit(ex.glute_top), jit(ex.erector_top), jit(ex.erector_peak)
                     g_on = tc0 + 0.02
                     e_on = tc0 + 0.12
+                g_mid = 0.5 * (ex.glute_bottom + g_top)
+                if failed:        # stuck: the erectors keep pulling, the glutes never finish
+                    e_top, g_top = e_peak, g_mid
                 # erectors: burst at onset, peak through the early pull, settle at the top
                 level(e, e_on, ex.erector_bottom, asym)
                 level(e, e_on + 0.15, e_peak, asym)
-                level(e, max(e_on + 0.16, tc0 + 0.55 * c.concentric_s), e_peak, asym)
+                level(e, max(e_on + 0.16, tc0 + 0.55 * tc), e_peak, asym)
                 level(e, th0, e_top, asym)
                 level(e, th1, e_top, asym)
                 # glutes: onset, mostly the second half of the concentric, lockout squeeze
                 level(g, g_on, ex.glute_bottom, asym)
                 if not comp:
-                    level(g, tc0 + 0.5 * c.concentric_s, 0.5 * (ex.glute_bottom + g_top), asym)
+                    level(g, tc0 + 0.5 * tc, g_mid, asym)
                 level(g, th0, g_top, asym)
                 level(g, th1, g_top, asym)
                 g_mean = 0.5 * g_top * (1 + asym)
@@ -316,9 +361,29 @@ class Athlete:
                     set_index=s, rep=r, t_start_s=t0, t_top_s=0.5 * (th0 + th1), t_end_s=th1,
                     glute_pct_mvc=100 * g_mean, erector_pct_mvc=100 * e_mean,
                     ratio=g_mean / e_mean, compensated=comp, glute_onset_s=g_on,
-                    erector_onset_s=e_on, t_lockout_s=th0, top_deg=top_deg,
+                    erector_onset_s=e_on, t_lockout_s=th0,
+                    top_deg=height(at.reach) if failed else top_deg, partial=failed,
                     hip_short_deg=short_deg, lumbar_top_deg=lumbar_top))
                 t = th1
+                top_prev = top_deg
+                at_bottom = False
+                if failed:                            # lowered back to the floor
+                    _minimum_jerk(ang, t, t + 1.0, height(at.reach), ex.bottom_deg)
+                    level(g, t + 0.2, g_ecc, asym)
+                    level(e, t + 0.2, e_ecc, asym)
+                    level(g, t + 1.2, 2 * REST_GLUTE, asym)
+                    level(e, t + 1.2, 2 * REST_ERECTOR, asym)
+                    t += 1.5
+                    ang.hold(t)
+                    at_bottom = True
+                elif at.after in ("set_down", "walk"):
+                    t = self._set_down(ang, g, e, level, t, top_deg, at)
+                    at_bottom = True
+            if at_bottom:                             # stand up without the bar
+                _minimum_jerk(ang, t, t + 1.2, ex.bottom_deg, ex.top_deg)
+                level(g, t + 0.2, UNLOADED_GLUTE)
+                level(e, t + 0.2, UNLOADED_ERECTOR)
+                t += 1.2
             # set done: the load is put down, the athlete stands quietly
             level(g, t + 0.4, REST_GLUTE)
             level(e, t + 0.4, REST_ERECTOR)
@@ -332,6 +397,78 @@ class Athlete:
         self.duration_s = t
         self._ang = ang.arrays()
         self._act = [tr.arrays() for tr in (g[0], e[0], g[1], e[1])]  # EMG_PIN_ROLES order
+
+    def _attempt(self, k: int) -> Attempt:
+        c = self.config
+        if c.attempts:
+            return c.attempts[k % len(c.attempts)]
+        if c.style is not None:
+            return c.style.attempt(self._rng_move)
+        return Attempt(eccentric_s=c.eccentric_s, bottom_pause_s=c.bottom_pause_s,
+                       concentric_s=c.concentric_s, top_hold_s=c.top_hold_s)
+
+    def _ascend(self, ang: _Track, at: Attempt, tc0: float, height, failed: bool) -> float:
+        """The concentric from the bottom; returns when the top (or the stall) is reached."""
+        T = at.concentric_s
+        if at.hitch and not failed:       # stall near lockout, sink a little, push again
+            t1 = tc0 + 0.85 * T
+            self._profile(ang, tc0, t1, height(0.0), height(0.85), at)
+            t2 = t1 + float(self._rng_move.uniform(0.3, 0.6))
+            ang.hold(t2)
+            _minimum_jerk(ang, t2, t2 + 0.25, height(0.85), height(0.8))
+            _minimum_jerk(ang, t2 + 0.25, t2 + 0.85, height(0.8), height(1.0))
+            return t2 + 0.85
+        if at.pause_up is not None and not failed:   # a paused rep: stop, hold, go on
+            hu, ps = at.pause_up
+            t1 = tc0 + T * hu
+            self._profile(ang, tc0, t1, height(0.0), height(hu), at)
+            ang.hold(t1 + ps)
+            _minimum_jerk(ang, t1 + ps, t1 + ps + T * (1 - hu), height(hu), height(1.0))
+            return t1 + ps + T * (1 - hu)
+        self._profile(ang, tc0, tc0 + T, height(0.0), height(at.reach if failed else 1.0), at)
+        return tc0 + T
+
+    @staticmethod
+    def _profile(ang: _Track, t0: float, t1: float, a: float, b: float, at: Attempt) -> None:
+        if at.sticking_dip <= 0:
+            _minimum_jerk(ang, t0, t1, a, b)
+            return
+        n = max(12, int((t1 - t0) * 50))
+        pos = velocity_profile(n, at.sticking_dip, at.sticking_at)
+        for k in range(1, n + 1):
+            ang.to(t0 + (t1 - t0) * k / n, a + (b - a) * pos[k])
+
+    def _set_down(self, ang: _Track, g, e, level, t: float, top_deg: float, at: Attempt) -> float:
+        """Put the bar down, stand up without it, stand or walk away, bend down, grip."""
+        ex = EXERCISES[self.config.exercise]
+        _minimum_jerk(ang, t, t + 1.2, top_deg, ex.bottom_deg)
+        level(g, t + 0.2, ex.glute_ecc)
+        level(e, t + 0.2, ex.erector_ecc)
+        level(g, t + 1.4, 2 * REST_GLUTE)
+        level(e, t + 1.4, 2 * REST_ERECTOR)
+        t += 1.7
+        ang.hold(t)
+        _minimum_jerk(ang, t, t + 1.2, ex.bottom_deg, ex.top_deg)
+        level(g, t + 0.2, UNLOADED_GLUTE)
+        level(e, t + 0.2, UNLOADED_ERECTOR)
+        walk = at.after == "walk"
+        level(g, t + 1.4, WALK_GLUTE if walk else REST_GLUTE)
+        level(e, t + 1.4, WALK_ERECTOR if walk else REST_ERECTOR)
+        t += 1.2
+        if walk:
+            self._sway.append((t + 0.3, t + at.after_s - 0.3, float(self._rng_move.uniform(0, 6.3))))
+        t += at.after_s
+        ang.hold(t)
+        level(g, t, REST_GLUTE)
+        level(e, t, REST_ERECTOR)
+        _minimum_jerk(ang, t, t + 1.2, ex.top_deg, ex.bottom_deg)
+        level(g, t + 0.2, UNLOADED_GLUTE)
+        level(e, t + 0.2, UNLOADED_ERECTOR)
+        level(g, t + 1.4, 2 * REST_GLUTE)
+        level(e, t + 1.4, 2 * REST_ERECTOR)
+        t += 1.8
+        ang.hold(t)
+        return t
 
     def _plan_artifacts(self, rng: np.random.Generator) -> np.ndarray:
         """(t_centre_s, freq_hz, amp per EMG channel...) rows, at bottom turns and lockouts."""
@@ -389,10 +526,21 @@ class Athlete:
         return act
 
     def inclination_deg(self, t_s: np.ndarray) -> np.ndarray:
-        angle = np.interp(t_s, *self._ang)
+        """The true trunk inclination (deg), walking sway included."""
+        out = np.interp(t_s, *self._ang)
+        for t0, t1, phase in self._sway:
+            inside = (t_s >= t0) & (t_s < t1)
+            if inside.any():
+                ti = t_s[inside]
+                fade = np.clip(np.minimum(ti - t0, t1 - ti) / 0.5, 0.0, 1.0)
+                out[inside] += fade * sway_deg(ti, 3.0, 0.9, phase)
         if self.requested:
-            self._requested_overlay(t_s, None, angle)
-        return angle
+            self._requested_overlay(t_s, None, out)
+        return out
+
+    def sensor_inclination_deg(self, t_s: np.ndarray) -> np.ndarray:
+        """What the motion sensor reports: the true inclination plus the drifting zero."""
+        return self.inclination_deg(t_s) + self.config.zero_drift_deg_per_min * np.asarray(t_s) / 60.0
 
     def _ecg_uv(self, t: np.ndarray) -> np.ndarray:
         """Synthetic ECG (sum of Gaussian P, Q, R, S, T waves; McSharry 2003 shape)."""
@@ -469,7 +617,7 @@ class Athlete:
             else:  # input pulled to the supply: beyond any ADC rail
                 emg[:, i] = 5000.0 if c.envelope_output else 50_000.0
         out[:, :n_emg] = emg
-        theta = np.radians(self.inclination_deg(t))
+        theta = np.radians(self.sensor_inclination_deg(t))
         noise = c.accel_noise_g * self._rng_accel.standard_normal((n, 2))
         out[:, n_emg] = np.cos(theta) + noise[:, 0]
         out[:, n_emg + 1] = np.sin(theta) + noise[:, 1]
