@@ -48,9 +48,9 @@ class Exercise:
     #: under the 10-15 deg of extension a hip has
     hip_tolerance_deg: float = 3.0
     #: a cycle whose most upright point stays farther than this from the athlete's upright
-    #: reference is a partial or failed rep. Wider than the few degrees a lumbar-finished
-    #: rep stops short by (that rep must be judged, it is the one this product exists for),
-    #: narrower than a lockout that failed at the knees or a half squat.
+    #: reference is a partial or failed rep: ~30 % of the range. Wider than the few degrees
+    #: a lumbar-finished rep stops short by (that rep must be judged, it is the one this
+    #: product exists for), narrower than a lockout that failed at the knees or a half squat.
     partial_deg: float = 20.0
 
     def __post_init__(self) -> None:

@@ -25,8 +25,10 @@ On the oriented angle ``p`` (the top is its minimum), at the decision rate:
   standing up after putting the bar down, bending to pick something up) is no rep.
 
 The upright reference is the most upright posture held still (``still_s`` within
-``still_deg``) in the last ``reference_memory_s``: the standing zero of motion.py,
-kept current so a drifting sensor zero does not turn full reps into partials.
+``still_deg``), each such posture counting less upright by
+``reference_drift_deg_per_min`` per minute of age: the standing zero of motion.py,
+kept current so a drifting sensor zero does not turn full reps into partials, and
+not lost during a set of failed reps that never comes back up.
 """
 from __future__ import annotations
 
@@ -96,13 +98,15 @@ class MotionTops:
         self._ext_i = 0
         self._range = params.min_rom_deg
         self._arrived_p: float | None = None   # level of the last arrival in this cycle
-        self._arrival_i = 0
+        self._anchor_p = math.inf                # the extreme when it last moved on
+        self._anchor_i = 0
         self._lock_act = 0.0
         self._ranges: deque[float] = deque(maxlen=5)
         self._typical = params.min_rom_deg                # median of the last ranges
         self._mins: deque[tuple[int, float]] = deque()   # (i, running extreme) over settle_s
         self._recent_p: deque[tuple[int, float]] = deque()  # (i, p) over still_s
-        self._still: deque[tuple[int, float]] = deque()  # (i, level) of still postures
+        self._still_key = math.inf          # min of (still level - drift x index)
+        self._drift_per_sample = params.reference_drift_deg_per_min / 60.0 / self.fs
         self._lifts: deque[tuple[int, float]] = deque()  # (i, concentric activity) of lifts
         self._last_top_i: int | None = None
         self._seen_min = math.inf
@@ -111,14 +115,14 @@ class MotionTops:
     def reference(self, i: int) -> float | None:
         if self.upright is not None:
             return self.upright
-        horizon = i - self.p.reference_memory_s * self.fs
-        while len(self._still) > 1 and self._still[0][0] < horizon:
-            self._still.popleft()
-        if self._still:              # increasing levels (a sliding minimum): the front
-            return self._still[0][1]
+        if math.isfinite(self._still_key):
+            return self._still_key + self._drift_per_sample * i
         return None if not math.isfinite(self._seen_min) else self._seen_min
 
     def _track_still(self, i: int, p: float) -> None:
+        """Each still posture claims "upright is at most here"; the claim weakens at the
+        largest drift a sensor zero has (reference_drift_deg_per_min), so the reference is
+        min over postures of level + drift x age: one running minimum of level - drift x i."""
         self._seen_min = min(self._seen_min, p)
         self._recent_p.append((i, p))
         span = self.p.still_s * self.fs
@@ -128,10 +132,8 @@ class MotionTops:
             return
         vals = [v for _, v in self._recent_p]
         if max(vals) - min(vals) <= self.p.still_deg:
-            level = float(np.median(vals))
-            while self._still and self._still[-1][1] >= level:
-                self._still.pop()
-            self._still.append((i, level))
+            key = float(np.median(vals)) - self._drift_per_sample * i
+            self._still_key = min(self._still_key, key)
 
     @property
     def _step_n(self) -> int:
@@ -204,6 +206,7 @@ class MotionTops:
         self._range = rng
         self._asc_i = i
         self._ext_p, self._ext_i = p, i
+        self._anchor_p, self._anchor_i = p, i
         self._arrived_p = None
         self._lock_act = 0.0
         self._mins.clear()
@@ -213,6 +216,8 @@ class MotionTops:
         out: list = []
         if p < self._ext_p:
             self._ext_p, self._ext_i = p, i
+        if self._ext_p < self._anchor_p - max(prm.settle_min_deg, prm.settle_fraction * self._range):
+            self._anchor_p, self._anchor_i = self._ext_p, i    # still moving towards the top
         tol = self._tol(self._range)
         self._mins.append((i, self._ext_p))
         while self._mins and self._mins[0][0] < i - prm.settle_s * self.fs:
@@ -227,7 +232,6 @@ class MotionTops:
         if (self._arrived_p is None and near_upright and settled and held
                 and i - self._asc_i >= prm.settle_s * self.fs and self._loaded(self._asc_i, i)):
             self._arrived_p = self._ext_p
-            self._arrival_i = i
             lock0 = self._plateau(self._ext_p + tol, self._ext_i, self._asc_i, i)[0]
             out.append(Arrival(self._ext_i, i, lock0))
         # the lockout ends: back down, the muscles let go, or too long at the top
@@ -239,7 +243,7 @@ class MotionTops:
                 released = act_now < prm.release_fraction * self._lock_act
                 self._lock_act = max(self._lock_act, act_now)
         timed_out = (self._arrived_p is not None
-                     and i - self._arrival_i >= prm.lockout_max_s * self.fs)
+                     and i - self._anchor_i >= prm.lockout_max_s * self.fs)
         left = p >= self._ext_p + self._leave(self._range)
         if left or released or timed_out:
             cycle = self._end_cycle(i)
@@ -305,9 +309,7 @@ class MotionTops:
         rng = self._range
         ext_p, ext_i = self._ext_p, self._ext_i
         lock0, lock1 = self._plateau(ext_p + self._tol(rng), ext_i, self._asc_i, end_i)
-        if self._arrived_p is not None:
-            lock1 = min(lock1, self._arrival_i + int(prm.lockout_max_s * self.fs))
-        lock1 = max(lock1, lock0)
+        lock1 = max(min(lock1, lock0 + int(prm.lockout_max_s * self.fs)), lock0)
         top_i = (lock0 + lock1) // 2
         # the window stays on the held posture around the top (not on the approach, nor on a
         # drift after the hold); at its centre the angle is within the plateau tolerance

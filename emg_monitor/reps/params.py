@@ -41,8 +41,9 @@ class RepParams:
     settle_min_deg: float = 1.0           #   this) over the last settle_s
     still_s: float = 0.5                  # upright reference: a posture held this long ...
     still_deg: float = 1.5                # ... within this spread
-    reference_memory_s: float = 60.0      # the most upright held posture of this long ago counts
+    reference_drift_deg_per_min: float = 6.0  # an old upright posture counts this much less upright
     release_fraction: float = 0.5         # lockout ends when activity falls below this x its max
+    #   (lockout_max_s counts from when the angle last moved on towards the top)
     loaded_fraction: float = 0.3          # a lift: concentric activity >= this x recent lifts' ...
     loaded_contrast: float = 2.0          # ... or, without recent lifts, >= this x the quiet level
     loaded_pct_mvc: float = 15.0          # ... or (calibrated) at least this %MVC

@@ -136,7 +136,7 @@ FIELD_STYLE = MovementStyle(
     bottom_pause_s=(0.05, 2.0), p_touch_and_go=0.3, p_dead_stop=0.25, p_sticking=0.7,
     sticking_dip=(0.5, 0.95), p_grinder=0.15, grinder_s=(4.0, 6.0), p_pause_up=0.25,
     p_pause_down=0.2, pause_s=(0.3, 2.5), p_hitch=0.15, p_failed=0.12,
-    failed_reach=(0.2, 0.7), p_long_squeeze=0.15, long_squeeze_s=(2.5, 3.0), p_reset=0.15,
+    failed_reach=(0.15, 0.6), p_long_squeeze=0.15, long_squeeze_s=(2.5, 3.0), p_reset=0.15,
     p_set_down=0.1, p_walk=0.05, away_s=(2.0, 10.0))
 
 
