@@ -1,6 +1,6 @@
 """Property tests: random sets of real-lifting movement against the rep detector's contract.
 
-Hypothesis draws sets of 1-15 attempts (sim/movement.py) of any of the four lifts:
+Hypothesis draws sets of 1-15 attempts (sim/patterns.py) of any of the four lifts:
 tempos, sticking regions, grinders, pauses at random heights up and down, bottom pauses,
 dead stops, touch-and-go, long squeezes, hitches, failed reps, resets, set-downs,
 walking away, a drifting sensor zero. Envelopes and the angle are synthesised directly
@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 from emg_monitor.exercises import get_exercise
 from emg_monitor.model import RepStatus
 from emg_monitor.reps import RepDetector
-from emg_monitor.sim.athlete import EXERCISES as SIM_EXERCISES
+from emg_monitor.sim.movements import MOVEMENTS as SIM_EXERCISES
 from emg_monitor.sim.athlete import Athlete, AthleteConfig
 from emg_monitor.sim.envelopes import synth_envelopes
-from emg_monitor.sim.movement import Attempt
+from emg_monitor.sim.patterns import Attempt
 
 RATE_HZ = 100.0
 LAG_S = 0.12            # the 5 Hz motion low-pass and the decision step delay what is seen

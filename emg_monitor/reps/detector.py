@@ -91,9 +91,6 @@ class RepDetector:
         self.set_index = self.set_index + 1 if set_index is None else int(set_index)
         self.rep_count = 0
 
-    def set_quality_flags(self, flags: tuple[str, ...]) -> None:
-        self.scorer.quality_flags = tuple(flags)
-
     def set_channel_faults(self, faults: dict[str, str]) -> None:
         """{EMG channel name: reason} of the channels unfit to judge (electrode off,
         clipping), e.g. from ``scoring.faults_from_issues(QualityMonitor.update(...))``.

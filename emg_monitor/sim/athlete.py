@@ -35,7 +35,7 @@ from ..exercises import get_exercise
 from ..model import EMG_PIN_ROLES, MOTION_PIN_NAMES, Channel, Kind, Muscle
 from .movements import MOVEMENTS
 from .segments import COMPENSATION_LUMBAR, ImuConfig, SegmentModel
-from .movement import (UNLOADED_ERECTOR, UNLOADED_GLUTE, WALK_ERECTOR, WALK_GLUTE, Attempt,
+from .patterns import (UNLOADED_ERECTOR, UNLOADED_GLUTE, WALK_ERECTOR, WALK_GLUTE, Attempt,
                        MovementStyle, sway_deg, velocity_profile)
 
 # activations (fraction of MVC) while standing still: erectors keep some
@@ -89,7 +89,7 @@ class AthleteConfig:
     accel_noise_g: float = 0.01
     contamination: Contamination = field(default_factory=Contamination)
     imu: ImuConfig = field(default_factory=ImuConfig)     # pelvis/thigh/thorax IMUs (segments.py)
-    #: movement patterns (sim/movement.py): explicit attempts, cycled over the session's
+    #: movement patterns (sim/patterns.py): explicit attempts, cycled over the session's
     #: reps, or a style that draws one per rep; neither: the plain tempo above
     attempts: tuple[Attempt, ...] = ()
     style: MovementStyle | None = None
@@ -440,7 +440,7 @@ class Athlete:
 
     def _set_down(self, ang: _Track, g, e, level, t: float, top_deg: float, at: Attempt) -> float:
         """Put the bar down, stand up without it, stand or walk away, bend down, grip."""
-        ex = EXERCISES[self.config.exercise]
+        ex = MOVEMENTS[self.config.exercise]
         _minimum_jerk(ang, t, t + 1.2, top_deg, ex.bottom_deg)
         level(g, t + 0.2, ex.glute_ecc)
         level(e, t + 0.2, ex.erector_ecc)
