@@ -173,3 +173,50 @@ def test_limits_refused_in_one_line(tmp_path, capsys, option, value):
                "--out", str(tmp_path / "o.csv"), option, value])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and option in err and "\n" not in err and "Traceback" not in err
+
+
+# --- the top is the cycle's extreme, not a slowdown (real recordings) ------------------------
+def _cycle_extreme_ok(fx, fs, rep, top_at):
+    """The recorded angle at the top and over the scoring window is on the plateau at the
+    extreme of the rep's ascent (within the detector's tolerance: 5 % of the range, at least
+    2.5 deg), not on a slowdown below it."""
+    rise = fx[int(rep.t_start_s * fs):int(rep.t_top_s * fs) + 1]
+    tail = fx[int((rep.t_top_s - 1.5) * fs):int(rep.t_end_s * fs) + 1]
+    sign = -1.0 if top_at == "min" else 1.0
+    extreme = sign * np.max(sign * tail)
+    bottom = sign * np.min(sign * rise)
+    tol = max(2.5, 0.05 * abs(extreme - bottom))
+    win = fx[int(rep.window_start_s * fs):int(rep.window_end_s * fs) + 1]
+    return (abs(fx[int(round(rep.t_top_s * fs))] - extreme) <= tol
+            and bool(np.all(np.abs(win - extreme) <= tol)))
+
+
+@pytest.mark.parametrize("name,glute,erector,top_at,n", [
+    ("5Nsen.txt", ["VM"], ["BF"], "min", 4), ("5Npie.txt", ["ST"], ["RF"], "max", 5)])
+def test_uci_tops_sit_on_each_cycles_extreme(shared_data, name, glute, erector, top_at, n):
+    path = shared_data / "uci-lowerlimb" / name
+    res = analyze_table(path, glute, erector, motion=["FX"], top_at=top_at)
+    fx = load_table(path).data[:, 4]
+    assert len(res.reps) == n and all(r.status.value == "complete" for r in res.reps)
+    assert all(_cycle_extreme_ok(fx, 1000.0, r, top_at) for r in res.reps)
+
+
+def test_uci_momentary_slowdown_short_of_extension_is_not_the_top(shared_data, tmp_path):
+    """The real knee extension with a momentary stop (0.3 s) 20 deg short of full extension
+    in its third rep: the old detector took such a slowdown for the top (issue 10)."""
+    table = load_table(shared_data / "uci-lowerlimb" / "5Nsen.txt")
+    d = table.data
+    fx = d[:, 4]
+    k = int(np.flatnonzero((np.arange(fx.size) > 7000) & (fx < 22.0))[0])
+    stop = d[k - 300:k].copy()                 # the muscles keep working, the knee stops
+    stop[:, 4] = fx[k]
+    d2 = np.vstack([d[:k], stop, d[k:]])
+    path = tmp_path / "slowdown.csv"
+    np.savetxt(path, np.column_stack([np.arange(d2.shape[0]) / 1000.0, d2]), delimiter=",",
+               header="time,RF,BF,VM,ST,FX", comments="", fmt="%.6f")
+    res = analyze_table(path, ["VM"], ["BF"], motion=["FX"], top_at="min")
+    assert len(res.reps) == 4
+    assert all(_cycle_extreme_ok(d2[:, 4], 1000.0, r, "min") for r in res.reps)
+    third = res.reps[2]
+    assert third.t_top_s > (k + 300) / 1000.0          # after the stop, at full extension
+    assert d2[int(third.t_top_s * 1000), 4] < 5.0

@@ -56,19 +56,6 @@ sessions = st.fixed_dictionaries(dict(
     seed=st.integers(0, 2**16)))
 
 
-def plateau(athlete: Athlete, centre_s: float, level_deg: float, tol_deg: float) -> tuple[float, float]:
-    """The contiguous time around ``centre_s`` where the TRUE angle stays within tol of level."""
-    t = np.arange(centre_s - 8.0, centre_s + 8.0, 0.005)
-    ok = np.abs(athlete.inclination_deg(t) - level_deg) <= tol_deg
-    k = int(np.searchsorted(t, centre_s))
-    lo = hi = k
-    while lo > 0 and ok[lo - 1]:
-        lo -= 1
-    while hi < t.size - 1 and ok[hi + 1]:
-        hi += 1
-    return float(t[lo]), float(t[hi])
-
-
 def run(session: dict):
     ex = get_exercise(session["exercise"])
     athlete = Athlete(AthleteConfig(
@@ -103,14 +90,13 @@ def check(session: dict) -> None:
     tol = max(2.5, 0.05 * abs(kin.bottom_deg - kin.top_deg))    # the detector's plateau
     unmatched = list(reps)
     for t in truth:
-        level = float(athlete.inclination_deg(np.array([t.t_top_s]))[0])
-        p0, p1 = plateau(athlete, t.t_top_s, level, tol)
+        p0, p1 = athlete.plateau_s(t.t_top_s, tol)
         on = [r for r in unmatched if p0 <= r.t_top_s <= p1 + LAG_S]
         assert len(on) == 1, f"truth top {t.t_top_s:.2f} s (plateau {p0:.2f}-{p1:.2f})"
         rep = on[0]
         unmatched.remove(rep)
         assert (rep.status == RepStatus.PARTIAL) == t.partial
-        h0, h1 = plateau(athlete, t.t_top_s, level, 1.0)
+        h0, h1 = athlete.plateau_s(t.t_top_s, 1.0)
         assert h0 - 0.02 <= rep.window_start_s <= rep.window_end_s <= h1 + LAG_S
         if t.partial:
             assert rep.no_verdict_reason.startswith("partial") and rep.verdict.value == "unknown"

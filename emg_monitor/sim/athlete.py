@@ -538,6 +538,20 @@ class Athlete:
             self._requested_overlay(t_s, None, out)
         return out
 
+    def plateau_s(self, t_s: float, tol_deg: float, reach_s: float = 10.0) -> tuple[float, float]:
+        """The contiguous time around ``t_s`` over which the TRUE inclination stays within
+        ``tol_deg`` of its value at ``t_s``: a rep's true plateau (or hold, at a tight
+        tolerance) for scoring a detector against."""
+        t = np.arange(t_s - reach_s, t_s + reach_s, 0.005)
+        level = float(self.inclination_deg(np.array([t_s]))[0])
+        ok = np.abs(self.inclination_deg(t) - level) <= tol_deg
+        k = int(np.searchsorted(t, t_s))
+        bad_before = np.flatnonzero(~ok[:k])
+        bad_after = np.flatnonzero(~ok[k:])
+        lo = int(bad_before[-1]) + 1 if bad_before.size else 0
+        hi = k + int(bad_after[0]) - 1 if bad_after.size else t.size - 1
+        return float(t[lo]), float(t[max(hi, lo)])
+
     def sensor_inclination_deg(self, t_s: np.ndarray) -> np.ndarray:
         """What the motion sensor reports: the true inclination plus the drifting zero."""
         return self.inclination_deg(t_s) + self.config.zero_drift_deg_per_min * np.asarray(t_s) / 60.0
