@@ -66,7 +66,7 @@ EXERCISES: dict[str, Exercise] = {
         Exercise("squat", "Back squat", 1.0, 20.0, 0.5, 3.0, 1.2, 1.5, 1.0, hip_tolerance_deg=4.0,
                  partial_deg=13.0),
         Exercise("hip_thrust", "Hip thrust", 1.5, 20.0, 0.5, 3.0, 1.0, 1.2, 0.8, top_at="max",
-                 partial_deg=13.0),
+                 partial_deg=12.0),
         Exercise("romanian_deadlift", "Romanian deadlift", 0.8, 30.0, 0.5, 3.0, 1.2, 1.5, 1.0,
                  hip_tolerance_deg=4.0),
     )
