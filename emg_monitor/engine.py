@@ -319,7 +319,10 @@ class Engine(Listener):
             self._notify("on_quality", issues)
         self.sets.observe(block.first_index, set_activity(processed.envelope),
                           self.pipeline.envelope_unit)
-        self._publish(self.reps.update(block.first_index, processed.envelope, angle))
+        reps = self.reps.update(block.first_index, processed.envelope, angle)
+        for cue in self.reps.take_cues():        # the top is reached: the lifter can still squeeze
+            self._notify("on_top", self.hip.cue(cue) if self.hip is not None else cue)
+        self._publish(reps)
         self._sets_out(self.sets.decide())
 
     def _publish(self, reps: list[RepResult], extra_flags: tuple[str, ...] = ()) -> None:

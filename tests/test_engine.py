@@ -22,10 +22,14 @@ def true_calibration(cfg: AthleteConfig, names) -> Calibration:
 
 class Collect(EngineListener, Listener):
     def __init__(self):
-        self.reps, self.threads, self.blocks = [], set(), []
+        self.reps, self.threads, self.blocks, self.events = [], set(), [], []
+
+    def on_top(self, cue):
+        self.events.append(("top", cue))
 
     def on_rep(self, rep):
         self.reps.append(rep)
+        self.events.append(("rep", rep))
         self.threads.add(threading.get_ident())
 
     def on_block(self, block):
@@ -71,6 +75,27 @@ def test_engine_finds_every_rep_with_the_true_ratio(exercise):
     assert display.reps_snapshot() == got.reps
     env = display.envelope.latest()
     assert env.shape[1] == 2 + 4 and np.isfinite(env[:, 1:5]).all()
+
+
+def test_every_rep_is_cued_at_its_top_before_its_verdict():
+    """The live cue (issue 10 item 2): a TopCue reaches the listeners when the top is
+    reached, while the lifter still holds it, and the rep's verdict follows later."""
+    cfg = AthleteConfig(sets=1, reps_per_set=5, seed=21, lumbar_pattern=(False, True))
+    names = ("left_glute", "left_erector", "right_glute", "right_erector")
+    source, _, got, _, _ = run_engine(cfg, EngineSettings(calibration=true_calibration(cfg, names)))
+    assert len(got.reps) == 5
+    pending = []
+    for kind, item in got.events:
+        if kind == "top":
+            pending.append(item)
+            continue
+        assert len(pending) == 1                          # one cue per rep, before its verdict
+        cue = pending.pop()
+        # the cue marks the arrival at the top: inside the rep, no later than its plateau's centre
+        assert item.t_start_s < cue.t_top_s <= item.t_top_s < item.t_end_s
+        assert cue.verdict == item.verdict                # the live state agrees with the verdict
+    for rep, true in zip(got.reps, source.athlete.truth):
+        assert (rep.verdict == Verdict.LUMBAR_DOMINANT) == true.compensated
 
 
 def test_live_engine_equals_offline_analysis():
