@@ -14,9 +14,8 @@ from .errors import UserError
 
 #: subcommand -> module under emg_monitor.commands; the first is the default.
 COMMANDS = ("dashboard", "simulate", "record", "analyze", "export", "report", "history",
-            "ports", "monitor")
+            "ports", "monitor", "config")
 EXIT_USER_ERROR = 2
-
 
 
 class Parser(argparse.ArgumentParser):
@@ -52,8 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USER_ERROR
+    from .config import apply
     from .sources.base import SourceError
     try:
+        apply(args)                            # defaults < config file < command line
         return int(args.func(args) or 0)
     except (UserError, SourceError, ValueError) as exc:
         # ValueError: what DSP, reps and sources raise for input they cannot use (a bad

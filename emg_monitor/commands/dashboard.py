@@ -5,6 +5,7 @@ import argparse
 
 from . import options
 from .source_args import add_map_argument, add_source_argument, channel_map
+from .settings import add_options
 
 
 def add_parser(sub) -> None:
@@ -20,8 +21,6 @@ def add_parser(sub) -> None:
     add_source_argument(src)
     add_map_argument(p)
     p.add_argument("--athlete", default="", help="athlete profile (its calibration is applied)")
-    p.add_argument("--exercise", default="deadlift", type=options.exercise,
-                   help="exercise (default: deadlift)")
     p.add_argument("--speed", type=options.SPEED, default=1.0,
                    help="simulator / replay speed factor")
     p.add_argument("--seed", type=options.SEED, default=0, help="simulated athlete's random seed")
@@ -29,8 +28,8 @@ def add_parser(sub) -> None:
                    help="the simulated athlete starts with its calibration routine")
     options.add_imu_option(p)
     p.add_argument("--no-record", action="store_true", help="do not record the session to disk")
-    p.add_argument("--sessions", metavar="DIR",
-                   help="where sessions are recorded (default: <data home>/sessions)")
+    add_options(p, ("exercise", "mains", "sample_rate_hz", "sessions_root"),
+                aliases={"sessions_root": ("--sessions",)})
     p.add_argument("--quit-after", type=options.SECONDS, metavar="SECONDS", default=None,
                    help=argparse.SUPPRESS)   # close the window after SECONDS (tests, demos)
     p.set_defaults(func=run)
@@ -41,8 +40,9 @@ def run(args: argparse.Namespace) -> int:
     from ..ui.app import run as run_dashboard
     opts = DashboardOptions(simulate=args.simulate, port=args.port, replay=args.replay,
                             athlete=args.athlete, exercise=args.exercise,
-                            record=not args.no_record, sessions_root=args.sessions,
+                            record=not args.no_record, sessions_root=str(args.sessions_root),
                             speed=args.speed, seed=args.seed, sim_calibration=args.sim_calibration,
                             source=args.source, channel_map=channel_map(args),
-                            imu_segments=options.imu_segments(args))
+                            imu_segments=options.imu_segments(args),
+                            mains=args.mains, sample_rate_hz=args.sample_rate_hz)
     return run_dashboard(opts, quit_after_s=args.quit_after)

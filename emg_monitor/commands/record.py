@@ -13,11 +13,13 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import UserError
 from . import options
 from .source_args import add_map_argument, add_source_argument, channel_map, source_url
+from .settings import add_options
 
 
 def add_parser(sub) -> None:
@@ -29,15 +31,11 @@ def add_parser(sub) -> None:
     add_source_argument(src)
     add_map_argument(p)
     p.add_argument("--athlete", required=True, help="athlete name (profile calibration is used)")
-    p.add_argument("--exercise", default="deadlift", type=options.exercise)
     p.add_argument("--seconds", type=options.SECONDS, default=None,
                    help="stop after this many seconds (default: until Ctrl-C)")
     p.add_argument("--out", type=Path, default=None,
                    help="session folder to create (default: a new folder named by start time "
-                        "under --root)")
-    p.add_argument("--root", type=Path, default=None,
-                   help="sessions root (default: <data home>/sessions; "
-                        "emg-monitor config shows where)")
+                        "under the sessions root)")
     options.add_imu_option(p)
     p.add_argument("--seed", type=options.SEED, default=0, help="simulated athlete's seed")
     p.add_argument("--sets", type=options.SETS, default=3, help="simulated athlete's sets")
@@ -49,6 +47,7 @@ def add_parser(sub) -> None:
     p.add_argument("--load-kg", type=options.LOAD_KG, default=None, help="bar load (report)")
     p.add_argument("--rpe", type=options.RPE, default=None,
                    help="rating of perceived exertion 0-10 (report)")
+    add_options(p, ("exercise", "mains", "sample_rate_hz", "sessions_root"))
     p.add_argument("--lsl", action="store_true",
                    help="also publish envelopes and rep markers as Lab Streaming Layer outlets "
                         "(visible to every machine on the local network; off by default)")
@@ -76,23 +75,25 @@ def run(args: argparse.Namespace) -> int:
     from ..engine import Engine, EngineSettings
     from ..model import DeviceConfig
     from ..exercises import get_exercise
-    from ..paths import sessions_root
+    from ..model import DeviceConfig
     from ..session.meta import SessionMeta, new_session_folder
     from ..session.recorder import Recorder
+    from ..sources.base import Source
     from ..sources.notifier import Notifier
     segs = options.imu_segments(args)
     device = DeviceConfig(n_motion=0, imu_segments=segs) if segs else DeviceConfig()
     from ..sources.registry import SourceContext, make_source
     from ..sources.simulated import SimulatedSource
     ctx = SourceContext(speed=args.speed, duration_s=args.seconds, athlete=args.athlete,
-                        channel_map=channel_map(args), device_config=device,
+                        channel_map=channel_map(args),
+                        device_config=replace(device, sample_rate_hz=args.sample_rate_hz),
                         sim=dict(exercise=args.exercise, sets=args.sets, reps_per_set=args.reps,
                                  seed=args.seed))
     source = make_source(source_url(args), ctx)
     #: the simulator stops itself after --seconds of stream time (exact at any speed)
     stream_timed = isinstance(source, SimulatedSource)
     calibration = _calibration(args.athlete)
-    filters = FilterSettings()
+    filters = FilterSettings(mains=args.mains)
     target_ratio = get_exercise(args.exercise).target_ratio
     meta = SessionMeta(athlete=args.athlete, exercise=args.exercise,
                        filter_settings=filters.to_dict(),
@@ -100,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
                        notes=args.notes, target_ratio=target_ratio, load_kg=args.load_kg,
                        rpe=args.rpe)
     folder = args.out if args.out is not None else new_session_folder(
-        sessions_root(args.root), meta)
+        args.sessions_root, meta)
     neutral = _hip_neutral(args.athlete)
     engine = Engine(EngineSettings(filters=filters, calibration=calibration,
                                    exercise=args.exercise, hip_neutral=neutral))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..exercises import EXERCISES, get_exercise
+from ..model import DeviceConfig
 from ..sources.base import Recording, Seekable, Source
 from .live import LiveSession
 
@@ -35,6 +36,8 @@ class DashboardOptions:
     source: str | None = None        # a source URL (sources/registry.py): lsl://..., sim://...
     channel_map: dict = field(default_factory=dict)   # --map LABEL=ROLE for lab streams
     imu_segments: tuple[str, ...] = ()   # I2C IMUs to read (docs/hip.md); () = analog trunk sensor
+    mains: str = "auto"              # FilterSettings.mains: auto, off, 50, 60
+    sample_rate_hz: int = 1000       # asked of the board (and the simulated one)
 
 
 def exercise_names() -> tuple[str, ...]:
@@ -98,10 +101,10 @@ def simulated_source(opts: DashboardOptions, calibration_script: bool | None = N
 
 def device_config(opts: DashboardOptions):
     """What to ask the board for: its IMUs instead of the analog trunk sensor when asked."""
-    from ..model import DeviceConfig
     if opts.imu_segments:
-        return DeviceConfig(n_motion=0, imu_segments=tuple(opts.imu_segments))
-    return DeviceConfig()
+        return DeviceConfig(sample_rate_hz=opts.sample_rate_hz, n_motion=0,
+                            imu_segments=tuple(opts.imu_segments))
+    return DeviceConfig(sample_rate_hz=opts.sample_rate_hz)
 
 
 def list_ports() -> list:
@@ -165,7 +168,7 @@ def make_session(source: Source, opts: DashboardOptions, *, record: bool | None 
     if isinstance(source, Seekable):
         return replay_session(source, opts)
     calibration = load_calibration(opts.athlete, opts.home)
-    filters = FilterSettings()
+    filters = FilterSettings(mains=opts.mains)
     settings = EngineSettings(filters=filters, calibration=calibration, exercise=opts.exercise,
                               hip_neutral=load_hip_neutral(opts.athlete, opts.home))
     recorder = None
@@ -188,7 +191,8 @@ def url_source(opts: DashboardOptions) -> Source:
     """``--source URL``: the simulator with the dashboard's defaults, any other registered kind."""
     from ..sources.registry import SourceContext, make_source
     ctx = SourceContext(speed=opts.speed, athlete=opts.athlete, home=opts.home,
-                        channel_map=dict(opts.channel_map), sim=sim_defaults(opts))
+                        channel_map=dict(opts.channel_map), sim=sim_defaults(opts),
+                        device_config=DeviceConfig(sample_rate_hz=opts.sample_rate_hz))
     return make_source(opts.source, ctx)
 
 
