@@ -420,6 +420,16 @@ def main() -> int:
     text = "\n".join(parts) + "\n" + real_recordings()
     text += f"\nRun time: {time.perf_counter() - started:.0f} s.\n"
     print(text)
+    from figures import emit
+    for mode, scores in groups.items():
+        a = scores["all"]
+        re_ = np.array(a.ratio_err)
+        emit(f"{mode}: reps found / true", f"{a.detected}/{a.true_reps}", "",
+             f"{a.sessions} simulated sessions, seeds from {args.seed_base}", group="accuracy")
+        emit(f"{mode}: verdict correct", a.verdict_ok / max(len(a.top_err), 1) * 100, "%",
+             group="accuracy")
+        emit(f"{mode}: ratio error median", float(np.median(re_)) * 100 if re_.size else None,
+             "%", group="accuracy")
     if not args.no_write:
         out = ROOT / "docs" / "accuracy.md"
         old = out.read_text(encoding="utf-8") if out.exists() else ""

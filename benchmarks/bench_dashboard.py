@@ -22,6 +22,8 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from figures import emit  # noqa: E402
+
 
 def thread_cpu_s(thread) -> float:
     """CPU seconds used so far by another (running) Python thread."""
@@ -110,6 +112,11 @@ def main() -> int:
     for name, n_ch, rate, ticks, paints, gui, acq, other, cpu in rows:
         print(f"{name:<14}{n_ch:>4.0f}{rate:>10.0f}{ticks:>9.1f}{paints:>10.1f}"
               f"{gui:>8.1f}{acq:>8.1f}{other:>9.1f}{cpu:>11.1f}")
+        emit(f"frames drawn, {name}", ticks, "fps", f"{n_ch:.0f} ch at {rate:.0f} Hz, "
+             f"{paints:.0f} trace repaints/s", group="dashboard")
+        emit(f"CPU, {name}", cpu, "% of one core",
+             f"GUI thread {gui:.0f} %, acquisition {acq:.0f} %, other {other:.0f} %",
+             group="dashboard")
     sys.stdout.flush()
     return 0
 

@@ -16,7 +16,8 @@ import numpy as np
 from scipy import signal
 
 from emg_monitor.dsp import FilterSettings, Pipeline, process_offline
-from emg_monitor.model import EMG_PIN_ROLES, MOTION_PIN_NAMES, Channel, DeviceInfo, Kind, Muscle
+from emg_monitor.model import EMG_PIN_ROLES, MOTION_PIN_NAMES, Channel, DeviceInfo, Kind
+from figures import emit
 
 FS = 2000.0
 
@@ -63,7 +64,7 @@ def ours_chunked(info, data, size):
 def scipy_designs(info, s: FilterSettings):
     emg = info.emg_indices()
     notch = [np.concatenate(signal.iirnotch(k * 50.0, s.notch_q, fs=FS)) for k in range(1, s.notch_harmonics + 1)]
-    designs = {}
+    designs: dict[float, tuple[np.ndarray, list[int]]] = {}
     for i in emg:
         hp = s.highpass_for(info.channels[i].muscle)
         bp = signal.butter(s.order, [hp, s.lowpass_hz], "bandpass", fs=FS, output="sos")
@@ -201,6 +202,16 @@ def main(argv=None) -> int:
         x = f"{xrt:11.0f}" if xrt is not None else f"{'-':>11}"
         p = f"{per:9.1f}" if per is not None and chunk != "whole" else f"{'-':>9}"
         print(f"| {name:36} | {chunk:>5} | {x} | {p} | {note} |")
+    for name, chunk, xrt, _per, note in rows:
+        chunk_note = "whole recording" if chunk == "whole" else f"{chunk}-sample chunks"
+        emit(f"{name}, {chunk_note}", xrt, "x real time", note, group="DSP")
+    ours = next(r[2] for r in rows if r[1] == "whole" and r[0].startswith("emg-monitor"))
+    peers = [(r[0], r[2]) for r in rows if r[1] == "whole" and not r[0].startswith("emg-monitor")
+             and r[2] is not None]
+    if ours is not None and peers:
+        name, best = max(peers, key=lambda p: p[1])
+        emit("whole recording: ours / fastest peer", ours / best, "x",
+             f"fastest peer in this run: {name}", group="DSP")
     return 0
 
 

@@ -22,12 +22,14 @@ from pathlib import Path
 from types import ModuleType
 
 from emg_monitor import protocol
+from figures import emit
 
 BOARD_MAX_FRAMES_PER_S = 2000
 
 
 def load_protocol(tree: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location("old_protocol", tree / "emg_monitor" / "protocol.py")
+    assert spec is not None and spec.loader is not None, f"no protocol.py under {tree}"
     module = importlib.util.module_from_spec(spec)
     sys.modules["old_protocol"] = module
     spec.loader.exec_module(module)
@@ -80,6 +82,10 @@ def main() -> None:
                 fps = frames_per_s(proto, data, chunk, n_frames)
                 print(f"{name:>8} {n_channels:>8} {len(data) // n_frames:>11} {chunk:>8} {fps:>12,.0f} "
                       f"{fps / BOARD_MAX_FRAMES_PER_S:>21.1f}")
+                if n_channels == 6 and name == "this":
+                    emit(f"FrameDecoder, 6 channels, {chunk}-byte reads", fps, "frames/s",
+                         f"{fps / BOARD_MAX_FRAMES_PER_S:.0f}x the board's 2000 frames/s",
+                         group="decoder")
     if args.compare and hasattr(decoders[0][1], "_CRC_TABLE"):
         data = stream(protocol, 20_000, 6)
         old = crc_bytes_per_s(decoders[0][1].crc16, data)

@@ -22,6 +22,7 @@ from emg_monitor.model import SampleBlock  # noqa: E402
 from emg_monitor.session import Recorder, SessionMeta, load_session  # noqa: E402
 from emg_monitor.sources.notifier import Notifier  # noqa: E402
 from emg_monitor.sources.replay import ReplaySource  # noqa: E402
+from figures import emit  # noqa: E402
 from session_support import device_info  # noqa: E402
 
 RATE_HZ = 1000.0
@@ -64,6 +65,10 @@ def main() -> None:
         print(f"{name:<44} {t:9.3f} {SECONDS / t:12.0f}")
     print(f"per block on the acquisition thread: {t_acq / n_blocks * 1e6:.1f} us "
           f"(block duration {BLOCK / RATE_HZ * 1e6:.0f} us)")
+    for name, t in [("Recorder, incl. writer drain + close", t_total),
+                    ("load_session", t_load), ("ReplaySource at full speed", t_replay)]:
+        emit(name, SECONDS / t, "x real time", f"{SECONDS} s of 6 channels at {RATE_HZ:g} Hz",
+             group="session files")
     assert s.data.shape[0] == len(data)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from emg_monitor.tables import load_table  # noqa: E402
+from figures import emit  # noqa: E402
 
 
 def write_table(path: Path, seconds: float, rate_hz: float) -> int:
@@ -52,6 +53,8 @@ def main() -> None:
     r = measure(a.seconds, a.rate, a.repeat)
     print(f"load_table: {r['rows']} rows x 7 columns in {r['seconds']:.3f} s "
           f"(median of {a.repeat}): {r['rows_per_s']:,.0f} rows/s")
+    emit("load_table, plain CSV (7 columns)", r["rows_per_s"], "rows/s",
+         f"{r['rows']} rows, median of {a.repeat}", group="session files")
 
 
 if __name__ == "__main__":

@@ -95,7 +95,7 @@ class Engine(Listener):
     def __init__(self, settings: EngineSettings | None = None) -> None:
         self.settings = settings or EngineSettings()
         get_exercise(self.settings.exercise)
-        self._fanout: FanOut[EngineListener] = FanOut("engine")
+        self._fanout: FanOut[object] = FanOut("engine")   # EngineListener-like objects
         self._requests: "queue.SimpleQueue[Callable[[], None]]" = queue.SimpleQueue()
         self.info: DeviceInfo | None = None
         self.pipeline: Pipeline | None = None
@@ -114,10 +114,10 @@ class Engine(Listener):
         self._early: list[Callable[[], None]] = []   # requests made before the device announced itself
 
     # --- wiring ----------------------------------------------------------------
-    def add_listener(self, listener: EngineListener) -> None:
+    def add_listener(self, listener: object) -> None:
         self._fanout.add(listener)
 
-    def remove_listener(self, listener: EngineListener) -> None:
+    def remove_listener(self, listener: object) -> None:
         self._fanout.remove(listener)
 
     @property

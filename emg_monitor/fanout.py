@@ -69,8 +69,14 @@ class FanOut(Generic[L]):
         """Call ``listener.method(*args)`` on every listener; isolate and report failures."""
         failed: list[ListenerFailure] = []
         for listener in self.snapshot():
+            # a listener implements the notifications it needs (the Listener base classes give
+            # no-ops for the rest); one it lacks is skipped, so adding a notification never
+            # detaches an older listener
+            fn = getattr(listener, method, None)
+            if fn is None:
+                continue
             try:
-                getattr(listener, method)(*args)
+                fn(*args)
             except Exception as exc:  # noqa: BLE001 - stored, logged, reported, detached
                 failure = ListenerFailure(listener, method, exc, self.where)
                 log.error("%s listener %s", self.where, failure, exc_info=exc)
@@ -83,8 +89,11 @@ class FanOut(Generic[L]):
     def report(self, failure: ListenerFailure) -> None:
         """Tell the remaining listeners; a listener failing at that is only logged."""
         for listener in self.snapshot():
+            fn = getattr(listener, "on_listener_failed", None)
+            if fn is None:
+                continue
             try:
-                listener.on_listener_failed(failure)  # type: ignore[attr-defined]
+                fn(failure)
             except Exception:  # noqa: BLE001 - reporting must not recurse
                 log.exception("%s listener %r failed to take a failure report", self.where,
                               listener)

@@ -18,7 +18,7 @@ from scipy import signal
 
 from .dsp.filters import StreamingSos
 from .dsp.finite import FiniteGuard
-from .model import DeviceInfo, Kind
+from .model import DeviceInfo
 
 TOP_AT_CHOICES = ("min", "max")
 MOTION_LOWPASS_HZ = 5.0

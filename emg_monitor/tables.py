@@ -111,13 +111,14 @@ def _load_uci(path: Path, lines: list[str], sample_rate_hz: float | None) -> Tab
         rows.append((k, cells))
     n_col = len(names)
     data = np.full((len(rows), n_col), np.nan)
-    for r, (k, cells) in enumerate(rows):
+    for row_i, (line_no, cells) in enumerate(rows):
         if len(cells) > n_col:
-            raise UserError(f"{path}: row {k} has {len(cells)} cells, the header names {n_col} channels")
+            raise UserError(f"{path}: row {line_no} has {len(cells)} cells, the header names "
+                            f"{n_col} channels")
         for c, cell in enumerate(cells):
             cell = cell.strip()
             if cell:
-                data[r, c] = _number(cell, path, k, names[c])
+                data[row_i, c] = _number(cell, path, line_no, names[c])
     complete = np.isfinite(data).all(axis=1)
     if not complete.any():
         raise UserError(f"{path}: no row has a value for every channel")

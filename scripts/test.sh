@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# static checks first (pyproject.toml: ruff rules, mypy strictness and its ratchet list)
+.venv/bin/ruff check .
+.venv/bin/python -m mypy
 set +e
 QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest "$@"
 rc=$?

@@ -7,7 +7,7 @@ import pytest
 from emg_monitor.analysis import analyze_recording
 from emg_monitor.dsp.calibration import Calibration
 from emg_monitor.engine import DisplayBuffer, Engine, EngineListener, EngineSettings
-from emg_monitor.model import DeviceInfo, Verdict
+from emg_monitor.model import Verdict
 from emg_monitor.sets import SetEnd
 from emg_monitor.sim.athlete import AthleteConfig
 from emg_monitor.sources.base import Listener

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import subprocess
 import threading
-import time
 
 import numpy as np
-import pytest
 
 from emg_monitor.model import DeviceConfig
 from emg_monitor.protocol import Hello

@@ -142,7 +142,7 @@ def test_the_engine_failing_never_stops_the_recorder(tmp_path):
         calls.append(block.n)
         if len(calls) == 30:
             raise ZeroDivisionError("pipeline bug")
-    engine.on_block = broken                                # type: ignore[method-assign]
+    engine.on_block = broken                                # an engine bug
     rd = run(src, rec, engine)
     rec.close()
     assert len(calls) == 30 and [f.name for f in rd.failures] == ["Engine"]
@@ -246,3 +246,16 @@ def test_capabilities_are_explicit_protocols(tmp_path):
     serial = SerialSource("/dev/null")
     for cap in (Seekable, Pausable, Paced, Recording, ScriptedCalibration, GroundTruth):
         assert not isinstance(serial, cap)
+
+
+def test_a_listener_without_a_newer_notification_is_skipped_not_detached():
+    class Old:                                  # predates on_listener_failed and on_event
+        def __init__(self):
+            self.n = 0
+
+        def on_block(self, block):
+            self.n += block.n
+    old = Old()
+    rd = run(TableSource(10), old, Bomb("on_block", 3))
+    assert old.n == 200 and old in rd.listeners
+    assert [f.name for f in rd.failures] == ["Bomb"]

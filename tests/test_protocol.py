@@ -1,7 +1,6 @@
 import random
 import struct
 
-import pytest
 from hypothesis import given, settings, strategies as st
 
 from emg_monitor import protocol as p

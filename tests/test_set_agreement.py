@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import re
 
-import numpy as np
 import pytest
 
 from emg_monitor.dsp.calibration import Calibration

@@ -7,7 +7,7 @@ import pytest
 
 from emg_monitor.cli import main
 from emg_monitor.model import DeviceConfig, EventKind, Kind
-from emg_monitor.sim.athlete import Athlete, AthleteConfig, Contamination
+from emg_monitor.sim.athlete import Athlete, AthleteConfig
 from emg_monitor.sources.base import Listener
 from emg_monitor.device import lsb_units
 from emg_monitor.sources.simulated import SimulatedSource

@@ -13,7 +13,6 @@ NAMES = ("left_glute", "left_erector", "right_glute")
 
 
 def chunk(first, filtered, envelope=None, angle=None, unit="uV"):
-    n = filtered.shape[0]
     return ProcessedChunk(first, FS, NAMES, filtered,
                           envelope if envelope is not None else np.abs(filtered), unit, angle)
 

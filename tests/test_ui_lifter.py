@@ -105,7 +105,7 @@ def test_big_element_on_a_real_stream_is_the_newest_rep(qtbot, window, tmp_path)
     w.toggle_set()
     seen = []
     for k in range(1, 4):
-        qtbot.waitUntil(lambda: len(w.reps) >= k, timeout=30000)
+        qtbot.waitUntil(lambda k=k: len(w.reps) >= k, timeout=30000)
         newest = w.reps[-1]
         seen.append(newest.session_rep or newest.rep)
         assert w.last_rep.rep == newest

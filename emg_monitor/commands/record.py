@@ -78,7 +78,6 @@ def run(args: argparse.Namespace) -> int:
     from ..model import DeviceConfig
     from ..session.meta import SessionMeta, new_session_folder
     from ..session.recorder import Recorder
-    from ..sources.base import Source
     from ..sources.notifier import Notifier
     segs = options.imu_segments(args)
     device = DeviceConfig(n_motion=0, imu_segments=segs) if segs else DeviceConfig()
@@ -89,7 +88,10 @@ def run(args: argparse.Namespace) -> int:
                         device_config=replace(device, sample_rate_hz=args.sample_rate_hz),
                         sim=dict(exercise=args.exercise, sets=args.sets, reps_per_set=args.reps,
                                  seed=args.seed))
-    source = make_source(source_url(args), ctx)
+    url = source_url(args)
+    if url is None:                      # argparse requires one of them: a bug if reached
+        raise UserError("give --simulate, --port PORT or --source URL")
+    source = make_source(url, ctx)
     #: the simulator stops itself after --seconds of stream time (exact at any speed)
     stream_timed = isinstance(source, SimulatedSource)
     calibration = _calibration(args.athlete)
@@ -148,15 +150,15 @@ def run(args: argparse.Namespace) -> int:
         recorder.close()
         for sig, h in previous.items():
             signal.signal(sig, h)
-    failures = reader.failures + engine.failures
-    _report_failures(failures, failures_seen)
+    detached = reader.failures + engine.failures
+    _report_failures(detached, failures_seen)
     print(f"{folder}: {recorder.samples_written} samples")
     if reader.error is not None:
         raise UserError(f"acquisition stopped: {reader.error}")
     if recorder.error is not None:
         raise UserError(f"recording stopped: {recorder.error}; what was written is in {folder}")
-    if failures:
-        raise UserError(f"{failures[0]}; the samples were recorded in full in {folder}")
+    if detached:
+        raise UserError(f"{detached[0]}; the samples were recorded in full in {folder}")
     return 0
 
 

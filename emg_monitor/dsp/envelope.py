@@ -27,8 +27,11 @@ class MovingAverage:
         self.reset()
 
     def reset(self) -> None:
-        # running cumulative sums at the previous `window` positions (zeros before the start)
+        # running cumulative sums at the previous `window` positions (zeros before the start),
+        # a ring: row ``_pos`` is the oldest, so a short chunk writes over it in place instead
+        # of shifting the whole window (the live path's 20-sample chunks: no copy of it)
         self._hist = np.zeros((self.window, self.n_channels))
+        self._pos = 0
         self._last = np.zeros(self.n_channels)
         self._count = 0
         self._inv_w = 1.0 / self.window
@@ -41,14 +44,24 @@ class MovingAverage:
             return np.empty((0, self.n_channels))
         c = np.add.accumulate(v, axis=0)   # the ufunc method: half the call cost of np.cumsum
         c += self._last
+        pos = self._pos
         if n <= w:
-            old = self._hist[:n]
-            self._hist = np.concatenate((self._hist[n:], c), axis=0)
+            end = pos + n
+            if end <= w:
+                out = c - self._hist[pos:end]          # the w samples ending at each new sample
+                self._hist[pos:end] = c
+            else:                                      # the chunk wraps around the ring
+                k = w - pos
+                out = c - np.concatenate((self._hist[pos:], self._hist[:end - w]), axis=0)
+                self._hist[pos:] = c[:k]
+                self._hist[:end - w] = c[k:]
+            self._pos = end % w
         else:
-            old = np.concatenate((self._hist, c[:n - w]), axis=0)
+            old = np.concatenate((self._hist[pos:], self._hist[:pos], c[:n - w]), axis=0)
+            out = c - old
             self._hist = c[n - w:].copy()
+            self._pos = 0
         self._last = c[-1]   # a view: c is not written to after this
-        out = c - old        # the w samples ending at each new sample
         if self._count >= w:
             out *= self._inv_w
         else:
@@ -67,6 +80,9 @@ class MovingAverage:
         w = self.window
         if n == 0:
             return
+        if self._pos:                                         # oldest first again
+            self._hist = np.concatenate((self._hist[self._pos:], self._hist[:self._pos]))
+            self._pos = 0
         c = np.add.accumulate(v_t, axis=1, out=v_t)
         c += self._last[:, None]
         hist = self._hist.T                                   # (n_channels, w) view

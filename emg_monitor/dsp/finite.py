@@ -37,12 +37,16 @@ class FiniteGuard:
     def reset(self) -> None:
         self._last = np.zeros(self.n_channels)
         self._seen = np.zeros(self.n_channels, dtype=bool)
+        self._all_seen = False
         self.replaced = 0                      # samples held so far (for reports and tests)
 
     def hold(self, row: np.ndarray) -> None:
-        """The last row of a chunk that was all good (checked by the caller)."""
-        self._last = np.array(row, dtype=float)
-        self._seen[:] = True
+        """The last row of a chunk that was all good (checked by the caller); ``row`` is kept,
+        not copied (the caller passes a fresh array: a fancy-indexed row)."""
+        self._last = row
+        if not self._all_seen:
+            self._seen[:] = True
+            self._all_seen = True
 
     def process(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """x (n, n_channels) -> (x with bad samples held, mask of bad samples or None).
@@ -52,7 +56,7 @@ class FiniteGuard:
         if n == 0:
             return x, None
         if all_plausible(x):
-            self.hold(x[-1])
+            self.hold(x[-1].copy())
             return x, None
         bad = ~(np.abs(x) <= PLAUSIBLE_ABS_MAX)         # NaN compares False: bad
         # the first good value of a channel that has none yet stands in before it

@@ -64,7 +64,8 @@ def calibrate(rest: np.ndarray, glute_trials: list[np.ndarray], erector_trials: 
     for j, ch in enumerate(emg):
         quad = ch.kind == Kind.RAW_EMG
         rest_level = rest_baseline(rest_env[:, j], fs, skip_s=1.0, quadrature=quad)
-        trials = trial_env.get(ch.muscle) or trial_env[Muscle.GLUTE] + trial_env[Muscle.ERECTOR]
+        own = trial_env.get(ch.muscle) if ch.muscle is not None else None
+        trials = own or trial_env[Muscle.GLUTE] + trial_env[Muscle.ERECTOR]
         best, best_task = 0.0, ""
         for name, env in trials:
             level = best_window_rms(env[:, j], fs) if quad else best_window_mean(env[:, j], fs)

@@ -193,6 +193,7 @@ class Pipeline:
         s = self.settings
         self._n_seen = 0
         self._guard = FiniteGuard(len(self.emg_indices))
+        self._last_good: np.ndarray | None = None    # the last chunk that was all plausible
         self._pre_buffer: list[np.ndarray] = []
         self.mains_hz: float | None = None
         self.mains_decided = s.mains != "auto" or not self._raw_pos
@@ -252,12 +253,17 @@ class Pipeline:
         data = np.asarray(data, dtype=float)
         bad = None
         if not all_plausible(data):             # rare: never let NaN/inf into the filter state
+            if self._last_good is not None:     # the guard holds from the last good sample
+                self._guard.hold(self._last_good[-1, self.emg_indices])
+                self._last_good = None          # from here on the guard's own hold is newer
             held, bad = self._guard.process(data[:, self.emg_indices])
             if bad is not None:
                 data = data.copy()
                 data[:, self.emg_indices] = held
         elif data.shape[0]:
-            self._guard.hold(data[-1, self.emg_indices])
+            # kept by reference (no per-chunk copy on the live path): read only if a bad
+            # sample ever comes
+            self._last_good = data
         out = self._process_long(data) if data.shape[0] >= _LONG else self._process_chunk(data)
         if bad is None:
             return out

@@ -37,7 +37,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from ..errors import UserError
-from ..model import DeviceInfo, EventKind, RepResult, SourceEvent
+from ..model import DeviceInfo, RepResult, SourceEvent
 from ..sets import SetRecord, records_from_reps
 from .codec import RecordError, event_from_dict, info_from_dict, mark_from_dict, rep_from_dict
 from .meta import (EVENTS_FILE, FORMAT_NAME, FORMAT_VERSION, REPS_FILE, SAMPLES_FILE,

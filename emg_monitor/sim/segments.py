@@ -274,7 +274,7 @@ class SegmentModel:
             # R = Ry(phi) @ anat @ mount; R^T v = mount^T anat^T Ry(phi)^T v
             c, s = np.cos(phi), np.sin(phi)
 
-            def ry_t(v: np.ndarray) -> np.ndarray:
+            def ry_t(v: np.ndarray, c: np.ndarray = c, s: np.ndarray = s) -> np.ndarray:
                 return np.stack([c * v[:, 0] - s * v[:, 2], v[:, 1], s * v[:, 0] + c * v[:, 2]], 1)
 
             fixed = (self._anat[seg] @ self.mount[seg]).T

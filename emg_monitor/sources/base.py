@@ -74,7 +74,7 @@ class Source(ABC):
         Raise StopIteration when a finite source is exhausted.
         """
 
-    def _close(self) -> None:
+    def _close(self) -> None:  # noqa: B027 - optional: most sources have nothing to release
         """Release the device."""
 
     def _end_index(self) -> int:

@@ -17,7 +17,7 @@ import threading
 
 from ..fanout import FanOut, ListenerFailure
 from ..model import DeviceInfo, EventKind, SampleBlock, SourceEvent
-from .base import Listener, Source
+from .base import Source
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +25,16 @@ READ_TIMEOUT_S = 0.05
 
 
 class Notifier:
-    """``Notifier(source, [listeners])``; ``start()`` opens the source (if needed) and reads."""
+    """``Notifier(source, [listeners])``; ``start()`` opens the source (if needed) and reads.
 
-    def __init__(self, source: Source, listeners: tuple[Listener, ...] | list[Listener] = (),
+    A listener is any object with the ``Listener`` methods it needs (``sources.base.Listener``
+    gives no-ops for the rest; a method it lacks is skipped)."""
+
+    def __init__(self, source: Source, listeners: tuple[object, ...] | list[object] = (),
                  timeout_s: float = READ_TIMEOUT_S) -> None:
         self.source = source
         self.timeout_s = float(timeout_s)
-        self._fanout: FanOut[Listener] = FanOut("source")
+        self._fanout: FanOut[object] = FanOut("source")
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._state = threading.Lock()      # start/stop from different threads
@@ -42,18 +45,18 @@ class Notifier:
             self.add_listener(listener)
 
     # --- listeners -------------------------------------------------------------------------
-    def add_listener(self, listener: Listener) -> None:
+    def add_listener(self, listener: object) -> None:
         """Add a listener; it hears ``on_info`` at once if the device is already known."""
         self._fanout.add(listener)
         if self.source.info is not None:
             self._informed.add(id(listener))
             self._call(listener, "on_info", self.source.info)
 
-    def remove_listener(self, listener: Listener) -> None:
+    def remove_listener(self, listener: object) -> None:
         self._fanout.remove(listener)
 
     @property
-    def listeners(self) -> list[Listener]:
+    def listeners(self) -> list[object]:
         return self._fanout.snapshot()
 
     @property
@@ -61,8 +64,8 @@ class Notifier:
         """Listeners that raised and were detached, oldest first."""
         return list(self._fanout.failures)
 
-    def _call(self, listener: Listener, method: str, *args: object) -> None:
-        single: FanOut[Listener] = FanOut("source")
+    def _call(self, listener: object, method: str, *args: object) -> None:
+        single: FanOut[object] = FanOut("source")
         single.add(listener)
         single.notify(method, *args)
         if single.failures:

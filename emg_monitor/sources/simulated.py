@@ -49,7 +49,7 @@ class SimulatedSource(Source):
         self._port: EmulatorPort | None = None
         self._link: BoardLink | None = None
         self._produced = 0
-        self._total = 0
+        self._total: int | None = 0
         self._t0 = 0.0
 
     @property

@@ -193,6 +193,8 @@ def url_source(opts: DashboardOptions) -> Source:
     ctx = SourceContext(speed=opts.speed, athlete=opts.athlete, home=opts.home,
                         channel_map=dict(opts.channel_map), sim=sim_defaults(opts),
                         device_config=DeviceConfig(sample_rate_hz=opts.sample_rate_hz))
+    if opts.source is None:
+        raise UserError("no --source URL given")
     return make_source(opts.source, ctx)
 
 

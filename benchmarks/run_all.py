@@ -1,0 +1,178 @@
+"""Every benchmark in one run, every headline figure in one table.
+
+    .venv/bin/python benchmarks/run_all.py [--quick] [--only NAME ...] [--write docs/performance.md]
+
+Each benchmark runs as its own process (a fresh interpreter, so memory and CPU
+figures are its own) and prints ``FIGURE {json}`` lines (``benchmarks/figures.py``);
+this collects them. A benchmark that is not in the tree yet, fails or prints no
+figure gets a row that says so, and the rest of the table still comes out.
+``--write`` regenerates docs/performance.md with the table, the machine and the command.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from figures import parse  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Bench:
+    name: str
+    group: str
+    script: str
+    args: tuple[str, ...] = ()
+    quick: tuple[str, ...] | None = None      # arguments for --quick (None: the same)
+    timeout_s: float = 1800.0
+    env: tuple[tuple[str, str], ...] = ()
+
+
+BENCHES = (
+    Bench("protocol", "decoder", "bench_protocol.py"),
+    Bench("dsp", "DSP", "bench_dsp.py", ("--seconds", "60", "--repeats", "5"),
+          ("--seconds", "20", "--repeats", "3")),
+    # a summary over 2 seeds x 12 conditions x 2 modes; docs/accuracy.md has the full run
+    Bench("accuracy", "accuracy", "accuracy.py", ("--no-write", "--seeds", "2"),
+          ("--no-write", "--seeds", "1")),
+    Bench("cue_latency", "cue latency", "bench_cue_latency.py"),
+    Bench("dashboard", "dashboard", "bench_dashboard.py", ("--seconds", "10", "--repeat", "3"),
+          ("--seconds", "5",), env=(("QT_QPA_PLATFORM", "offscreen"),)),
+    Bench("long_session", "long session", "bench_long_session.py"),
+    Bench("soak", "soak", "bench_soak.py", timeout_s=3 * 3600.0),
+    Bench("session", "session files", "bench_session.py"),
+    Bench("tables", "session files", "bench_tables.py"),
+)
+
+
+@dataclass
+class Row:
+    group: str
+    name: str
+    value: str
+    unit: str
+    note: str
+
+
+def _value(v) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+    return str(v)
+
+
+def run(bench: Bench, quick: bool) -> tuple[list[Row], float]:
+    path = HERE / bench.script
+    if not path.exists():
+        return [Row(bench.group, bench.script, "-", "", "not in the tree yet: no figure")], 0.0
+    args = bench.quick if quick and bench.quick is not None else bench.args
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep), **dict(bench.env))
+    t0 = time.monotonic()
+    try:
+        proc = subprocess.run([sys.executable, str(path), *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=bench.timeout_s)
+    except subprocess.TimeoutExpired:
+        return [Row(bench.group, bench.script, "-", "",
+                    f"timed out after {bench.timeout_s:.0f} s")], time.monotonic() - t0
+    took = time.monotonic() - t0
+    figures = [f for f in map(parse, proc.stdout.splitlines()) if f is not None]
+    rows = [Row(f.get("group") or bench.group, str(f["name"]), _value(f.get("value")),
+                str(f.get("unit", "")), str(f.get("note", ""))) for f in figures]
+    if proc.returncode != 0:
+        err = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        rows.append(Row(bench.group, bench.script, "-", "",
+                        f"failed (exit {proc.returncode}): {err[:160]}"))
+    elif not rows:
+        last = next((ln for ln in reversed(proc.stdout.splitlines()) if ln.strip()), "")
+        rows.append(Row(bench.group, bench.script, "-", "",
+                        f"printed no FIGURE line; last output: {last.strip()[:160]}"))
+    return rows, took
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import numpy
+    import scipy
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):      # not on every platform
+        load = float("nan")
+    return (f"{cpu}, nproc={os.cpu_count()}, load average {load:.1f} at the start; "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
+            f"NumPy {numpy.__version__}, SciPy {scipy.__version__}")
+
+
+def table(rows: list[Row]) -> str:
+    out = ["| group | figure | value | unit | note |", "|---|---|---:|---|---|"]
+    out += [f"| {r.group} | {r.name} | {r.value} | {r.unit} | {r.note} |" for r in rows]
+    return "\n".join(out)
+
+
+DOC_HEAD = """# Performance
+
+Every figure below comes from one run of one command, on the machine named under it;
+the command runs each benchmark in its own process (`benchmarks/run_all.py`, the
+benchmarks' own tables come from running them alone). Ratios are measured in the same
+run: "x real time" is seconds of signal processed per second of wall time; the peers
+(SciPy, NeuroKit2, BioSPPy, BrainFlow) process the same 6-channel 2 kHz signal in the
+same run as our pipeline. A row that says "not in the tree yet" is a benchmark another
+part of the project has not merged; the table still comes out without it.
+
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="shorter runs (a smoke test)")
+    ap.add_argument("--only", nargs="*", metavar="NAME",
+                    help=f"run only these ({', '.join(b.name for b in BENCHES)})")
+    ap.add_argument("--write", type=Path, metavar="FILE",
+                    help="also write the table, the machine and the command to FILE")
+    args = ap.parse_args(argv)
+    chosen = [b for b in BENCHES if not args.only or b.name in args.only]
+    unknown = set(args.only or ()) - {b.name for b in BENCHES}
+    if unknown:
+        print(f"run_all: unknown benchmark(s) {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    where = machine()
+    rows: list[Row] = []
+    for b in chosen:
+        print(f"run_all: {b.script} ...", file=sys.stderr, flush=True)
+        got, took = run(b, args.quick)
+        print(f"run_all: {b.script}: {len(got)} row(s) in {took:.0f} s", file=sys.stderr,
+              flush=True)
+        rows += got
+    command = "python benchmarks/run_all.py" + (" --quick" if args.quick else "") + (
+        f" --only {' '.join(args.only)}" if args.only else "")
+    text = table(rows)
+    print(text)
+    print(f"\nmachine: {where}\nstarted: {started}\ncommand: {command}")
+    if args.write:
+        args.write.write_text(DOC_HEAD + f"Command: `{command}` (from the repository root, "
+                              f"with the project's virtual environment).\n\n"
+                              f"Machine: {where}.\n\nRun started {started}.\n\n" + text + "\n",
+                              encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
