@@ -12,7 +12,7 @@ from emg_monitor.sources.base import SourceError
 from emg_monitor.sources.registry import SourceContext, make_source
 
 bf = pytest.importorskip("brainflow.board_shim")
-from brainflow.data_filter import DataFilter
+from brainflow.data_filter import DataFilter  # noqa: E402 - after the importorskip
 
 SYNTH = int(bf.BoardIds.SYNTHETIC_BOARD.value)
 

@@ -89,12 +89,12 @@ def test_a_lifter_alone_calibrates_the_simulated_athlete_end_to_end(qtbot, opts)
             wizard.next_button.click()
             step = wizard.step
             assert not step.task.needs_partner
-            qtbot.waitUntil(lambda: step.start_button.isEnabled(), timeout=60000)
+            qtbot.waitUntil(lambda step=step: step.start_button.isEnabled(), timeout=60000)
             step.start_button.click()
-            qtbot.waitUntil(lambda: step.state == "recording", timeout=30000)
-            qtbot.waitUntil(lambda: step.level.value() > 0, timeout=30000)
+            qtbot.waitUntil(lambda step=step: step.state == "recording", timeout=30000)
+            qtbot.waitUntil(lambda step=step: step.level.value() > 0, timeout=30000)
             levels.append(step.level.value())
-            qtbot.waitUntil(lambda: step.state in ("ok", "bad"), timeout=60000)
+            qtbot.waitUntil(lambda step=step: step.state in ("ok", "bad"), timeout=60000)
             assert step.state == "ok", step.outcome.text()
             holds.append(step)
         assert {s.task.key for s in holds} == {GLUTE_TASKS[0].key, ERECTOR_TASKS[0].key}

@@ -59,7 +59,7 @@ def _railed(x: np.ndarray) -> bool:
     if x.size == 0:
         return False
     lo, hi = float(x.min()), float(x.max())
-    return max(np.count_nonzero(x == lo), np.count_nonzero(x == hi)) > 0.2 * x.size
+    return bool(max(np.count_nonzero(x == lo), np.count_nonzero(x == hi)) > 0.2 * x.size)
 
 
 def _mains_fraction(x: np.ndarray, fs: float) -> float:
@@ -184,7 +184,8 @@ def hold_check(raw: np.ndarray, info: DeviceInfo, muscle: Muscle,
     env = Pipeline(info, filters or FilterSettings()).process(raw).envelope
     skip = int(0.5 * fs) if env.shape[0] > 3 * fs else 0
     emg = info.emg_indices()
-    problems, notes = [], []
+    problems: list[str] = []
+    notes: list[str] = []
     for j, i in enumerate(emg):
         ch = info.channels[i]
         if ch.muscle != muscle:
