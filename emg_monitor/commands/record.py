@@ -75,7 +75,6 @@ def run(args: argparse.Namespace) -> int:
     from ..engine import Engine, EngineSettings
     from ..model import DeviceConfig
     from ..exercises import get_exercise
-    from ..model import DeviceConfig
     from ..session.meta import SessionMeta, new_session_folder
     from ..session.recorder import Recorder
     from ..sources.notifier import Notifier
