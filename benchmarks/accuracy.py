@@ -269,7 +269,7 @@ def movement_groups(n_sessions: int) -> tuple[str, str]:
         for k in range(n_sessions):
             total.add(cue_delays(movement_config(style, base + 17 * k, k, fld)))
         d = np.array(total.cue_delay_s) * 1000
-        fmt = lambda f: f"{f(d):.0f}" if d.size else "-"
+        fmt = lambda f, d=d: f"{f(d):.0f}" if d.size else "-"  # noqa: E731
         cue_lines.append(f"| {gname} | {total.true_complete} | "
                          f"{100 * total.cued / max(total.true_complete, 1):.1f} | "
                          f"{fmt(np.median)} | {fmt(lambda x: np.percentile(x, 95))} | {fmt(np.max)} | "

@@ -74,7 +74,7 @@ def main() -> int:
     def rep_spy(rep) -> None:
         on_rep(rep)
         shown["rep"].append((time.monotonic(), rep.t_top_s))
-    w.on_top, w.on_rep = top_spy, rep_spy
+    w.on_top, w.on_rep = top_spy, rep_spy  # type: ignore[method-assign]
     w.resize(1280, 720)
     w.show()
     src.open()

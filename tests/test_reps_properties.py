@@ -15,7 +15,6 @@ walking away, a drifting sensor zero. Envelopes and the angle are synthesised di
 """
 from __future__ import annotations
 
-import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

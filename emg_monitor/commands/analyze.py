@@ -145,8 +145,9 @@ def summary_text(result) -> str:
                      f"{_fmt(r.hip_short_of_neutral_deg, '.1f'):>7}  {verdict}"
                      + (f" ({r.cue})" if r.cue else ""))
     from ..sets import summarize
-    for s in (summarize(rec) for rec in result.sets):    # the dashboard's set summary
-        partial = f" (+{s.partial_reps} partial)" if s.partial_reps else ""
-        lines.append(f"set {s.set_index}: {s.reps} reps{partial}, mean ratio "
-                     f"{_fmt(s.mean_ratio, '.2f') or '-'}, {s.onset_text}, ended: {s.end_reason}")
+    for summary in (summarize(rec) for rec in result.sets):    # the dashboard's set summary
+        partial_text = f" (+{summary.partial_reps} partial)" if summary.partial_reps else ""
+        lines.append(f"set {summary.set_index}: {summary.reps} reps{partial_text}, mean ratio "
+                     f"{_fmt(summary.mean_ratio, '.2f') or '-'}, {summary.onset_text}, "
+                     f"ended: {summary.end_reason}")
     return "\n".join(lines)

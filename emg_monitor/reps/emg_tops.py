@@ -67,7 +67,9 @@ class EmgTops:
         cols = tuple(self.good_columns())
         if cols != self._cols:         # a channel faulted or came back: start the trace afresh
             self._cols = cols
-            self._trace_i.clear(), self._trace_s.clear(), self._trace_v.clear()
+            self._trace_i.clear()
+            self._trace_s.clear()
+            self._trace_v.clear()
             self._rising, self._ext, self._valley_i = False, math.inf, None
         if not cols:
             return []

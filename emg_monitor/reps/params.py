@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from ..exercises import Exercise
 
@@ -85,7 +86,7 @@ class RepParams:
                    lockout_max_s=exercise.lockout_max_s, concentric_s=exercise.concentric_s,
                    eccentric_s=exercise.eccentric_s, target_ratio=exercise.target_ratio,
                    borderline_pct=exercise.borderline_pct)
-        given = {k: float(v) for k, v in overrides.items() if v is not None}
+        given: dict[str, Any] = {k: float(v) for k, v in overrides.items() if v is not None}
         unknown = set(given) - {f.name for f in fields(cls)}
         if unknown:
             raise ValueError(f"unknown rep parameter(s): {', '.join(sorted(unknown))}")
