@@ -10,11 +10,13 @@ crash mid-write leaves the previous profile intact.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import re
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from .dsp.calibration import Calibration
@@ -23,12 +25,28 @@ from .hip.neutral import HipNeutral
 from .paths import profiles_dir
 
 FORMAT_VERSION = 1
+#: longest file-name stem; longer names are cut and made unique with a hash of the full name
+MAX_STEM = 100
+
+
+class NoProfile(UserError):
+    """No profile exists for this name (yet): recording uncalibrated is the expected path."""
+
+
+class DamagedProfile(UserError):
+    """A profile file exists but cannot be read: recording must not silently ignore it."""
 
 
 def _file_name(name: str) -> str:
+    """A portable file name for any athlete name: letters, digits, ``_.-`` only, and short
+    enough for every file system (a 10,000-character name must not make recording fail)."""
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", name.strip()).strip("._")
     if not slug:
-        raise UserError(f"profile name {name!r} has no usable characters: use letters or digits")
+        raise NoProfile(f"profile name {name[:40]!r} has no usable characters: use letters "
+                        "or digits")
+    if len(slug) > MAX_STEM:
+        digest = hashlib.sha256(name.strip().encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        slug = f"{slug[:MAX_STEM - 13]}-{digest}"
     return slug + ".json"
 
 
@@ -67,7 +85,7 @@ class AthleteProfile:
 
     @classmethod
     def from_dict(cls, d: dict) -> "AthleteProfile":
-        if not isinstance(d, dict) or "name" not in d:
+        if not isinstance(d, dict) or not isinstance(d.get("name"), str):
             raise UserError("profile has no name")
         cals = d.get("calibrations", [])
         if not isinstance(cals, list):
@@ -93,16 +111,46 @@ def profile_path(name: str, home: Path | str | None = None) -> Path:
 
 
 def load_profile(name: str, home: Path | str | None = None) -> AthleteProfile:
+    """The athlete's profile: NoProfile when there is none, DamagedProfile (never a silent
+    fallback) when its file exists but cannot be read or holds an unusable calibration."""
     path = profile_path(name, home)
-    if not path.is_file():
+    if not os.path.lexists(path):
         known = ", ".join(list_profiles(home)) or "none yet"
-        raise UserError(f"no profile named {name!r} in {path.parent} (known: {known}); calibrate to create it")
+        raise NoProfile(f"no profile named {name[:40]!r} in {path.parent} (known: {known}); "
+                        "calibrate to create it")
     try:
         d = json.loads(path.read_text(encoding="utf-8"))
         return AthleteProfile.from_dict(d)
     except (ValueError, UserError) as exc:   # JSON, UTF-8 and record errors are ValueErrors
         raise UserError(f"profile file {path} is damaged ({exc}); delete it or restore a backup, "
                         "then calibrate again") from exc
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError, TypeError, KeyError,
+            AttributeError, UserError) as exc:
+        raise DamagedProfile(f"the profile {path} is damaged ({str(exc)[:80]})") from exc
+
+
+def profile_problem(name: str, home: Path | str | None = None) -> str | None:
+    """Why the athlete's profile cannot be used, or None (fine, or no profile yet)."""
+    if not name:
+        return None
+    try:
+        load_profile(name, home)
+    except DamagedProfile as exc:
+        return f"{exc}: recording UNCALIBRATED; calibrate again to replace it"
+    except NoProfile:
+        pass
+    return None
+
+
+def set_aside_damaged(name: str, home: Path | str | None = None) -> Path | None:
+    """Rename a damaged profile file out of the way (kept for a look), so a new calibration
+    can be saved without destroying it."""
+    path = profile_path(name, home)
+    if not os.path.lexists(path):
+        return None
+    aside = path.with_name(f"{path.name}.damaged-{datetime.now():%Y%m%d-%H%M%S}")
+    os.replace(path, aside)
+    return aside
 
 
 def save_profile(profile: AthleteProfile, home: Path | str | None = None) -> Path:

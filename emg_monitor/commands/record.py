@@ -48,18 +48,27 @@ def add_parser(sub) -> None:
     p.add_argument("--rpe", type=options.RPE, default=None,
                    help="rating of perceived exertion 0-10 (report)")
     add_options(p, ("exercise", "mains", "sample_rate_hz", "sessions_root"))
+    p.add_argument("--uncalibrated", action="store_true",
+                   help="record without the athlete's calibration (e.g. its profile is damaged)")
     p.add_argument("--lsl", action="store_true",
                    help="also publish envelopes and rep markers as Lab Streaming Layer outlets "
                         "(visible to every machine on the local network; off by default)")
     p.set_defaults(func=run)
 
 
-def _calibration(athlete: str):
-    from ..profiles import load_profile
+def _calibration(athlete: str, uncalibrated: bool):
+    """The athlete's latest calibration; None without a profile. A profile that exists but
+    cannot be read is never skipped silently: refused, unless --uncalibrated says so."""
+    from ..profiles import DamagedProfile, NoProfile, load_profile
+    if uncalibrated:
+        return None
     try:
         return load_profile(athlete).latest_calibration()
-    except UserError:
+    except NoProfile:
         return None                      # no profile yet: record uncalibrated
+    except DamagedProfile as exc:
+        raise UserError(f"{exc}: calibrate again, or pass --uncalibrated to record without "
+                        "it") from None
 
 
 def _hip_neutral(athlete: str):
@@ -93,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     source = make_source(url, ctx)
     #: the simulator stops itself after --seconds of stream time (exact at any speed)
     stream_timed = isinstance(source, SimulatedSource)
-    calibration = _calibration(args.athlete)
+    calibration = _calibration(args.athlete, args.uncalibrated)
     filters = FilterSettings(mains=args.mains)
     target_ratio = get_exercise(args.exercise).target_ratio
     meta = SessionMeta(athlete=args.athlete, exercise=args.exercise,
@@ -109,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     outlet = None
     if args.lsl:
         from ..session.lsl import LslOutlet
-        outlet = LslOutlet(name=f"emg-monitor-{args.athlete}")
+        outlet = LslOutlet(name=f"emg-monitor-{args.athlete[:40]}")
 
     stop = threading.Event()
     failures: list[str] = []

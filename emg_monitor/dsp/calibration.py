@@ -16,6 +16,7 @@ glute to erector microvolts says little; a ratio of %MVC does. The protocol:
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,12 +39,19 @@ class Calibration:
     @classmethod
     def from_dict(cls, d: dict) -> "Calibration":
         try:
-            return cls(created_iso=str(d["created_iso"]), unit=str(d["unit"]),
-                       rest_rms={str(k): float(v) for k, v in d["rest_rms"].items()},
-                       mvc_rms={str(k): float(v) for k, v in d["mvc_rms"].items()},
-                       tasks={str(k): str(v) for k, v in d.get("tasks", {}).items()})
+            cal = cls(created_iso=str(d["created_iso"]), unit=str(d["unit"]),
+                      rest_rms={str(k): float(v) for k, v in d["rest_rms"].items()},
+                      mvc_rms={str(k): float(v) for k, v in d["mvc_rms"].items()},
+                      tasks={str(k): str(v) for k, v in d.get("tasks", {}).items()})
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"calibration record is damaged ({exc}): calibrate again") from exc
+        # a NaN or non-positive MVC would scale every envelope to NaN or inf, silently
+        bad = [k for k, v in cal.mvc_rms.items() if not (math.isfinite(v) and v > 0)]
+        bad += [k for k, v in cal.rest_rms.items() if not (math.isfinite(v) and v >= 0)]
+        if bad:
+            raise ValueError(f"calibration record is damaged (unusable amplitude for "
+                             f"{', '.join(sorted(set(bad)))[:80]}): calibrate again")
+        return cal
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ quietly: its square swamps the running sum, whose precision never comes back.
 
 :class:`FiniteGuard` runs before the filters: each bad sample is replaced by
 the channel's last good value (a hold, so the band-pass sees no step and does
-not ring) and returned in a mask, so the chain marks those outputs as missing
+not ring; 0 before its first good value) and returned in a mask, so the chain marks those outputs as missing
 (NaN) while its state stays finite and the channel recovers at the next good
 sample.
 """
@@ -36,17 +36,12 @@ class FiniteGuard:
 
     def reset(self) -> None:
         self._last = np.zeros(self.n_channels)
-        self._seen = np.zeros(self.n_channels, dtype=bool)
-        self._all_seen = False
         self.replaced = 0                      # samples held so far (for reports and tests)
 
     def hold(self, row: np.ndarray) -> None:
         """The last row of a chunk that was all good (checked by the caller); ``row`` is kept,
-        not copied (the caller passes a fresh array: a fancy-indexed row)."""
+        not copied (the caller passes a fresh array: a copied row)."""
         self._last = row
-        if not self._all_seen:
-            self._seen[:] = True
-            self._all_seen = True
 
     def process(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """x (n, n_channels) -> (x with bad samples held, mask of bad samples or None).
@@ -59,12 +54,6 @@ class FiniteGuard:
             self.hold(x[-1].copy())
             return x, None
         bad = ~(np.abs(x) <= PLAUSIBLE_ABS_MAX)         # NaN compares False: bad
-        # the first good value of a channel that has none yet stands in before it
-        for c in np.flatnonzero(~self._seen):
-            good = np.flatnonzero(~bad[:, c])
-            if good.size:
-                self._last[c] = x[good[0], c]
-                self._seen[c] = True
         # index of the last good row at or before each row (-1: none in this chunk)
         rows = np.where(bad, -1, np.arange(n)[:, None])
         np.maximum.accumulate(rows, axis=0, out=rows)

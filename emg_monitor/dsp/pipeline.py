@@ -12,6 +12,7 @@ MOTION / OTHER channels are not touched here.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +47,18 @@ class FilterSettings:
     envelope_smoothing_s: float = 0.1    # sensor envelopes: same time scale as the RMS window
 
     def __post_init__(self) -> None:
+        numbers = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                   if f.name != "mains"}
+        bad = [k for k, v in numbers.items()
+               if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)]
+        if bad:
+            raise UserError(f"filter settings: {', '.join(bad)} must be finite numbers")
+        if min(self.highpass_glute_hz, self.highpass_erector_hz, self.highpass_other_hz,
+               self.lowpass_hz, self.mains_detect_s) <= 0:
+            raise UserError("filter settings: the filter edges and mains_detect_s must be "
+                            "positive")
+        if self.order > 10 or self.notch_harmonics > 10:
+            raise UserError("filter settings: order and notch_harmonics are at most 10")
         if self.mains not in MAINS_CHOICES:
             raise ValueError(f"mains must be one of {', '.join(MAINS_CHOICES)} (got {self.mains!r})")
         if self.rms_window_s <= 0 or self.envelope_smoothing_s <= 0:
@@ -67,13 +80,20 @@ class FilterSettings:
     def from_dict(cls, d: dict) -> "FilterSettings":
         """Unknown keys (from a newer version) are ignored; bad values raise ValueError."""
         names = {f.name: f.type for f in dataclasses.fields(cls)}
+        if not isinstance(d, dict):
+            raise UserError("filter settings are not an object")
         kwargs = {}
         for k, v in d.items():
             if k not in names:
                 continue
             if k == "mains":
                 kwargs[k] = str(v)
-            elif k in ("order", "notch_harmonics"):
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise UserError(f"filter setting {k} = {str(v)[:30]!r} is not a number")
+            if k in ("order", "notch_harmonics"):
+                if not (math.isfinite(v) and float(v).is_integer()):
+                    raise UserError(f"filter setting {k} = {v!r} is not a whole number")
                 kwargs[k] = int(v)
             else:
                 kwargs[k] = float(v)
@@ -126,6 +146,9 @@ class Pipeline:
         self.lowpass_hz = effective_lowpass_hz(settings.lowpass_hz, fs)
         highest_hp = max((settings.highpass_for(chans[k].muscle) for k in self._raw_pos),
                          default=0.0)
+        if self._raw_pos and highest_hp >= settings.lowpass_hz:
+            raise UserError(f"filter settings: the {highest_hp:g} Hz high-pass is not below "
+                            f"the {settings.lowpass_hz:g} Hz low-pass")
         if self._raw_pos and not 0 < highest_hp < self.lowpass_hz:
             raise ValueError(
                 f"a sampling rate of {fs:g} Hz is too low for raw EMG: its {highest_hp:g} Hz "

@@ -229,14 +229,18 @@ def rep_from_dict(d, problems: list[str] | None = None) -> RepResult:
     found: list[str] = []
     flags: list[str] = []
     kwargs = {}
+    missing = []
     for f in fields(RepResult):
         if f.name not in d:
             if f.name in _REP_IDENTITY:
                 raise RecordError(f"the rep has no {f.name}")
             if f.default is MISSING and f.default_factory is MISSING:
-                kwargs[f.name] = _rep_value(f, None, found, flags)
+                missing.append(f.name)
+                kwargs[f.name] = _rep_value(f, None, [], [])
             continue                      # newer/older writers: defaults fill the gap
         kwargs[f.name] = _rep_value(f, d[f.name], found, flags)
+    if missing:
+        found.append(f"{', '.join(missing)} missing (read as missing)")
     if flags:
         kwargs["quality_flags"] = tuple(kwargs.get("quality_flags", ())) + tuple(flags)
     if problems is not None:

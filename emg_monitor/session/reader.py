@@ -25,6 +25,7 @@ other. session.json may only name files inside the session folder.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -97,7 +98,9 @@ def _session_file(folder: Path, name, default: str, problems: Problems, what: st
     and the standard name is used. None when the file is absent or not a regular file."""
     if name is None:
         name = default
-    if not isinstance(name, str) or not name or Path(name).name != name or name in (".", ".."):
+    others = {SESSION_FILE, SAMPLES_FILE, EVENTS_FILE, REPS_FILE} - {default}
+    if (not isinstance(name, str) or not name or Path(name).name != name
+            or name in (".", "..") or name in others):
         problems.add(SESSION_FILE, f"{what} {str(name)[:60]!r} is not a file inside the "
                                    f"session folder (read {default} instead)")
         name = default
@@ -137,7 +140,9 @@ def iter_jsonl(path: Path | None, label: str, problems: Problems) -> Iterator[tu
                     line = f.readline(MAX_LINE_BYTES + 1)
                 problems.add(label, f"line {lineno}: longer than {MAX_LINE_BYTES} bytes (skipped)")
                 continue
-            if not line.strip():
+            if not line.strip():              # the recorder never writes one: a lost record
+                if line.endswith(b"\n"):
+                    problems.add(label, f"line {lineno}: blank (skipped)")
                 continue
             try:
                 yield lineno, json.loads(line.decode("utf-8"), parse_constant=_no_constant)
@@ -259,7 +264,23 @@ def read_meta(folder: Path, header: dict, problems: Problems) -> SessionMeta:
     meta = SessionMeta.from_dict(header.get("meta"), found, fallback_iso)
     for message in found:
         problems.add(SESSION_FILE, message)
-    return meta
+    usable = _usable_filter_settings(meta.filter_settings or {}, problems)
+    return dataclasses.replace(meta, filter_settings=usable) if usable != meta.filter_settings \
+        else meta
+
+
+def _usable_filter_settings(settings: dict, problems: Problems) -> dict:
+    """The recorded filter settings, each checked on its own: a damaged one is reported and
+    left to its default, so the envelopes can still be recomputed."""
+    from ..dsp.pipeline import FilterSettings
+    usable = {}
+    for key, value in settings.items():
+        try:
+            FilterSettings.from_dict({**usable, key: value})
+            usable[key] = value
+        except (UserError, ValueError, TypeError) as exc:
+            problems.add(SESSION_FILE, f"meta.filter_settings.{key}: {exc} (default used)")
+    return usable
 
 
 class SampleFile:
@@ -293,15 +314,20 @@ class SampleFile:
         prev[0] = last if last is not None else -1
         with np.errstate(over="ignore"):
             d = idx - prev
-            confirmed = np.empty(n, dtype=bool)
+            # a row is confirmed when the next row continues it, or the one after (so a single
+            # damaged neighbour does not cost an intact row)
+            confirmed = np.zeros(n, dtype=bool)
             confirmed[:-1] = idx[1:] - idx[:-1] == 1
-        confirmed[-1] = at_eof
+            confirmed[:-2] |= idx[2:] - idx[:-2] == 2
+        confirmed[-1] |= at_eof
+        if n >= 2:
+            confirmed[-2] |= at_eof
         ok = (d == 1) | ((d > 1) & (d <= self.max_gap) & confirmed & (prev < idx))
         if last is None:
             ok[0] = bool(0 <= idx[0] < MAX_FIRST_INDEX and confirmed[0])
         bad = np.flatnonzero(~ok)
         k = int(bad[0]) if bad.size else n
-        return k if at_eof else min(k, n - 1)
+        return k if at_eof else min(k, n - 2)
 
     def _resync(self, f, start: int, size: int, last: int | None) -> int | None:
         """The first byte offset >= start where a row continues the stream and the row after
@@ -343,7 +369,7 @@ class SampleFile:
         with open(self.path, "rb") as f:
             while pos + item <= size:
                 f.seek(pos)
-                buf = f.read(min(size - pos, (chunk_rows + 1) * item))
+                buf = f.read(min(size - pos, (chunk_rows + 2) * item))
                 n = len(buf) // item
                 rows = np.frombuffer(buf, self.dtype, count=n)
                 at_eof = pos + (n + 1) * item > size
@@ -361,8 +387,8 @@ class SampleFile:
                     self.implausible_values += int(data.size - np.count_nonzero(
                         np.abs(data) <= PLAUSIBLE_ABS_MAX))
                     pos += k * item
-                if k == n or (k == n - 1 and not at_eof):
-                    continue                      # all good (the look-ahead row is read again)
+                if k == n or (k == n - 2 and not at_eof):
+                    continue                      # all good (the look-ahead rows are read again)
                 nxt = self._resync(f, pos + 1, size, last)
                 self.skipped_bytes += (nxt if nxt is not None else size) - pos
                 bad_at.append(pos)

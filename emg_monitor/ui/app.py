@@ -52,11 +52,15 @@ def target_ratio_for(name: str) -> float | None:
 
 
 def _stored_profile(athlete: str, home: str | None):
-    """The athlete's profile, or None (no profile yet / no athlete)."""
-    from ..profiles import list_profiles, load_profile
-    if not athlete or athlete not in list_profiles(home):
+    """The athlete's profile, or None (no profile yet / no athlete / a damaged profile, which
+    ``profiles.profile_problem`` names for the banner)."""
+    from ..profiles import DamagedProfile, NoProfile, load_profile
+    if not athlete:
         return None
-    return load_profile(athlete, home)
+    try:
+        return load_profile(athlete, home)
+    except (NoProfile, DamagedProfile):
+        return None
 
 
 def load_calibration(athlete: str, home: str | None):
@@ -72,10 +76,18 @@ def load_hip_neutral(athlete: str, home: str | None):
 
 
 def _save_to_profile(athlete: str, home: str | None, what: str, add) -> Path:
-    from ..profiles import AthleteProfile, save_profile
+    from ..profiles import (AthleteProfile, DamagedProfile, NoProfile, load_profile,
+                            save_profile, set_aside_damaged)
     if not athlete:
         raise UserError(f"enter the athlete's name before saving {what}")
-    return save_profile(add(_stored_profile(athlete, home) or AthleteProfile(athlete)), home)
+    try:
+        profile = load_profile(athlete, home)
+    except NoProfile:
+        profile = AthleteProfile(athlete)
+    except DamagedProfile:
+        set_aside_damaged(athlete, home)     # kept beside the new one, never overwritten
+        profile = AthleteProfile(athlete)
+    return save_profile(add(profile), home)
 
 
 def save_calibration(athlete: str, calibration, home: str | None) -> Path:
@@ -184,7 +196,12 @@ def make_session(source: Source, opts: DashboardOptions, *, record: bool | None 
         if settings.hip_neutral is not None:     # replays and analyze measure from it too
             recorder.mark("hip_neutral", at_index=0, athlete=opts.athlete,
                           **settings.hip_neutral.to_dict())
-    return LiveSession(source, settings, recorder=recorder)
+    session = LiveSession(source, settings, recorder=recorder)
+    from ..profiles import profile_problem
+    problem = profile_problem(opts.athlete, opts.home)
+    if problem:                              # shown by the window when it attaches the session
+        session.warnings.append(problem)
+    return session
 
 
 def url_source(opts: DashboardOptions) -> Source:
@@ -217,7 +234,7 @@ def initial_source(opts: DashboardOptions) -> Source | None:
 
 def build_window(opts: DashboardOptions, source: Source | None = None, **window_kwargs):
     """The dashboard window with its source (started), or offering choices when there is none."""
-    from ..profiles import list_profiles
+    from ..profiles import list_profiles, profile_problem
     from .main_window import DashboardWindow
 
     window: DashboardWindow | None = None
@@ -246,6 +263,10 @@ def build_window(opts: DashboardOptions, source: Source | None = None, **window_
         window.session.engine.set_hip_neutral(load_hip_neutral(name, opts.home))
         if window.session.recorder is not None:
             window.session.recorder.mark("athlete", athlete=name)
+        problem = profile_problem(name, opts.home)
+        if problem:
+            window.banner.show_error(problem)
+            return
         window.banner.show_notice(f"{name}: calibration of {cal.created_iso} applied" if cal
                                   else f"{name}: no calibration yet — press Calibrate for %MVC")
 
@@ -297,6 +318,10 @@ def build_window(opts: DashboardOptions, source: Source | None = None, **window_
     window.summary.trend.set_target(target)
     if session is not None:
         window.attach(session)
+    else:
+        problem = profile_problem(opts.athlete, opts.home)
+        if problem:                          # the start screen: a damaged profile is never silent
+            window.banner.show_error(problem)
     return window
 
 

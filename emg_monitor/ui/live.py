@@ -51,6 +51,8 @@ class LiveSession:
         self.reader.add_listener(self.engine)
         self.reader.add_listener(self.bridge)
         self._closed: threading.Event | None = None
+        #: what the user must see when this session is shown (e.g. a damaged profile)
+        self.warnings: list[str] = []
 
     @property
     def recording_path(self) -> Path | None:

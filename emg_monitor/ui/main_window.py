@@ -342,6 +342,8 @@ class DashboardWindow(QMainWindow):
         self.pages.setCurrentWidget(self.traces)
         self.cue.clear("Replay — sets start and stop as recorded" if seekable else
                        "A set starts at your first rep — SPACE starts or stops one by hand")
+        for text in session.warnings:
+            self.banner.show_error(text)
         self.request_trend()
         if session.source.info is not None:
             self._on_info(session.source.info)
