@@ -405,3 +405,41 @@ def test_one_damaged_sibling_never_breaks_the_others(tmp_path, capsys, damage):
     assert "Mean ratio per session" in html                 # the trend drew a, (b), c
     assert main(["report", str(bad), "--out", str(tmp_path / "rb.html")]) in (0, 2)
     assert "Traceback" not in capsys.readouterr().err
+
+
+# --- a listener failing mid-recording --------------------------------------------------------
+@pytest.mark.parametrize("method", ["on_block", "on_event", "on_info"])
+def test_a_listener_failing_mid_recording_costs_the_session_nothing(tmp_path, method):
+    """Wherever a failing listener sits in the fan-out (here: before the recorder), the
+    session on disk is complete, closed and reads back without a single problem."""
+    from emg_monitor.engine import Engine, EngineSettings
+    from emg_monitor.sim.athlete import AthleteConfig
+    from emg_monitor.sources.base import Listener
+    from emg_monitor.sources.notifier import Notifier
+    from emg_monitor.sources.simulated import SimulatedSource
+
+    class Failing(Listener):
+        calls = 0
+
+        def _maybe(self, *_):
+            self.calls += 1
+            if self.calls == (1 if method != "on_block" else 40):
+                raise RuntimeError("display crashed")
+    setattr(Failing, method, Failing._maybe)
+    src = SimulatedSource(AthleteConfig(seed=2, sets=1, reps_per_set=3, setup_s=1.0),
+                          realtime=False)
+    info = src.open()
+    n = int(round(src.athlete.duration_s * info.sample_rate_hz))
+    rec = Recorder(tmp_path / "s", SessionMeta(athlete="Ana", exercise="deadlift"))
+    engine = Engine(EngineSettings())
+    engine.add_listener(rec)
+    engine.start_set()
+    reader = Notifier(src, [Failing(), rec, engine])
+    reader.start()
+    assert reader.wait(120)
+    reader.stop()
+    rec.close()
+    assert [f.name for f in reader.failures] == ["Failing"]
+    s = load_session(tmp_path / "s")
+    assert s.closed and s.problems == [] and s.n_samples == n
+    assert len(s.reps) == 3
