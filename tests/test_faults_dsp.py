@@ -14,10 +14,11 @@ from hypothesis import given, settings, strategies as st
 from emg_monitor.dsp.finite import PLAUSIBLE_ABS_MAX, FiniteGuard
 from emg_monitor.dsp.pipeline import FilterSettings, Pipeline
 from emg_monitor.engine import Engine, EngineListener, EngineSettings
-from emg_monitor.model import SampleBlock
+from emg_monitor.model import EventKind, SampleBlock, SourceEvent
 from emg_monitor.motion import MotionTracker
 from emg_monitor.sim.athlete import AthleteConfig
 from emg_monitor.sources.base import Listener
+from emg_monitor.sources.notifier import Notifier
 from emg_monitor.sources.simulated import SimulatedSource
 
 from session_support import device_info
@@ -114,11 +115,11 @@ def test_live_nans_cost_no_rep_and_no_side():
     cfg = AthleteConfig(exercise="deadlift", sets=1, reps_per_set=5, seed=4)
     source = SimulatedSource(cfg, realtime=False)
     raw = Blocks()
-    source.add_listener(raw)
     info = source.open()
-    source.start()
-    assert source.wait(120)
-    source.stop()
+    reader = Notifier(source, [raw])
+    reader.start()
+    assert reader.wait(120)
+    reader.stop()
 
     def run(poison: bool):
         engine, got = Engine(EngineSettings(exercise="deadlift")), Reps()
@@ -130,8 +131,8 @@ def test_live_nans_cost_no_rep_and_no_side():
             if poison and k % 97 == 5:
                 data[3, 2] = np.nan                               # right glute
             engine.on_block(SampleBlock(b.first_index, data))
-        engine._publish(engine.reps.flush())
-        assert engine.error is None
+        engine.on_event(SourceEvent(EventKind.END, raw.blocks[-1].first_index, 0.0))
+        assert not engine.failures
         return got.reps
 
     clean, dirty = run(False), run(True)
