@@ -30,7 +30,7 @@ from session_support import block, device_info, rep, values
 
 N_ROWS = 3000
 ROW = sample_dtype(6).itemsize
-FAST = settings(max_examples=25, deadline=None,
+FAST = settings(max_examples=int(os.environ.get("FAULT_EXAMPLES", "25")), deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
 
@@ -288,12 +288,7 @@ def rows_outside(span_start: int, span_end: int) -> np.ndarray:
     return idx[keep]
 
 
-@FAST
-@given(where=st.integers(0, N_ROWS * ROW - 1), junk=st.binary(min_size=1, max_size=400),
-       mode=st.sampled_from(["overwrite", "insert", "delete"]))
-def test_damaged_bytes_in_samples_cost_only_the_damaged_rows(fresh, capsys, tmp_path, where,
-                                                             junk, mode):
-    folder = fresh()
+def check_damage(folder: Path, where: int, junk: bytes, mode: str) -> None:
     path = folder / "samples.bin"
     raw = bytearray(path.read_bytes())
     if mode == "overwrite":
@@ -309,6 +304,7 @@ def test_damaged_bytes_in_samples_cost_only_the_damaged_rows(fresh, capsys, tmp_
     s = load_session(folder)
     got = s.sample_index
     assert np.all(np.diff(got) > 0)                       # a stream, in order
+    assert np.isin(got, expected_index()).all(), "a row with an invented index was read"
     # damage costs the rows it touches and at most the one row either side of it (a row
     # whose bytes straddle an insertion can read as a valid row at the new alignment)
     intact = rows_outside(span[0] - ROW, span[1] + ROW)
@@ -316,8 +312,28 @@ def test_damaged_bytes_in_samples_cost_only_the_damaged_rows(fresh, capsys, tmp_
     sel = np.isin(got, intact)
     np.testing.assert_array_equal(s.data[sel], values(got[sel]))
     if len(got) < N_ROWS:
-        assert any("samples.bin" in p for p in s.problems)
+        assert any("samples.bin" in p for p in s.problems), "a loss must be reported"
+
+
+@FAST
+@given(where=st.integers(0, N_ROWS * ROW - 1), junk=st.binary(min_size=1, max_size=400),
+       mode=st.sampled_from(["overwrite", "insert", "delete"]))
+def test_damaged_bytes_in_samples_cost_only_the_damaged_rows(fresh, capsys, tmp_path, where,
+                                                             junk, mode):
+    folder = fresh()
+    check_damage(folder, where, junk, mode)
     commands_behave(folder, capsys, tmp_path)
+
+
+EDGES = [0, 2, 31, 32, 33, 1499 * ROW + 2, 1500 * ROW, 1500 * ROW + 9, (N_ROWS - 3) * ROW + 2,
+         (N_ROWS - 2) * ROW + 2, (N_ROWS - 1) * ROW, N_ROWS * ROW - 1]
+
+
+@pytest.mark.parametrize("where", EDGES)
+@pytest.mark.parametrize("mode", ["overwrite", "insert", "delete"])
+@pytest.mark.parametrize("junk", [b"\x00", b"\xff" * 7, bytes(range(97, 137))], ids=len)
+def test_damage_at_the_edges_start_gap_and_end(fresh, where, mode, junk):
+    check_damage(fresh(), where, junk, mode)
 
 
 def test_rows_after_an_insertion_are_recovered(fresh):
@@ -328,7 +344,8 @@ def test_rows_after_an_insertion_are_recovered(fresh):
     s = load_session(folder)
     lost = set(expected_index()) - set(s.sample_index)
     assert lost == {1000}                                     # the one row the bytes landed in
-    assert "samples.bin: 1 problem" in s.problems[0]
+    assert "samples.bin: 2 problems" in s.problems[0] and "at byte 32000" in s.problems[0]
+    assert "counts 3000 samples written, 2999 could be read" in s.problems[0]
 
 
 @pytest.mark.parametrize("index", [1_200_000_000 + 700, -5, 2 ** 62, 10])

@@ -59,6 +59,11 @@ class FilterSettings:
                             "positive")
         if self.order > 10 or self.notch_harmonics > 10:
             raise UserError("filter settings: order and notch_harmonics are at most 10")
+        if max(self.highpass_glute_hz, self.highpass_erector_hz, self.highpass_other_hz,
+               self.lowpass_hz) > 1e5 or self.notch_q > 1e3 or max(
+                self.mains_detect_s, self.rms_window_s, self.envelope_smoothing_s) > 60:
+            raise UserError("filter settings: edges above 100 kHz, a notch Q above 1000 or "
+                            "windows longer than 60 s are not EMG settings")
         if self.mains not in MAINS_CHOICES:
             raise ValueError(f"mains must be one of {', '.join(MAINS_CHOICES)} (got {self.mains!r})")
         if self.rms_window_s <= 0 or self.envelope_smoothing_s <= 0:

@@ -105,6 +105,10 @@ def _session_file(folder: Path, name, default: str, problems: Problems, what: st
                                    f"session folder (read {default} instead)")
         name = default
     path = folder / name
+    if name != default and not os.path.lexists(path) and os.path.lexists(folder / default):
+        problems.add(SESSION_FILE, f"{what} {name[:60]!r} does not exist (read {default} "
+                                   "instead)")
+        path = folder / default
     try:
         real = Path(os.path.realpath(path))
         st = os.stat(real)
@@ -291,7 +295,7 @@ class SampleFile:
     """
 
     def __init__(self, path: Path | None, n_channels: int, sample_rate_hz: float,
-                 problems: Problems, chunk_rows: int = CHUNK_ROWS) -> None:
+                 problems: Problems, chunk_rows: int = CHUNK_ROWS, closed: bool = False) -> None:
         self.path = path
         self.dtype = sample_dtype(n_channels)
         self.n_channels = n_channels
@@ -302,60 +306,79 @@ class SampleFile:
         self.last_index = -1
         self.implausible_values = 0
         self.skipped_bytes = 0
+        self.closed = closed                         # a closed session has no cut last row
         if path is not None:
             self._scan(problems, chunk_rows)
 
     # --- validation -----------------------------------------------------------------
     def _accepted(self, idx: np.ndarray, last: int | None, at_eof: bool) -> int:
-        """How many leading rows of ``idx`` continue the stream after ``last``."""
+        """How many leading rows of ``idx`` continue the stream after ``last``. A row +1 after
+        its predecessor continues it; a gap (or the first row) must be confirmed by two of the
+        three rows after it (+1, +2, +3): a row shifted by a stray byte can fake the +1 (its
+        index reads as index*256 + a data byte), never the +2 or +3."""
         n = idx.size
         prev = np.empty(n, dtype=np.int64)
         prev[1:] = idx[:-1]
         prev[0] = last if last is not None else -1
         with np.errstate(over="ignore"):
             d = idx - prev
-            # a row is confirmed when the next row continues it, or the one after (so a single
-            # damaged neighbour does not cost an intact row)
-            confirmed = np.zeros(n, dtype=bool)
-            confirmed[:-1] = idx[1:] - idx[:-1] == 1
-            confirmed[:-2] |= idx[2:] - idx[:-2] == 2
-        confirmed[-1] |= at_eof
-        if n >= 2:
-            confirmed[-2] |= at_eof
+            c = [np.zeros(n, dtype=bool) for _ in range(4)]
+            for k in (1, 2, 3):
+                c[k][:-k] = idx[k:] - idx[:-k] == k
+        confirmed = (c[1] & c[2]) | (c[2] & c[3]) | (c[1] & c[3])
         ok = (d == 1) | ((d > 1) & (d <= self.max_gap) & confirmed & (prev < idx))
-        if last is None:
-            ok[0] = bool(0 <= idx[0] < MAX_FIRST_INDEX and confirmed[0])
+        if last is None:                 # a recording starts at 0 unless it joined a live stream
+            ok[0] = bool(0 <= idx[0] < MAX_FIRST_INDEX and (
+                confirmed[0] or (idx[0] == 0 and c[1][0]) or (at_eof and n == 1)))
         bad = np.flatnonzero(~ok)
         k = int(bad[0]) if bad.size else n
-        return k if at_eof else min(k, n - 2)
+        return k if at_eof else min(k, n - 3)
 
-    def _resync(self, f, start: int, size: int, last: int | None) -> int | None:
-        """The first byte offset >= start where a row continues the stream and the row after
-        it continues that one (or it is the file's last row). None: no such offset."""
+    def _resync(self, f, start: int, size: int, last: int | None, bad_pos: int) -> int | None:
+        """The first byte offset >= start where the stream plausibly continues after the damage
+        at ``bad_pos``. A row is taken when its index (in the gap limit) is confirmed:
+        continued by the next two rows; or near ``last`` (no more ahead than the damaged
+        bytes could hold) and continued by one of the next two; or exactly where an
+        overwritten stretch would leave it (aligned, index = last + rows passed); at the very
+        end, continued by every row left. None: no such offset."""
         item = self.dtype.itemsize
         lo, hi = (last + 1, last + self.max_gap) if last is not None else (0, MAX_FIRST_INDEX - 1)
         window = CHUNK_ROWS * item
+        never = np.iinfo(np.int64).min                  # past the end: matches nothing
         pos = start
         while pos + item <= size:
             f.seek(pos)
-            buf = f.read(min(size - pos, window + item + 8))
+            buf = f.read(min(size - pos, window + 2 * item + 8))
             n8 = len(buf) - 7
             if n8 <= 0:
                 return None
-            vals = np.empty(n8, dtype=np.int64)         # the int64 starting at every byte
-            for s in range(8):
-                vals[s::8] = np.frombuffer(buf, "<i8", count=(len(buf) - s) // 8, offset=s)
-            m = max(n8 - item, 0)                        # offsets whose next row is readable too
-            v = vals[:m]
+            ext = np.full(n8 + 2 * item, never, dtype=np.int64)
+            for s in range(8):                           # the int64 starting at every byte
+                ext[s:n8:8] = np.frombuffer(buf, "<i8", count=(len(buf) - s) // 8, offset=s)
+            final = pos + len(buf) >= size
+            m = n8 if final else min(n8, window)
+            v, v1, v2 = ext[:m], ext[item:item + m], ext[2 * item:2 * item + m]
+            q = pos + np.arange(m, dtype=np.int64)
             with np.errstate(over="ignore"):
-                cand = (v >= lo) & (v <= hi) & (vals[item:item + m] == v + 1)
+                ok = (v >= lo) & (v <= hi) & (q + item <= size)
+                cand = ok & (v1 == v + 1) & (v2 == v + 2)
+                if last is not None:
+                    passed = (q - bad_pos) // item
+                    near = ok & (v - last <= passed + 3) & ((v1 == v + 1) | (v2 == v + 2))
+                    aligned = ok & ((q - bad_pos) % item == 0) & (v == last + 1 + passed)
+                    cand |= near | aligned
             hits = np.flatnonzero(cand)
             if hits.size:
                 return pos + int(hits[0])
-            if pos + len(buf) >= size:                   # the file's last row, alone
-                for q in range(max(pos, size - 2 * item + 1), size - item + 1):
-                    if lo <= int(vals[q - pos]) <= hi:
-                        return q
+            if final:                                    # the file's last rows, shifted
+                for qq in range(max(pos, size - 3 * item + 1), size - item + 1):
+                    v0 = int(ext[qq - pos])
+                    if not lo <= v0 <= hi:
+                        continue
+                    rest = [int(ext[qq - pos + k * item]) for k in range(1, (size - qq) // item)]
+                    if rest == [v0 + k for k in range(1, len(rest) + 1)] and (
+                            rest or (last is not None and v0 == last + 1)):
+                        return qq
                 return None
             pos += m
         return None
@@ -366,10 +389,11 @@ class SampleFile:
         last: int | None = None
         pos = 0
         bad_at: list[int] = []
+        tail = 0
         with open(self.path, "rb") as f:
             while pos + item <= size:
                 f.seek(pos)
-                buf = f.read(min(size - pos, (chunk_rows + 2) * item))
+                buf = f.read(min(size - pos, (chunk_rows + 3) * item))
                 n = len(buf) // item
                 rows = np.frombuffer(buf, self.dtype, count=n)
                 at_eof = pos + (n + 1) * item > size
@@ -379,22 +403,29 @@ class SampleFile:
                         self.runs[-1] = (self.runs[-1][0], self.runs[-1][1] + k)
                     else:
                         self.runs.append((pos, k))
-                    if last is None:
+                    if not self.n_rows:
                         self.first_index = int(rows["index"][0])
                     last = int(rows["index"][k - 1])
                     self.n_rows += k
                     data = rows["data"][:k]
-                    self.implausible_values += int(data.size - np.count_nonzero(
-                        np.abs(data) <= PLAUSIBLE_ABS_MAX))
+                    with np.errstate(invalid="ignore"):
+                        self.implausible_values += int(data.size - np.count_nonzero(
+                            np.abs(data) <= PLAUSIBLE_ABS_MAX))
                     pos += k * item
-                if k == n or (k == n - 2 and not at_eof):
+                if k == n or (k == n - 3 and not at_eof):
                     continue                      # all good (the look-ahead rows are read again)
-                nxt = self._resync(f, pos + 1, size, last)
-                self.skipped_bytes += (nxt if nxt is not None else size) - pos
+                # search from inside the last accepted row: a deletion can shift the next
+                # good row to start within it (its index, > last, cannot match that row)
+                nxt = self._resync(f, max(pos - item + 1, 1), size, last, pos)
+                self.skipped_bytes += max(0, (nxt if nxt is not None else size) - pos)
                 bad_at.append(pos)
                 if nxt is None:
                     break
                 pos = nxt
+                f.seek(pos)                       # the resync already confirmed this row
+                last = int(np.frombuffer(f.read(8), "<i8")[0]) - 1
+            else:
+                tail = size - pos                 # less than a row: a write cut by a crash
         self.last_index = last if last is not None else -1
         name = self.path.name
         if self.skipped_bytes:
@@ -402,6 +433,9 @@ class SampleFile:
             problems.add(name, f"{self.skipped_bytes} bytes (~{-(-self.skipped_bytes // item)} "
                                f"rows) that do not continue the stream were skipped, at {where}"
                                + ("..." if len(bad_at) > MAX_EXAMPLES else ""))
+        if tail and self.closed:
+            problems.add(name, f"the last {tail} bytes are less than a row, though the session "
+                               "was closed cleanly (skipped)")
         if self.implausible_values:
             problems.add(name, f"{self.implausible_values} values are not finite or beyond "
                                f"±{PLAUSIBLE_ABS_MAX:g} (the signal chain treats them as missing)")
@@ -423,8 +457,9 @@ class SampleFile:
                     if not k:
                         return
                     rows = np.frombuffer(buf, self.dtype, count=k)
-                    yield SampleChunk(rows["index"].astype(np.int64),
-                                      rows["data"].astype(np.float64).reshape(k, self.n_channels))
+                    with np.errstate(invalid="ignore"):     # NaN bytes stay NaN (DSP handles)
+                        data = rows["data"].astype(np.float64).reshape(k, self.n_channels)
+                    yield SampleChunk(rows["index"].astype(np.int64), data)
                     done += k
 
 
@@ -553,7 +588,8 @@ def load_session(path: Path | str) -> Session:
     if samples_path is None:
         raise UserError(f"{folder} is truncated: its {SAMPLES_FILE} is missing or unreadable")
     try:
-        samples = SampleFile(samples_path, len(info.channels), info.sample_rate_hz, problems)
+        samples = SampleFile(samples_path, len(info.channels), info.sample_rate_hz, problems,
+                             closed=header.get("closed") is True)
         events, marks, errors = read_events(folder, header, problems, info.sample_rate_hz)
         sets = read_sets(folder, header, problems)
     except OSError as exc:
@@ -561,6 +597,11 @@ def load_session(path: Path | str) -> Session:
     reps = sorted((r for rec in sets for r in rec.reps), key=lambda r: r.session_rep)
     calibration = read_calibration(meta, marks, problems)
     closed = header.get("closed")
+    written = header.get("samples_written")
+    if closed is True and isinstance(written, int) and not isinstance(written, bool) \
+            and written != samples.n_rows:
+        problems.add(SAMPLES_FILE, f"session.json counts {written} samples written, "
+                                   f"{samples.n_rows} could be read")
     return Session(path=folder, meta=meta, info=info, samples=samples, events=events,
                    marks=marks, errors=errors, reps=reps, sets=sets, closed=closed is True,
                    format_version=header["format_version"], problems=problems.lines(),
