@@ -52,17 +52,17 @@ class FilterSettings:
         bad = [k for k, v in numbers.items()
                if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)]
         if bad:
-            raise UserError(f"filter settings: {', '.join(bad)} must be finite numbers")
+            raise ValueError(f"filter settings: {', '.join(bad)} must be finite numbers")
         if min(self.highpass_glute_hz, self.highpass_erector_hz, self.highpass_other_hz,
                self.lowpass_hz, self.mains_detect_s) <= 0:
-            raise UserError("filter settings: the filter edges and mains_detect_s must be "
+            raise ValueError("filter settings: the filter edges and mains_detect_s must be "
                             "positive")
         if self.order > 10 or self.notch_harmonics > 10:
-            raise UserError("filter settings: order and notch_harmonics are at most 10")
+            raise ValueError("filter settings: order and notch_harmonics are at most 10")
         if max(self.highpass_glute_hz, self.highpass_erector_hz, self.highpass_other_hz,
                self.lowpass_hz) > 1e5 or self.notch_q > 1e3 or max(
                 self.mains_detect_s, self.rms_window_s, self.envelope_smoothing_s) > 60:
-            raise UserError("filter settings: edges above 100 kHz, a notch Q above 1000 or "
+            raise ValueError("filter settings: edges above 100 kHz, a notch Q above 1000 or "
                             "windows longer than 60 s are not EMG settings")
         if self.mains not in MAINS_CHOICES:
             raise ValueError(f"mains must be one of {', '.join(MAINS_CHOICES)} (got {self.mains!r})")
@@ -86,7 +86,7 @@ class FilterSettings:
         """Unknown keys (from a newer version) are ignored; bad values raise ValueError."""
         names = {f.name: f.type for f in dataclasses.fields(cls)}
         if not isinstance(d, dict):
-            raise UserError("filter settings are not an object")
+            raise ValueError("filter settings are not an object")
         kwargs = {}
         for k, v in d.items():
             if k not in names:
@@ -95,10 +95,10 @@ class FilterSettings:
                 kwargs[k] = str(v)
                 continue
             if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise UserError(f"filter setting {k} = {str(v)[:30]!r} is not a number")
+                raise ValueError(f"filter setting {k} = {str(v)[:30]!r} is not a number")
             if k in ("order", "notch_harmonics"):
                 if not (math.isfinite(v) and float(v).is_integer()):
-                    raise UserError(f"filter setting {k} = {v!r} is not a whole number")
+                    raise ValueError(f"filter setting {k} = {v!r} is not a whole number")
                 kwargs[k] = int(v)
             else:
                 kwargs[k] = float(v)
@@ -152,7 +152,7 @@ class Pipeline:
         highest_hp = max((settings.highpass_for(chans[k].muscle) for k in self._raw_pos),
                          default=0.0)
         if self._raw_pos and highest_hp >= settings.lowpass_hz:
-            raise UserError(f"filter settings: the {highest_hp:g} Hz high-pass is not below "
+            raise ValueError(f"filter settings: the {highest_hp:g} Hz high-pass is not below "
                             f"the {settings.lowpass_hz:g} Hz low-pass")
         if self._raw_pos and not 0 < highest_hp < self.lowpass_hz:
             raise ValueError(
