@@ -121,9 +121,6 @@ def load_profile(name: str, home: Path | str | None = None) -> AthleteProfile:
     try:
         d = json.loads(path.read_text(encoding="utf-8"))
         return AthleteProfile.from_dict(d)
-    except (ValueError, UserError) as exc:   # JSON, UTF-8 and record errors are ValueErrors
-        raise UserError(f"profile file {path} is damaged ({exc}); delete it or restore a backup, "
-                        "then calibrate again") from exc
     except (OSError, ValueError, UnicodeDecodeError, RecursionError, TypeError, KeyError,
             AttributeError, UserError) as exc:
         raise DamagedProfile(f"the profile {path} is damaged ({str(exc)[:80]})") from exc

@@ -9,7 +9,6 @@ import argparse
 import csv
 import hashlib
 import io
-import json
 import os
 from pathlib import Path
 
@@ -31,7 +30,7 @@ REQUIRED = {
     "monitor": [], "ports": [],
 }
 #: options where 0 is a meaningful value (a seed, a probability, no rest)
-ZERO_OK = {"--seed", "--lumbar", "--rest"}
+ZERO_OK = {"--seed", "--lumbar", "--rest", "--load-kg", "--rpe"}   # a bodyweight lift, RPE 0
 
 
 def subcommands():

@@ -115,7 +115,7 @@ def reference(pristine):
     return load_session(pristine)
 
 
-def records(s, name: str) -> list:
+def records(s, name: str) -> object:
     """Comparable forms of a session's records in file order (NaN-safe)."""
     if name == "reps.jsonl":
         return [json.dumps(rep_to_dict(r), sort_keys=True) for r in s.reps]
@@ -184,7 +184,7 @@ def test_a_line_cut_by_a_crash_is_silent_but_a_bad_line_before_it_is_reported(fr
 
 
 # --- session.json: each field ----------------------------------------------------------------
-HOSTILE_VALUES = [None, "abc", 1e308, -1, 0, [], {}, True, "../../../etc/passwd", "/dev/zero",
+HOSTILE_VALUES: list[object] = [None, "abc", 1e308, -1, 0, [], {}, True, "../../../etc/passwd", "/dev/zero",
                   "x" * 5000, {"a": [1, {"b": None}]}]
 #: fields that decide how the samples are read: damaged, the session cannot be interpreted
 #: (one line, exit 2); any other field damaged must cost nothing but that field
