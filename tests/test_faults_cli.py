@@ -159,7 +159,7 @@ def test_default_outputs_inside_a_session_are_its_derived_files(session, capsys)
     after = digest(session)
     assert {k: v for k, v in after.items() if k in before} == before
     assert {Path(k).relative_to(session).parts[0] for k in after if k not in before} == \
-        {"export", "report.html"}
+        {"export", "report.html", "report.pdf"}
 
 
 @pytest.mark.parametrize("how", ["same", "symlink", "hardlink", "dotdot", "relative"])

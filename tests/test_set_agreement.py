@@ -183,7 +183,8 @@ def test_counter_summary_export_and_report_agree_through_every_event(qtbot, tmp_
     assert [(int(r["set"]), int(r["rep"]), int(r["session_rep"])) for r in rep_rows] == [
         (r.set_index, r.rep, r.session_rep) for r in all_reps]
     html = render_report(saved)
-    table = html[html.index("<th class='l'>onset order</th></tr>"):]
+    start = html.index("<th class='l'>onset order</th></tr>")
+    table = html[start:html.index("</table>", start)]          # the sets table alone
     report_counts = re.findall(r"<tr><td>(\d+)</td><td>(\d+)", table)
     assert [(int(s), int(n)) for s, n in report_counts] == [(r.set_index, r.count)
                                                             for r in records]

@@ -8,7 +8,7 @@ refuses, with one line, a target that
 
 * is one of the inputs, or the same file under another name;
 * lies inside a session folder, except the derived files a session may hold
-  (``export/`` and ``report.html``, safe to delete);
+  (``export/``, ``report.html`` and ``report.pdf``, safe to delete);
 * is an existing file with other hard links (writing would change them too),
   or exists and is not a regular file (a device, a FIFO, a folder).
 
@@ -27,7 +27,7 @@ from ..errors import UserError
 from .meta import EVENTS_FILE, REPS_FILE, SAMPLES_FILE, SESSION_FILE
 
 #: what a session folder may hold besides its recording: derived, safe-to-delete outputs
-DERIVED = ("export", "report.html")
+DERIVED = ("export", "report.html", "report.pdf")
 SESSION_FILES = (SESSION_FILE, SAMPLES_FILE, EVENTS_FILE, REPS_FILE)
 
 
@@ -70,7 +70,7 @@ def check_output(out: Path | str, inputs: Iterable[Path | str] = (), *,
     session = session_folder_of(real)
     if session is not None:
         rel = real.relative_to(session).parts
-        derived = (rel[0] == "export" and len(rel) > 1) or rel == ("report.html",)
+        derived = (rel[0] == "export" and len(rel) > 1) or rel in (("report.html",), ("report.pdf",))
         if not derived:
             raise UserError(f"{option} {out} is inside the session {session}: write outside "
                             "it (or into its export/ folder)")
