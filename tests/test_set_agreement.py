@@ -191,7 +191,7 @@ def test_counter_summary_export_and_report_agree_through_every_event(qtbot, tmp_
     assert f"<b>{len(all_reps)}</b><span>reps in {len(records)} sets" in html
     stops = [m["sample_index"] for m in saved.marks if m["kind"] == "set_stop"]
     assert len(stops) == len(records)                                # one end mark per set
-    titles = re.findall(r"S(\d+) R(\d+) · ratio", html)
+    titles = re.findall(r"Set (\d+) rep (\d+) · ratio", html)
     assert len(titles) == len(set(titles)) == len(all_reps)          # never "S1 R1" twice
 
     # the replay, with a seek back into set 2 once set 3 has been shown

@@ -81,7 +81,9 @@ def test_analyze_xdf_finds_the_reps_in_their_sets(recording, tmp_path, capsys):
         # times after the gap are not shifted by it
         assert abs(float(row["t_top_s"]) - truth.t_top_s) < 0.3
         assert row["glute_left_uv"] != ""
-    assert (rows[1]["verdict"] == "lumbar_dominant") and rows[0]["verdict"] != "lumbar_dominant"
+    # uncalibrated: no absolute verdict, but the lumbar rep stands out against the others
+    assert {row["verdict"] for row in rows} == {"unknown"}
+    assert float(rows[1]["ratio"]) < 0.8 * float(rows[0]["ratio"])
     # the XDF path is the recording path: same reps as the same samples analysed directly
     info = load_xdf_stream(path, "EMG-amp").info
     direct = analyze_recording(data[kept], info, first_index=kept)
