@@ -259,3 +259,22 @@ def test_dead_channel_is_drawn_dead_not_autoscaled(qtbot):
     assert hi - lo >= view.MIN_SPAN                         # never a 1e-11 axis
     assert view.dead[0] and not view.dead[1]
     assert "NO SIGNAL" in view.dead_marks[0].toPlainText()
+
+
+def test_an_uncalibrated_rep_shows_its_relative_ratio_not_question_marks():
+    """What the detector gives an uncalibrated rep (no absolute verdict, the reason
+    "uncalibrated", a relative ratio): the big card shows the number, in the relative colour."""
+    from dataclasses import replace
+
+    from session_support import rep as make_rep
+    from emg_monitor.ui.present import cue_look, rep_look
+    rep = replace(make_rep(1, 3, 0.8, Verdict.UNKNOWN, 10.0, calibrated=False),
+                  verdict_basis="relative", ratio_relative=0.62,
+                  no_verdict_reason="uncalibrated: ratio relative to recent reps")
+    look = rep_look(rep)
+    assert look.number == "×0.62" and look.colour == theme.SKY_BLUE
+    dead = replace(rep, ratio=float("nan"), no_verdict_reason="R glute electrode off")
+    assert rep_look(dead).number == "?" and "R glute electrode off" in rep_look(dead).words
+    cue = TopCue(9.0, 40.0, 50.0, 0.8, Verdict.UNKNOWN, "uV", False,
+                 no_verdict_reason="uncalibrated", verdict_basis="relative")
+    assert cue_look(cue).colour == theme.SKY_BLUE

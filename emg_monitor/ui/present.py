@@ -42,18 +42,19 @@ class RepLook:
 
 def relative_basis(rep: RepResult | TopCue) -> bool:
     """An uncalibrated reading: no absolute verdict, only relative to the athlete's recent reps."""
-    return (not rep.calibrated) or getattr(rep, "verdict_basis", "") == "relative"
+    return (not rep.calibrated) or getattr(rep, "verdict_basis", "").startswith("relative")
 
 
 def rep_look(rep: RepResult) -> RepLook:
     caption = f"REP {rep.rep}" + (f" · SET {rep.set_index}" if rep.set_index else "")
     if rep.status == RepStatus.PARTIAL:
         return RepLook(theme.GREY, "–", "—", "PARTIAL REP — not judged", caption, False)
-    if rep.no_verdict_reason or rep.verdict == Verdict.UNKNOWN:
+    relative = relative_basis(rep) and math.isfinite(rep.ratio)
+    if not relative and (rep.no_verdict_reason or rep.verdict == Verdict.UNKNOWN):
         reason = rep.no_verdict_reason or "no usable amplitude — check the electrodes"
         return RepLook(theme.GREY, theme.VERDICT_SYMBOL[Verdict.UNKNOWN], "?",
                        f"NO VERDICT: {reason}", caption, False)
-    if relative_basis(rep):
+    if relative:      # uncalibrated: its only "no verdict" reason is the missing calibration
         rel = rep.ratio_relative
         number = f"×{rel:.2f}" if math.isfinite(rel) else format_ratio(rep.ratio)
         what = ("of your recent reps" if math.isfinite(rel) else "raw µV ratio")
@@ -71,10 +72,11 @@ def rep_look(rep: RepResult) -> RepLook:
 
 def cue_look(cue: TopCue) -> RepLook:
     """The provisional lockout cue: said while the lifter can still squeeze."""
-    if cue.no_verdict_reason or cue.verdict == Verdict.UNKNOWN:
+    relative = relative_basis(cue) and math.isfinite(cue.ratio)
+    if not relative and (cue.no_verdict_reason or cue.verdict == Verdict.UNKNOWN):
         return RepLook(theme.GREY, "?", "—", f"AT THE TOP — no verdict: "
                        f"{cue.no_verdict_reason or 'no usable amplitude'}", "AT THE TOP", False)
-    if relative_basis(cue):
+    if relative:
         return RepLook(theme.SKY_BLUE, "≈", format_ratio(cue.ratio),
                        "AT THE TOP — SQUEEZE AND HOLD", "AT THE TOP · RELATIVE", False)
     return RepLook(theme.VERDICT_COLOUR[cue.verdict], theme.VERDICT_SYMBOL[cue.verdict],
