@@ -144,9 +144,10 @@ class StreamingSos:
         if self.state is None:
             self.state = self._init_state(x[0])
         if n <= BLOCK_MAX:
-            mats = self._matrices(n)
-            v = np.concatenate((self.state, x.T), axis=1)[:, :, None]
-            r = np.matmul(mats, v)[:, :, 0]
+            mats = self._cache.get(n)
+            if mats is None:
+                mats = self._matrices(n)
+            r = np.matmul(mats, np.concatenate((self.state, x.T), axis=1)[..., None])[..., 0]
             self.state = r[:, n:]
             return r[:, :n].T
         # long chunks: channel-major rows, so sosfilt runs along contiguous memory

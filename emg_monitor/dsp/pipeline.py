@@ -105,8 +105,11 @@ class FilterSettings:
         return cls(**kwargs)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Processed:
+    """One chunk's output (made per 20-sample chunk on the live path: slots, not frozen,
+    cost a third of a frozen record's construction)."""
+
     filtered: np.ndarray     # (n, n_emg) band-passed + notched EMG (uV); envelope channels: baseline-removed
     envelope: np.ndarray     # (n, n_emg) RMS envelope in Pipeline.envelope_unit
     #: (n, n_emg) True where the input sample was NaN/inf/impossible (outputs there are NaN);
@@ -376,14 +379,14 @@ class Pipeline:
         return Processed(filtered, envelope)
 
     def _raw_envelope(self, y: np.ndarray) -> np.ndarray:
-        ms = self._rms.process(np.square(y))
+        ms = self._rms.mean_of_squares(y)      # >= 0 exactly (see there): no clip needed
         if self.calibrated:
             ms -= self._rest_sq
-        np.maximum(ms, 0.0, out=ms)
-        np.sqrt(ms, out=ms)
-        if self.calibrated:
+            np.maximum(ms, 0.0, out=ms)
+            np.sqrt(ms, out=ms)
             ms *= self._raw_scale
-        return ms
+            return ms
+        return np.sqrt(ms, out=ms)
 
 
 def process_offline(data: np.ndarray, info: DeviceInfo, settings: FilterSettings = FilterSettings(),
