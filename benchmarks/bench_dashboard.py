@@ -40,7 +40,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs per mode; medians are printed")
     args = ap.parse_args()
 
-    from PyQt6.QtCore import QEvent, QObject
+    from PyQt6.QtCore import QEvent, QEventLoop, QObject, QTimer
     from PyQt6.QtWidgets import QApplication
 
     from emg_monitor.model import DeviceConfig
@@ -59,6 +59,13 @@ def main() -> int:
                 PaintCounter.n += 1
             return False
 
+    def run_loop(seconds: float) -> None:
+        """The window runs in an event loop as in the app (blocked until an event comes),
+        not in a polling loop whose own wake-ups would be counted as the GUI's CPU."""
+        loop = QEventLoop()
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
+
     def run(filtered: bool) -> tuple:
         src = SimulatedSource(AthleteConfig(sets=50, sample_rate_hz=args.rate, seed=1),
                               device_config=DeviceConfig(sample_rate_hz=args.rate, n_emg=4,
@@ -71,19 +78,13 @@ def main() -> int:
         w.traces.viewport().installEventFilter(counter)
         w.filtered_check.setChecked(filtered)
         session.engine.start_set()
-        warm_end = time.monotonic() + 2.0                 # filters settle, buffers fill
-        while time.monotonic() < warm_end:
-            app.processEvents()
-            time.sleep(0.002)
+        run_loop(2.0)                                     # filters settle, buffers fill
         acq = session.reader._thread
         f0, p0 = w.frames, PaintCounter.n
         wall0, cpu0, gui0 = time.monotonic(), time.process_time(), time.thread_time()
         acq0 = thread_cpu_s(acq)
         samples0 = session.bridge.counters()[0]
-        end = wall0 + args.seconds
-        while time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.002)
+        run_loop(args.seconds)
         wall = time.monotonic() - wall0
         cpu = time.process_time() - cpu0
         gui = time.thread_time() - gui0

@@ -1,6 +1,9 @@
 import random
 import struct
 
+import numpy as np
+import pytest
+
 from hypothesis import given, settings, strategies as st
 
 from emg_monitor import protocol as p
@@ -276,3 +279,23 @@ def test_random_corruption_yields_only_valid_frames_and_exact_loss(n, data):
     assert lost <= corrupt | {i for i in range(n) if i - 1 in corrupt and i + 1 in corrupt}
     # the loss count is exact: every missing frame between the first and last seen
     assert dec.stats.lost_samples == (seqs[-1] - seqs[0] + 1) - len(seqs)
+
+
+@settings(max_examples=60, deadline=None)
+@given(first=st.integers(0, p.SEQ_MODULO - 1), n_ch=st.integers(1, 12),
+       rows=st.integers(0, 60), seed=st.integers(0, 1000))
+def test_a_run_of_frames_is_the_frames_one_by_one(first, n_ch, rows, seed):
+    """The emulator's batched encoder writes exactly the bytes of the per-frame one,
+    across the 32-bit sequence wrap, and the decoder reads them back."""
+    counts = np.random.default_rng(seed).integers(0, 0x10000, (rows, n_ch))
+    run = p.encode_samples_run(first, counts)
+    assert run == b"".join(p.encode_samples(first + i, r) for i, r in enumerate(counts))
+    frames = p.FrameDecoder().feed(run)
+    assert [f.counts for f in frames] == [tuple(int(c) for c in r) for r in counts]
+
+
+def test_a_run_refuses_counts_that_do_not_fit_16_bits():
+    with pytest.raises(ValueError):
+        p.encode_samples_run(0, np.array([[0, 70000]]))
+    with pytest.raises(ValueError):
+        p.encode_samples_run(0, np.array([[-1, 3]]))

@@ -81,7 +81,7 @@ def test_traces_label_uncalibrated_unit(qtbot):
     t = np.arange(0, 12, 0.01)
     rows = np.column_stack([t, np.sin(t), np.cos(t), 10 * t])
     view.draw(rows, None)
-    x, y = view.curves[1].getOriginalDataset()
+    x, y = view.curves[1].getData()
     newest = t > t[-1] - view.window_s                 # the last 10 s, at t - t_newest
     assert np.allclose(y, np.cos(t[newest]))
     assert np.allclose(x, t[newest] - t[-1]) and x[-1] == 0.0
@@ -102,20 +102,20 @@ def test_filtered_view_draws_min_max_pairs_on_a_fixed_time_axis(qtbot):
         env = np.column_stack([t, np.ones_like(t), 2 * np.ones_like(t), 30 + 0 * t])
         peaks = np.column_stack([t, -np.sin(t) - 1, -3 - 0 * t, np.sin(t) + 1, 3 + 0 * t])
         view.draw(env, peaks)
-    x, y = view.curves[0].getOriginalDataset()
+    x, y = view.curves[0].getData()
     keep = t > t[-1] - 10.0
     assert np.allclose(x[0::2], t[keep] - t[-1]) and np.array_equal(x[0::2], x[1::2])
     assert np.allclose(y[0::2], -np.sin(t[keep]) - 1) and np.allclose(y[1::2], np.sin(t[keep]) + 1)
-    _, y1 = view.curves[1].getOriginalDataset()
+    _, y1 = view.curves[1].getData()
     assert set(np.unique(y1)) == {-3.0, 3.0}
     assert view.plots[0].viewRange()[0] == before == [-10.0, 0.0]
     lo, hi = view.plots[1].viewRange()[1]
     assert lo <= -3 and hi >= 3                        # symmetric range around the band
-    _, angle = view.angle_curve.getOriginalDataset()
+    _, angle = view.angle_curve.getData()
     assert np.allclose(angle, 30.0)                    # the angle still comes from the envelope rows
     view.set_show_filtered(False)
     view.draw(env, peaks)
-    _, y = view.curves[1].getOriginalDataset()
+    _, y = view.curves[1].getData()
     assert np.allclose(y, 2.0)
 
 

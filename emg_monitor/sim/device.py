@@ -227,6 +227,12 @@ class DeviceEmulator:
             return b""
         first, counts = self._counts(n_samples)
         imu = self._imu_frames(first, n_samples)
+        if not (imu or self.drop_every or self.corrupt_every):   # the plain stream, at once
+            out_run = protocol.encode_samples_run(self.seq, counts)
+            self.seq = (self.seq + n_samples) % protocol.SEQ_MODULO
+            self._frame_count += n_samples
+            self.frames_sent += n_samples
+            return out_run
         out = bytearray()
         for r, row in enumerate(counts):
             seq = self.seq

@@ -46,7 +46,7 @@ class HipGapCard(QFrame):
         self.status = ""
         self._live_text = ""
         self.set_compact(False)
-        self._fill(theme.PANEL, theme.MUTED)
+        theme.fill_card(self, theme.PANEL, theme.MUTED)
 
     def set_compact(self, compact: bool) -> None:
         """Digits as tall as the counter's (~2.5 cm on a laptop): readable from 3 m, while
@@ -58,15 +58,11 @@ class HipGapCard(QFrame):
         self.setMinimumWidth(170 if compact else 230)
         self.setMaximumWidth(240 if compact else 320)
 
-    def _fill(self, background: str, text: str) -> None:
-        self.setStyleSheet(f"QFrame#card {{ background: {background}; border-radius: 10px; }}"
-                           f"QLabel {{ color: {text}; background: transparent; }}")
-
     def clear(self) -> None:
         self.rep = None
         self.value.setText("—")
         self.words.setText("no rep yet")
-        self._fill(theme.PANEL, theme.MUTED)
+        theme.fill_card(self, theme.PANEL, theme.MUTED)
 
     def show_rep(self, rep: RepResult) -> None:
         self.rep = rep
@@ -74,7 +70,7 @@ class HipGapCard(QFrame):
         self.value.setText(format_gap(gap))
         if not math.isfinite(gap):
             self.words.setText("no hip angle for this rep")
-            self._fill(theme.PANEL, theme.MUTED)
+            theme.fill_card(self, theme.PANEL, theme.MUTED)
             return
         try:
             tol = get_exercise(rep.exercise or "deadlift").hip_tolerance_deg
@@ -83,10 +79,10 @@ class HipGapCard(QFrame):
         if gap > tol:
             self.words.setText("short of neutral")
             self.setToolTip(f"more than {tol:g}° short of your neutral: the hips did not finish")
-            self._fill(theme.VERDICT_COLOUR[Verdict.LUMBAR_DOMINANT], "black")
+            theme.fill_card(self, theme.VERDICT_COLOUR[Verdict.LUMBAR_DOMINANT], "black")
         else:
             self.words.setText("hips at neutral")
-            self._fill(theme.VERDICT_COLOUR[Verdict.GLUTES_FINISHED], "black")
+            theme.fill_card(self, theme.VERDICT_COLOUR[Verdict.GLUTES_FINISHED], "black")
 
     def set_live(self, hip_deg: float) -> None:
         text = (f"now {hip_deg:.0f}° from neutral" if math.isfinite(hip_deg)

@@ -16,11 +16,6 @@ from .present import LiveReading, cue_look, format_ratio, rep_look
 from .widgets import big_font
 
 
-def _fill(widget: QWidget, background: str, text: str) -> None:
-    widget.setStyleSheet(f"QFrame#card {{ background: {background}; border-radius: 10px; }}"
-                         f"QLabel {{ color: {text}; background: transparent; }}")
-
-
 class LastRepCard(QFrame):
     """The last rep: caption, symbol + ratio in the largest digits, the verdict in words."""
 
@@ -56,7 +51,7 @@ class LastRepCard(QFrame):
         self.caption.setText("LAST REP")
         self.value.setText("—")
         self.words.setText(text)
-        _fill(self, theme.PANEL, theme.MUTED)
+        theme.fill_card(self, theme.PANEL, theme.MUTED)
 
     def show_rep(self, rep: RepResult) -> None:
         self.rep = rep
@@ -65,7 +60,7 @@ class LastRepCard(QFrame):
         self.caption.setText(look.caption)
         self.value.setText(f"{look.symbol} {look.number}")
         self.words.setText(look.words)
-        _fill(self, look.colour, "black")
+        theme.fill_card(self, look.colour, "black")
 
     def set_stale(self, stale: bool, why: str = "") -> None:
         """After a disconnect the last rep is history: shown greyed, said to be old."""
@@ -74,7 +69,7 @@ class LastRepCard(QFrame):
         self.stale = stale
         if stale:
             self.words.setText(f"before the {why or 'interruption'} — not live")
-            _fill(self, theme.PANEL, theme.MUTED)
+            theme.fill_card(self, theme.PANEL, theme.MUTED)
         else:
             self.show_rep(self.rep)
 
@@ -155,8 +150,8 @@ class LivePanel(QFrame):
         self.value.setText(f"{symbol} {number}".strip())
         self.note.setText(note)
         if colour is not None:
-            _fill(self, colour, "black")
+            theme.fill_card(self, colour, "black")
         elif kind == "live":
-            _fill(self, theme.PANEL, theme.TEXT)
+            theme.fill_card(self, theme.PANEL, theme.TEXT)
         else:
-            _fill(self, theme.PANEL, theme.MUTED)
+            theme.fill_card(self, theme.PANEL, theme.MUTED)

@@ -67,3 +67,14 @@ QToolTip {{ background: {PANEL}; color: {TEXT}; border: 1px solid {MUTED}; }}
 #: base text size; big numbers and cues set their own pixel sizes (style sheets must not
 #: set font-size on QWidget, or they would override every setFont below them)
 BASE_FONT_PX = 15
+
+
+def fill_card(widget, background: str, text: str) -> None:
+    """A colour-filled card (QFrame named "card") with its labels in ``text``.
+
+    Set only on a change: a style sheet re-polishes the widget and its children
+    (~1 ms), and the live panel asks for its colours on every frame."""
+    sheet = (f"QFrame#card {{ background: {background}; border-radius: 10px; }}"
+             f"QLabel {{ color: {text}; background: transparent; }}")
+    if widget.styleSheet() != sheet:
+        widget.setStyleSheet(sheet)

@@ -10,7 +10,8 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QSize, Qt, QTimer
 from PyQt6.QtGui import QFont, QFontMetrics
-from PyQt6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import (QFrame, QGraphicsItem, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout,
+                             QWidget)
 
 from ..model import RepResult, TopCue, Verdict
 from . import theme
@@ -507,9 +508,9 @@ class TracesView(pg.GraphicsLayoutWidget):
         self.setCacheMode(self.CacheModeFlag.CacheNone)
         self.window_s = window_s
         self.plots: list[pg.PlotItem] = []
-        self.curves: list[pg.PlotDataItem] = []
+        self.curves: list[TraceCurve] = []
         self.angle_plot: pg.PlotItem | None = None
-        self.angle_curve: pg.PlotDataItem | None = None
+        self.angle_curve: TraceCurve | None = None
         self.names: tuple[str, ...] = ()
         self.unit = ""
         self.show_filtered = False
@@ -541,8 +542,7 @@ class TracesView(pg.GraphicsLayoutWidget):
             colour = theme.trace_colour(name, i)
             plot = self._row(i, short_channel_name(name),
                              "%MVC" if calibrated else f"{unit}, uncalibrated", colour)
-            # width-1 (cosmetic) pens: wider pens are several times slower in Qt's raster engine
-            curve = plot.plot(pen=pg.mkPen(colour, width=1))
+            curve = _trace_curve(plot, colour)
             mark = pg.TextItem("", color=theme.ORANGE, anchor=(0.5, 0.5))
             mark.setFont(big_font(14))
             mark.setParentItem(plot.vb)
@@ -553,7 +553,7 @@ class TracesView(pg.GraphicsLayoutWidget):
         if has_angle:
             self.angle_plot = self._row(len(names), angle_title, "angle, deg", theme.ANGLE_COLOUR)
             self._time_axis(self.angle_plot)
-            self.angle_curve = self.angle_plot.plot(pen=pg.mkPen(theme.ANGLE_COLOUR, width=1))
+            self.angle_curve = _trace_curve(self.angle_plot, theme.ANGLE_COLOUR)
         else:
             self.angle_plot, self.angle_curve = None, None
             if self.plots:
@@ -586,6 +586,7 @@ class TracesView(pg.GraphicsLayoutWidget):
                              f"{title}</span><br><span style='color:{theme.MUTED};"
                              f"font-size:{px - 2}px'>{unit_text.replace(', ', '<br>')}</span>",
                              justify="left")
+        label.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.addItem(label, row=row, col=0)
         self.ci.layout.setColumnFixedWidth(0, 86 if self.compact else 104)
         self.ci.layout.setColumnStretchFactor(1, 1)
@@ -611,6 +612,10 @@ class TracesView(pg.GraphicsLayoutWidget):
             # SI-prefix bookkeeping re-renders the axis label (HTML) on every range change
             plot.getAxis(name).enableAutoSIPrefix(False)
         plot.getAxis("left").setWidth(44)
+        # the axes change a few times a minute but the viewport repaints 30 times a second:
+        # drawn once into a pixmap and blitted, instead of replaying their text every frame
+        for name in ("left", "bottom"):
+            plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         # y range set by draw() a few times a second: per-frame auto-range rescans every curve
         plot.disableAutoRange()
 
@@ -676,7 +681,7 @@ class TracesView(pg.GraphicsLayoutWidget):
         self.dead[i] = dead
 
     @staticmethod
-    def _set(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
+    def _set(curve: pg.PlotCurveItem, x: np.ndarray, y: np.ndarray) -> None:
         finite = bool(np.isfinite(y).all())
         curve.setData(x, y, connect="all" if finite else "finite", skipFiniteCheck=finite)
 
@@ -715,6 +720,29 @@ class TracesView(pg.GraphicsLayoutWidget):
                 return
         self._y_ranges[key] = (lo, hi)
         plot.setYRange(lo, hi, padding=0)
+
+
+class TraceCurve(pg.PlotCurveItem):
+    """A scrolling trace whose bounds are its plot's view, not its data.
+
+    pyqtgraph scans a curve's data for its bounding rectangle (NaN-aware min and max of
+    x and y) every time the data change: here on every frame, for every curve, about a
+    third of the GUI thread's Python time. The traces' axes are fixed (x -10..0, y set by
+    ``TracesView``), nothing ever auto-ranges on them, and the view clips what lies
+    outside, so the view's rectangle is the honest bound. pyqtgraph calls
+    ``viewTransformChanged`` (prepareGeometryChange) whenever that view changes.
+    """
+
+    def boundingRect(self):  # noqa: N802 - Qt override
+        vb = self.getViewBox()
+        return vb.viewRect() if vb is not None else super().boundingRect()
+
+
+def _trace_curve(plot: pg.PlotItem, colour: str) -> TraceCurve:
+    # width-1 (cosmetic) pens: wider pens are several times slower in Qt's raster engine
+    curve = TraceCurve(pen=pg.mkPen(colour, width=1))
+    plot.addItem(curve)
+    return curve
 
 
 def _newest(rows: np.ndarray, t_from: float) -> np.ndarray:
