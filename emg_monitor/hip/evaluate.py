@@ -18,7 +18,7 @@ from scipy import signal
 
 from ..model import DeviceInfo
 from ..sim.athlete import Athlete, AthleteConfig
-from ..sim.segments import RELAXED_HIP_DEG, held_imu, imu_channels
+from ..sim.segments import held_imu, imu_channels
 from .alignment import tilt_deg
 from .tracker import HipTracker
 
@@ -74,7 +74,7 @@ def _accel_only_hip(a: Athlete, tracker: HipTracker, data: np.ndarray) -> np.nda
 
 def evaluate(config: AthleteConfig) -> AngleErrors:
     a, info, data = simulate(config)
-    tracker = HipTracker(info, relaxed_hip_deg=RELAXED_HIP_DEG)
+    tracker = HipTracker(info, relaxed_hip_deg=config.relaxed_hip_deg)
     hip, lumbar = stream(tracker, data)
     step = tracker.step
     idx = np.arange(data.shape[0])

@@ -18,18 +18,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import DeviceInfo
-from .alignment import align, stillness_problem, tilt_deg
+from .alignment import align, realigned, stillness_problem, tilt_deg
 from .tracker import imu_columns
 
-#: the two wizard steps (ui/calibration_wizard.py), keyed like the simulator's script
-RELAXED_STAND = ("relaxed_stand", "Relaxed stand",
+#: the two stands of the wizard's neutral step (ui/calibration_wizard.py, HipNeutralStep),
+#: keyed like the simulated athlete's tasks: (task kind, cue, instructions)
+RELAXED_STAND = ("relaxed_stand", "STAND TALL — RELAXED",
                  "Stand tall and relaxed, feet hip-width, arms by your sides, weight on both "
-                 "feet. Look ahead and do not move until the bar is full.")
-HIP_SQUEEZE = ("hip_neutral", "Stand tall and squeeze your glutes",
+                 "feet, looking ahead. Do not move.")
+HIP_SQUEEZE = ("hip_neutral", "SQUEEZE YOUR GLUTES!",
                "Stand tall and squeeze your glutes as hard as you can, pushing the hips "
-               "forward to full extension. Keep the chest up and the knees straight, hold "
-               "the squeeze and do not move until the bar is full.")
+               "forward to full extension. Keep the chest up and the knees straight, and hold "
+               "the squeeze without moving until the bar is full.")
 
+#: a sensor that turned at least this much between the two stands tells which segment it
+#: is on: the pelvis turns about its own across-the-body axis (the squeeze tilts it back)
+SWAP_MIN_TURN_DEG = 1.0
 #: a squeeze that flexes the hips this much more than standing relaxed is not a squeeze
 MAX_SQUEEZE_FLEXION_DEG = 2.0
 #: more than this between the two stands: the athlete bent or the sensors moved
@@ -65,22 +69,24 @@ class HipNeutral:
 def _still_problems(info: DeviceInfo, data: np.ndarray, what: str) -> list[str]:
     out = []
     for seg, cols in imu_columns(info).items():
-        p = stillness_problem(seg, data[:, cols[:3]], data[:, cols[3:]])
+        x = data[:, cols]
+        # a live MPU-6050's noise moves some bit of its six readings every sample
+        p = (f"the {seg} IMU stopped answering (its readings froze)"
+             if x.shape[0] > 1 and bool((x == x[0]).all()) else
+             stillness_problem(seg, x[:, :3], x[:, 3:]))
         if p:
             out.append(p)
     return [f"{what}: {p}" for p in out]
 
 
-def stand_problem(info: DeviceInfo, data: np.ndarray) -> str:
-    """'' when every IMU was still in a stand recording, else one sentence for the athlete."""
+def missing_imus(info: DeviceInfo) -> str:
+    """'' when the pelvis and thigh IMUs both answer, else one sentence saying which not."""
     cols = imu_columns(info)
     missing = [s for s in ("pelvis", "thigh") if s not in cols]
-    if missing:
-        return (f"no hip neutral without the {' and '.join(missing)} IMU: check that it is "
-                "plugged in")
-    problems = _still_problems(info, np.asarray(data, dtype=float), "the stand")
-    return ("hold still and try again (" + "; ".join(p.split(": ", 1)[1] for p in problems) + ")"
-            if problems else "")
+    if not missing:
+        return ""
+    return (f"the hip neutral needs the pelvis and thigh IMUs; {' and '.join(missing)} missing "
+            f"(check {'its plug' if len(missing) == 1 else 'their plugs'}: docs/hardware.md)")
 
 
 def measure_neutral(info: DeviceInfo, relaxed: np.ndarray, squeeze: np.ndarray,
@@ -89,11 +95,10 @@ def measure_neutral(info: DeviceInfo, relaxed: np.ndarray, squeeze: np.ndarray,
 
     Raises ValueError with one sentence for the athlete: an IMU missing, someone
     moving, a squeeze that did not extend the hips."""
+    problem = missing_imus(info)
+    if problem:
+        raise ValueError(problem)
     cols = imu_columns(info)
-    missing = [s for s in ("pelvis", "thigh") if s not in cols]
-    if missing:
-        raise ValueError(f"the hip neutral needs the pelvis and thigh IMUs; "
-                         f"{' and '.join(missing)} missing")
     relaxed = np.asarray(relaxed, dtype=float)
     squeeze = np.asarray(squeeze, dtype=float)
     problems = (_still_problems(info, relaxed, "relaxed stand")
@@ -101,10 +106,16 @@ def measure_neutral(info: DeviceInfo, relaxed: np.ndarray, squeeze: np.ndarray,
     if problems:
         raise ValueError("hold still and try again (" + "; ".join(problems) + ")")
     tilt = {}
+    turn = {}
     for seg, c in cols.items():
         a = align(seg, relaxed[:, c[:3]], relaxed[:, c[3:]])
         up = squeeze[:, c[:3]].mean(axis=0)
-        tilt[seg] = float(tilt_deg(up / np.linalg.norm(up), a)[0])
+        up = up / np.linalg.norm(up)
+        tilt[seg] = float(tilt_deg(up, a)[0])
+        turn[seg] = (a, np.cross(np.asarray(a.up), up))    # |axis| = sin(turn)
+    if _swapped(turn):
+        raise ValueError("the pelvis and thigh IMUs seem swapped (each turned about the "
+                         "other's axis): swap their plugs and record the neutral again")
     squeeze_hip = tilt["pelvis"] - tilt["thigh"]       # hip flexion of the squeeze vs relaxed
     if squeeze_hip > MAX_SQUEEZE_FLEXION_DEG:
         raise ValueError(f"the squeeze bent the hips {squeeze_hip:.1f} deg instead of extending "
@@ -115,3 +126,18 @@ def measure_neutral(info: DeviceInfo, relaxed: np.ndarray, squeeze: np.ndarray,
     lumbar = (tilt["pelvis"] - tilt["thorax"]) if "thorax" in tilt else float("nan")
     created = created_iso or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     return HipNeutral(created, -squeeze_hip, lumbar)
+
+
+def _swapped(turn: dict) -> bool:
+    """True when the sensor that turned most between the two stands turned about the other
+    segment's instructed axis (docs/hip.md, mounting) rather than its own: the plugs of
+    the pelvis and thigh IMUs are swapped. Undecided (False) when neither turned."""
+    best = max(("pelvis", "thigh"), key=lambda s: float(np.linalg.norm(turn[s][1])))
+    a, axis = turn[best]
+    size = float(np.linalg.norm(axis))
+    if size < math.sin(math.radians(SWAP_MIN_TURN_DEG)):
+        return False
+    other = "thigh" if best == "pelvis" else "pelvis"
+    own = abs(float(axis @ np.asarray(a.left))) / size
+    alt = abs(float(axis @ np.asarray(realigned(a, other).left))) / size
+    return own < 0.5 and alt > 0.7

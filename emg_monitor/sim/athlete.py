@@ -34,7 +34,7 @@ from scipy import signal
 from ..exercises import get_exercise
 from ..model import EMG_PIN_ROLES, MOTION_PIN_NAMES, Channel, Kind, Muscle
 from .movements import MOVEMENTS
-from .segments import COMPENSATION_LUMBAR, ImuConfig, SegmentModel
+from .segments import COMPENSATION_LUMBAR, RELAXED_HIP_DEG, ImuConfig, SegmentModel, task_weight
 from .patterns import (UNLOADED_ERECTOR, UNLOADED_GLUTE, WALK_ERECTOR, WALK_GLUTE, Attempt,
                        MovementStyle, sway_deg, velocity_profile)
 
@@ -94,6 +94,8 @@ class AthleteConfig:
     attempts: tuple[Attempt, ...] = ()
     style: MovementStyle | None = None
     zero_drift_deg_per_min: float = 0.0   # the motion sensor's zero drifts (tape, sweat)
+    #: standing relaxed, the hips rest this far short of the squeezed full extension (deg)
+    relaxed_hip_deg: float = RELAXED_HIP_DEG
 
 
 @dataclass(frozen=True)
@@ -485,12 +487,16 @@ class Athlete:
     # --- tasks on request (the calibration wizard asks, the athlete does) ------------
     #: activation (fraction of MVC) of (glute, erector) during each requested task
     TASK_LEVELS = {"rest": (REST_GLUTE, REST_ERECTOR), "glute_mvc": (1.0, 0.25),
-                   "erector_mvc": (0.30, 1.0)}
+                   "erector_mvc": (0.30, 1.0), "relaxed_stand": (REST_GLUTE, REST_ERECTOR),
+                   "hip_neutral": (1.0, 0.15)}
     TASK_RAMP_S = 0.3
 
     def perform(self, kind: str, t_start_s: float, hold_s: float) -> None:
-        """Do ``kind`` ("rest", "glute_mvc", "erector_mvc") from ``t_start_s`` for ``hold_s``,
-        standing upright: a plateau over the window, ramps of ``TASK_RAMP_S`` outside it.
+        """Do ``kind`` (a key of ``TASK_LEVELS``: "rest", "glute_mvc", "erector_mvc",
+        "relaxed_stand", "hip_neutral" = the standing maximal glute squeeze) from
+        ``t_start_s`` for ``hold_s``, standing upright: a plateau over the window, ramps of
+        ``TASK_RAMP_S`` outside it; the pelvis, thigh and thorax take the task's posture
+        (segments.TASK_POSTURE).
         Whatever the plan had there (a set) is replaced. Safe from another thread: the
         request list is swapped in one assignment."""
         if kind not in self.TASK_LEVELS:
@@ -505,7 +511,7 @@ class Athlete:
         ramp = self.TASK_RAMP_S
         upright_deg = 0.0                    # every task is done standing
         for t0, t1, kind in self.requested:
-            w = np.clip(np.minimum(t_s - (t0 - ramp), (t1 + ramp) - t_s) / ramp, 0.0, 1.0)
+            w = task_weight(t_s, t0, t1, ramp)
             if not w.any():
                 continue
             if act is not None:

@@ -13,8 +13,9 @@ bottom by the trunk's progress ``s`` (0 at the top, 1 at the bottom):
 At the top of a good rep the lifter squeezes: the hips come within 0-1.5 deg of
 neutral. A lumbar-compensated rep stops the hips 4-8 deg short and extends the
 lumbar spine by 85 % of that, so the trunk still ends (nearly) upright: what a
-trunk sensor cannot see. Standing relaxed, the hips rest RELAXED_HIP_DEG short of
-the squeeze (the squeeze tilts the pelvis back and flattens the lumbar spine).
+trunk sensor cannot see. Standing relaxed, the hips rest ``AthleteConfig.relaxed_hip_deg``
+(default RELAXED_HIP_DEG) short of the squeeze (the squeeze tilts the pelvis back and
+flattens the lumbar spine).
 
 Each IMU (MPU-6050 on the sacrum, the right lateral thigh, the thorax) reads
 
@@ -82,6 +83,21 @@ POSES: dict[str, SegmentPose] = {
 SHANK_M, THIGH_M, LUMBAR_M, THORAX_SENSOR_M = 0.45, 0.44, 0.12, 0.28
 SACRUM_UP_M, SACRUM_BACK_M = 0.06, 0.11
 SACRUM_TILT_DEG = 20.0
+
+
+#: the tasks the calibration wizard asks for (Athlete.perform) done squeezing the glutes:
+#: "glute_mvc" is the standing maximal glute squeeze, "hip_neutral" the wizard's neutral
+#: step. A squeeze takes the hips to the athlete's full extension (hip 0) by tilting the
+#: pelvis back and flattening the lumbar spine; every other task is a relaxed stand.
+SQUEEZE_TASKS = frozenset({"glute_mvc", "hip_neutral"})
+
+
+def task_weight(t_s: np.ndarray, t0_s: float, t1_s: float, ramp_s: float) -> np.ndarray:
+    """1 over a task's window [t0, t1], 0 beyond ``ramp_s`` outside it, a minimum-jerk
+    blend between (so the IMUs see no acceleration spike at the corners)."""
+    x = np.clip(np.minimum(np.asarray(t_s) - (t0_s - ramp_s), (t1_s + ramp_s) - np.asarray(t_s))
+                / ramp_s, 0.0, 1.0)
+    return x ** 3 * (10 - 15 * x + 6 * x ** 2)
 
 
 @dataclass(frozen=True)
@@ -187,11 +203,13 @@ class SegmentModel:
         blend gives it no weight), and back to relaxed standing when the bar is put down."""
         a = self.athlete
         top = self._ex.top_deg
-        relaxed = (top, RELAXED_HIP_DEG, 0.0)
+        relaxed_hip = a.config.relaxed_hip_deg
+        relaxed = (top, relaxed_hip, 0.0)
         pts: list[tuple[float, ...]] = [(-1.0, *relaxed), (0.0, *relaxed)]
+        requested = {(t0, t1) for t0, t1, _ in a.requested}
         for task in a.tasks:
-            if task.kind == "hip_neutral":     # the squeeze: pelvis back, lumbar flattened
-                squeeze = (top, 0.0, RELAXED_HIP_DEG)
+            if task.kind == "hip_neutral" and (task.t_start_s, task.t_end_s) not in requested:
+                squeeze = (top, 0.0, relaxed_hip)     # the squeeze: pelvis back, lumbar flattened
                 pts += [(task.t_start_s - 0.6, *relaxed), (task.t_start_s, *squeeze),
                         (task.t_end_s, *squeeze), (task.t_end_s + 0.6, *relaxed)]
         t_ang, v_ang = a._ang
@@ -231,6 +249,8 @@ class SegmentModel:
         tops = self._eval(self._tops, t)
         trunk_top, h_top, l_top = tops[..., 0], tops[..., 1], tops[..., 2]
         ex, p = self._ex, self.pose
+        if self.athlete.requested:
+            trunk, trunk_top, h_top, l_top = self._task_postures(t, trunk, trunk_top, h_top, l_top)
         s = np.clip((trunk - trunk_top) / (ex.bottom_deg - trunk_top), 0.0, 1.0)
         thorax = p.trunk_sign * trunk
         h_bottom = p.trunk_sign * ex.bottom_deg - p.lumbar_bottom_deg - p.thigh_bottom_deg
@@ -238,6 +258,23 @@ class SegmentModel:
         hip = (1 - s) * h_top + s * h_bottom
         pelvis = thorax - lumbar
         return SegmentAngles(pelvis, pelvis - hip, thorax)
+
+    def _task_postures(self, t: np.ndarray, *tracks: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The tasks the wizard asked for (Athlete.perform) override the plan: standing
+        upright (trunk 0, as the trunk sensor sees it), relaxed or squeezing
+        (SQUEEZE_TASKS), blended in and out like the EMG."""
+        a = self.athlete
+        relaxed = a.config.relaxed_hip_deg
+        out = [np.array(x, dtype=float) for x in tracks]      # trunk, its top, hip, lumbar
+        for t0, t1, kind in a.requested:
+            w = task_weight(t, t0, t1, a.TASK_RAMP_S)
+            if not w.any():
+                continue
+            hip, lumbar = (0.0, relaxed) if kind in SQUEEZE_TASKS else (relaxed, 0.0)
+            for x, v in zip(out, (0.0, 0.0, hip, lumbar)):
+                x *= 1 - w
+                x += w * v
+        return tuple(out)
 
     def _positions(self, ang: SegmentAngles) -> dict[str, np.ndarray]:
         """(n, 2) X, Z positions (m) of each sensor."""

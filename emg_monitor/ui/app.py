@@ -95,6 +95,10 @@ def save_calibration(athlete: str, calibration, home: str | None) -> Path:
                             lambda p: p.with_calibration(calibration))
 
 
+def save_hip_neutral(athlete: str, neutral, home: str | None) -> Path:
+    return _save_to_profile(athlete, home, "a hip neutral", lambda p: p.with_hip_neutral(neutral))
+
+
 
 def sim_defaults(opts: DashboardOptions, calibration_script: bool | None = None) -> dict:
     """The dashboard's simulated athlete (AthleteConfig fields): endless sets, short rests."""
@@ -280,6 +284,7 @@ def build_window(opts: DashboardOptions, source: Source | None = None, **window_
                                    reader=session.reader, display=session.display,
                                    recording=rec.name if rec else "", athlete=win.athlete,
                                    on_done=lambda athlete, cal: apply_calibration(win, athlete, cal),
+                                   on_neutral=lambda athlete, n: apply_hip_neutral(win, athlete, n),
                                    parent=win)
         win.wizard = wizard
         wizard.open()
@@ -293,6 +298,15 @@ def build_window(opts: DashboardOptions, source: Source | None = None, **window_
             if win.session.recorder is not None:
                 win.session.recorder.mark("calibration", athlete=athlete, **cal.to_dict())
         win.banner.show_notice(f"Calibration saved to {path} and applied: envelopes now in %MVC")
+
+    def apply_hip_neutral(win, athlete: str, neutral) -> None:
+        """The wizard's hip neutral: into the profile with its date, and measured from on
+        the running session (and marked in its recording, so a replay measures from it)."""
+        save_hip_neutral(athlete, neutral, opts.home)
+        if win.session is not None:
+            win.session.engine.set_hip_neutral(neutral)
+            if win.session.recorder is not None:
+                win.session.recorder.mark("hip_neutral", athlete=athlete, **neutral.to_dict())
 
     factories = {"Simulated athlete": open_simulator, "Connect board": open_board}
     if source is None and opts.replay:

@@ -10,7 +10,9 @@ class in the list — e.g. a "stand tall and squeeze" neutral step):
 5. MVC holds the lifter can do alone (standing glute squeeze; standing back extension
    against a strap, or the Biering-Sørensen hold), partner tasks as alternatives,
    with a live level bar during every hold;
-6. the result: MVC per channel, saved and applied.
+6. with hip IMUs on the device: the athlete's hip neutral (``HipNeutralStep``): a relaxed
+   stand, then "stand tall and squeeze your glutes as hard as you can" (hip 0); optional;
+7. the result: MVC per channel (and the neutral), saved and applied.
 
 Every step keeps its own result: "Retry this step" records only that step again.
 Raw samples come from a :class:`RawHistory` listener on the acquisition thread; the
@@ -38,6 +40,7 @@ from ..dsp.mvc import calibrate
 from ..dsp.calibration_checks import (ChannelCheck, hold_check, hold_level, rest_check,
                                       short_name, signal_check)
 from ..dsp.pipeline import FilterSettings
+from ..hip.neutral import HIP_SQUEEZE, RELAXED_STAND, HipNeutral, measure_neutral, missing_imus
 from ..model import DeviceInfo, Muscle, SampleBlock
 from ..ringbuffer import RingBuffer
 from ..sources.base import Listener, PerformsTasks
@@ -106,6 +109,8 @@ class WizardStep:
 
     title = ""
     short = ""                       # the step list's caption
+    optional = False                 # Next works without it (the step list marks it "–")
+    retryable = False                # "Retry this step" once it has a result
 
     def __init__(self, wizard: "CalibrationWizard") -> None:
         self.wizard = wizard
@@ -269,6 +274,8 @@ class SignalCheckStep(WizardStep):
 class RecordStep(WizardStep):
     """One recording: the rest, or one MVC hold of a chosen task (with alternatives)."""
 
+    retryable = True
+
     def __init__(self, wizard, tasks: tuple[CalibrationTask, ...], hold: int = 1,
                  chooser: "RecordStep | None" = None) -> None:
         self.tasks = tasks
@@ -362,8 +369,8 @@ class RecordStep(WizardStep):
             self.progress.setValue(0)
             self.level.setValue(0)
             self.level_text.setText("")
-        self.level.setVisible(self.muscle is not None)
-        self.level_text.setVisible(self.muscle is not None)
+        self.level.setVisible(self.level_muscle is not None)
+        self.level_text.setVisible(self.level_muscle is not None)
         self.start_button.setText("Start" if self.result is None else "Record again")
         self.start_button.setEnabled(self.state in ("ready", "bad", "ok"))
 
@@ -375,6 +382,21 @@ class RecordStep(WizardStep):
         fs = float(self.wizard.info.sample_rate_hz)
         end = prev.window[0] + prev.window[1]
         return max(0.0, self.task.rest_between_s - (self.wizard.history.latest_index - end) / fs)
+
+    @property
+    def level_muscle(self) -> Muscle | None:
+        """The muscle of the live level bar (none for a rest)."""
+        return self.muscle
+
+    def cue(self, elapsed_s: float) -> tuple[str, str]:
+        """The big word and its colour ``elapsed_s`` into the recording."""
+        if self.muscle is None:
+            return "RELAX — stand still", theme.SKY_BLUE
+        return "HOLD — MAXIMUM!", theme.BLUISH_GREEN
+
+    def ask_source(self, begin: int, n: int) -> None:
+        """A source that performs tasks (the simulated athlete) is asked to do this one."""
+        self.wizard.source.perform_task(self.kind, begin, n)
 
     def start(self) -> None:
         w = self.wizard
@@ -389,7 +411,7 @@ class RecordStep(WizardStep):
         self.start_button.setEnabled(False)
         self.outcome.setText("")
         if isinstance(w.source, PerformsTasks):
-            w.source.perform_task(self.kind, begin, n)
+            self.ask_source(begin, n)
         w.refresh()
 
     def tick(self) -> None:
@@ -411,9 +433,9 @@ class RecordStep(WizardStep):
                 return
             self.state = "recording"
         if self.state == "recording":
-            rest = self.muscle is None
-            self.big.setText("RELAX — stand still" if rest else "HOLD — MAXIMUM!")
-            self.big.setStyleSheet(f"color: {theme.SKY_BLUE if rest else theme.BLUISH_GREEN};")
+            word, colour = self.cue((w.history.latest_index - start) / fs)
+            self.big.setText(word)
+            self.big.setStyleSheet(f"color: {colour};")
             self.progress.setValue(int(w.history.progress(start, n) * 1000))
             self._level()
             data = w.history.window(start, n)
@@ -427,15 +449,16 @@ class RecordStep(WizardStep):
 
     def _level(self) -> None:
         rows = self.wizard.display_rows()
-        if rows is None or self.muscle is None:
+        muscle = self.level_muscle
+        if rows is None or muscle is None:
             return
         names = self.wizard.display_names()
-        level = hold_level(rows, names, self.muscle)
+        level = hold_level(rows, names, muscle)
         if not math.isfinite(level):
             return
-        best = self.wizard.best_level.get(self.muscle, 0.0)
+        best = self.wizard.best_level.get(muscle, 0.0)
         best = max(best, level)
-        self.wizard.best_level[self.muscle] = best
+        self.wizard.best_level[muscle] = best
         self.level.setValue(int(1000 * level / (1.1 * best)) if best > 0 else 0)
         unit = self.wizard.display_unit()
         self.level_text.setText(f"{level:.0f} {unit} now · best so far {best:.0f} {unit} — "
@@ -465,6 +488,121 @@ class RecordStep(WizardStep):
 
     def _failed(self, exc: BaseException) -> None:
         self._evaluated(StepResult(False, f"could not record: {exc}"))
+
+
+#: the neutral step's timeline (s from its start): the relaxed stand is judged over
+#: [0, RELAXED_S); "squeeze" shows at RELAXED_S and the squeeze is judged over
+#: [SQUEEZE_FROM_S, SQUEEZE_FROM_S + SQUEEZE_S), 1.5 s later, once it is reached
+RELAXED_S = 4.0
+SQUEEZE_FROM_S = 5.5
+SQUEEZE_S = 4.0
+SQUEEZE_REACTION_S = 0.5       # the simulated athlete starts squeezing this long after the cue
+HIP_NEUTRAL_TASK = CalibrationTask(
+    "hip_neutral", "Your hip neutral: stand tall, then squeeze your glutes", None,
+    f"{RELAXED_STAND[2]} When the screen says SQUEEZE: {HIP_SQUEEZE[2][0].lower()}"
+    f"{HIP_SQUEEZE[2][1:]} The squeeze is your full hip extension (hip angle 0); every rep's "
+    "hip gap is measured from it.",
+    holds=1, hold_s=SQUEEZE_FROM_S + SQUEEZE_S, rest_between_s=0.0,
+    source="the coach's test: squeeze the glutes at the top (seeds/README.md); docs/hip.md")
+
+
+class HipNeutralStep(RecordStep):
+    """The athlete's own hip neutral (hip/neutral.py): a relaxed stand, then the maximal
+    standing glute squeeze, in one recording so the sensors cannot shift on the skin
+    between the two. Optional: without it the hip angles are measured from the relaxed
+    stand (a few degrees too small), as the dashboard says."""
+
+    optional = True
+    title = HIP_NEUTRAL_TASK.name
+    short = "Hip neutral"           # type: ignore[assignment]
+
+    def __init__(self, wizard) -> None:
+        self.neutral: HipNeutral | None = None
+        self._elapsed_s = 0.0
+        super().__init__(wizard, (HIP_NEUTRAL_TASK,))
+
+    kind = "hip_neutral"            # type: ignore[assignment]
+
+    @property
+    def level_muscle(self) -> Muscle | None:
+        return Muscle.GLUTE
+
+    def build(self) -> None:
+        super().build()
+        self.missing = QLabel("")
+        self.missing.setWordWrap(True)
+        self.missing.setFont(big_font(17))
+        self.missing.setStyleSheet(f"color: {theme.ORANGE};")
+        self.layout.insertWidget(self.layout.indexOf(self.source_note) + 1, self.missing)
+
+    @property
+    def problem(self) -> str:
+        """Why the neutral cannot be recorded on this device ('' when it can)."""
+        info = self.wizard.info
+        return missing_imus(info) if info is not None else "no signal yet"
+
+    def enter(self) -> None:
+        super().enter()
+        problem = self.problem
+        self.missing.setVisible(bool(problem))
+        if problem:
+            self.missing.setText(f"{problem[0].upper()}{problem[1:]}. Press Next to skip this "
+                                 "step: the hip angles are then measured from the relaxed stand.")
+            self.start_button.setEnabled(False)
+
+    def tick(self) -> None:
+        if self.state == "ready" and self.problem:
+            return
+        super().tick()
+
+    @property
+    def done(self) -> bool:
+        return self.state not in ("countdown", "recording", "evaluating")
+
+    def retry(self) -> None:
+        self.neutral = None
+        super().retry()
+
+    def cue(self, elapsed_s: float) -> tuple[str, str]:
+        self._elapsed_s = elapsed_s
+        if elapsed_s < RELAXED_S:
+            return RELAXED_STAND[1], theme.SKY_BLUE
+        return HIP_SQUEEZE[1], theme.BLUISH_GREEN
+
+    def _level(self) -> None:
+        if self._elapsed_s >= RELAXED_S:
+            super()._level()
+
+    def ask_source(self, begin: int, n: int) -> None:
+        fs = float(self.wizard.info.sample_rate_hz)
+        squeeze = begin + int((RELAXED_S + SQUEEZE_REACTION_S) * fs)
+        self.wizard.source.perform_task(RELAXED_STAND[0], begin, n)
+        self.wizard.source.perform_task(HIP_SQUEEZE[0], squeeze, begin + n - squeeze)
+
+    def evaluate(self, data: np.ndarray, info: DeviceInfo, rest_levels: dict[str, float],
+                 filters: FilterSettings) -> StepResult:
+        """Worker thread: the neutral from the two still windows (one sentence if not)."""
+        fs = float(info.sample_rate_hz)
+        relaxed = data[:int(RELAXED_S * fs)]
+        squeeze = data[int(SQUEEZE_FROM_S * fs):]
+        try:
+            neutral = measure_neutral(info, relaxed, squeeze)
+        except ValueError as exc:
+            return StepResult(False, str(exc), data)
+        return StepResult(True, neutral_text(neutral), data, {"neutral": neutral})
+
+    def _evaluated(self, result: StepResult) -> None:
+        self.neutral = result.extra.get("neutral")
+        super()._evaluated(result)
+
+
+def neutral_text(n: HipNeutral) -> str:
+    """What the athlete reads about a measured neutral."""
+    text = (f"Neutral: hip 0° = your squeeze; your relaxed stand is {n.relaxed_hip_deg:.1f}° "
+            "short of it.")
+    if math.isfinite(n.relaxed_lumbar_deg):
+        text += f" The squeeze flattens your lower back by {-n.relaxed_lumbar_deg:.1f}°."
+    return text
 
 
 class ResultStep(WizardStep):
@@ -504,8 +642,18 @@ class ResultStep(WizardStep):
             f"<b>{short_name(name)}</b>: MVC {cal.mvc_rms[name]:.1f} {unit}, rest "
             f"{cal.rest_rms[name]:.1f} {unit} <span style='color:{theme.MUTED}'>"
             f"({cal.tasks.get(name, '')})</span>" for name in cal.mvc_rms))
+        neutral_step = self.wizard.neutral_step
+        if neutral_step is not None:
+            n = neutral_step.neutral
+            self.summary.setText(self.summary.text() + "<br><br>" + (
+                f"<b>Hip neutral</b>: {neutral_text(n)}" if n is not None else
+                "<b>Hip neutral</b>: not measured — the hip angles stay measured from the "
+                f"relaxed stand <span style='color:{theme.MUTED}'>(go back to the Hip neutral "
+                "step to record it)</span>"))
         self.status.setText(f"Save to {self.wizard.athlete}'s profile and apply: the traces and "
-                            "ratios switch to %MVC.")
+                            "ratios switch to %MVC"
+                            + (" and the hip gap is measured from your squeeze."
+                               if self.wizard.neutral is not None else "."))
         self.status.setStyleSheet(f"color: {theme.TEXT};")
         self.wizard.refresh()
 
@@ -531,12 +679,15 @@ def default_steps(wizard: "CalibrationWizard") -> list[WizardStep]:
         first = RecordStep(wizard, tasks, 1)
         steps.append(first)
         steps += [RecordStep(wizard, tasks, h, chooser=first) for h in range(2, tasks[0].holds + 1)]
+    if wizard.info is not None and (wizard.info.imu_segments or wizard.info.imu_missing):
+        steps.append(HipNeutralStep(wizard))      # only on a device with IMUs configured
     steps.append(ResultStep(wizard))
     return steps
 
 
 class CalibrationWizard(QDialog):
-    """``CalibrationWizard(source, filters, on_done=callback(athlete, Calibration))``.
+    """``CalibrationWizard(source, filters, on_done=callback(athlete, Calibration),
+    on_neutral=callback(athlete, HipNeutral))`` (the neutral only when it was measured).
 
     ``reader``: where the raw blocks are listened to (the session's fan-out; default the
     source); ``display``: the engine's display buffer for the live level bar;
@@ -547,6 +698,7 @@ class CalibrationWizard(QDialog):
 
     def __init__(self, source, filters: FilterSettings | None = None, *,
                  on_done: Callable[[str, Calibration], object] | None = None,
+                 on_neutral: Callable[[str, HipNeutral], object] | None = None,
                  athlete: str = "", reader=None, display=None, recording: str = "",
                  steps: Callable[["CalibrationWizard"], list[WizardStep]] | None = None,
                  parent=None) -> None:
@@ -560,6 +712,7 @@ class CalibrationWizard(QDialog):
         self.display = display
         self.filters = filters or FilterSettings()
         self.on_done = on_done
+        self.on_neutral = on_neutral
         self.athlete = athlete.strip()
         self.recording = recording
         self.best_level: dict[Muscle, float] = {}
@@ -670,10 +823,13 @@ class CalibrationWizard(QDialog):
         self.next_button.setEnabled(s.done)
         self.save_button.setVisible(last)
         self.save_button.setEnabled(last and s.done and bool(self.athlete))
-        self.retry_button.setVisible(isinstance(s, RecordStep) and s.result is not None)
+        self.retry_button.setVisible(s.retryable and s.result is not None)
         for k, step in enumerate(self.steps):
             item = self.step_list.item(k)
-            mark = "✔ " if step.done else ("✖ " if step.result is not None else "   ")
+            if step.optional:
+                mark = ("– " if step.result is None else "✔ " if step.result.ok else "✖ ")
+            else:
+                mark = "✔ " if step.done else ("✖ " if step.result is not None else "   ")
             item.setText(f"{mark}{k + 1}. {step.short}")
             item.setForeground(Qt.GlobalColor.white if k == self.index else
                                Qt.GlobalColor.gray)
@@ -727,6 +883,16 @@ class CalibrationWizard(QDialog):
                 s.invalidate()
 
     @property
+    def neutral_step(self) -> HipNeutralStep | None:
+        return next((s for s in self.steps if isinstance(s, HipNeutralStep)), None)
+
+    @property
+    def neutral(self) -> HipNeutral | None:
+        """The hip neutral measured in this wizard, if any."""
+        step = self.neutral_step
+        return step.neutral if step is not None else None
+
+    @property
     def calibration(self) -> Calibration | None:
         last = self.steps[-1]
         return last.calibration if isinstance(last, ResultStep) else None
@@ -769,6 +935,8 @@ class CalibrationWizard(QDialog):
         if self.on_done is not None:
             try:
                 self.on_done(self.athlete, cal)
+                if self.neutral is not None and self.on_neutral is not None:
+                    self.on_neutral(self.athlete, self.neutral)
             except Exception as exc:
                 last = self.steps[-1]
                 last.status.setText(f"could not save the calibration: {exc}")
