@@ -32,9 +32,10 @@ RELAXED = 4.6
 #: the neutral shown against the simulator's truth. Both stands are still, so the angle is
 #: gravity's direction alone: accelerometer noise (4 mg) averaged over ~400 IMU samples
 #: per stand gives ~0.03 deg, the 10 mg accelerometer bias cancels between the two stands
-#: to < 0.05 deg, a 3 deg turn of a sensor about the vertical scales the angle by
-#: cos 3 deg (0.01 deg here); 0.3 deg leaves room for them all, and is 15x smaller than
-#: the neutral itself.
+#: to < 0.05 deg, a sensor's flexion axis turned about the vertical (its 3 deg yaw, and its
+#: 20 deg skin turn on the sloped sacrum: ~7 deg) scales the angle by cos 7 deg (0.03 deg
+#: here); 0.3 deg leaves room for them all, and is 15x smaller than the neutral itself.
+#: (tests/test_hip_neutral_scoring.py checks the same over any mounting and bias.)
 TOL_DEG = 0.3
 HIP_IMUS = ("pelvis", "thigh", "thorax")
 

@@ -33,7 +33,7 @@ HIP_SQUEEZE = ("hip_neutral", "SQUEEZE YOUR GLUTES!",
 
 #: a sensor that turned at least this much between the two stands tells which segment it
 #: is on: the pelvis turns about its own across-the-body axis (the squeeze tilts it back)
-SWAP_MIN_TURN_DEG = 1.0
+SWAP_MIN_TURN_DEG = 0.3             # 10x the angle noise of a 4 s stand (~0.03 deg)
 #: a squeeze that flexes the hips this much more than standing relaxed is not a squeeze
 MAX_SQUEEZE_FLEXION_DEG = 2.0
 #: more than this between the two stands: the athlete bent or the sensors moved

@@ -372,7 +372,8 @@ class RecordStep(WizardStep):
         self.level.setVisible(self.level_muscle is not None)
         self.level_text.setVisible(self.level_muscle is not None)
         self.start_button.setText("Start" if self.result is None else "Record again")
-        self.start_button.setEnabled(self.state in ("ready", "bad", "ok"))
+        self.start_button.setEnabled(self.state in ("ready", "bad", "ok")
+                                     and self.wizard.history.latest_index >= 0)
 
     def rest_left_s(self) -> float:
         """Stream seconds still to rest after the previous hold of the same task."""
@@ -402,8 +403,10 @@ class RecordStep(WizardStep):
         w = self.wizard
         if w.info is None or self.state in ("countdown", "recording", "evaluating"):
             return
+        if w.history.latest_index < 0:      # no block seen yet: "now" is not known
+            return
         fs = float(w.info.sample_rate_hz)
-        begin = max(w.history.latest_index, 0) + int(COUNTDOWN_S * fs)
+        begin = w.history.latest_index + int(COUNTDOWN_S * fs)
         n = int(round(self.task.hold_s * fs))
         self.window = (begin, n)
         self.result = None
@@ -418,7 +421,7 @@ class RecordStep(WizardStep):
         w = self.wizard
         if self.state == "ready":
             left = self.rest_left_s()
-            self.start_button.setEnabled(left <= 0)
+            self.start_button.setEnabled(left <= 0 and w.history.latest_index >= 0)
             self.big.setText(f"rest {left:.0f} s" if left > 0 else "Ready?")
             return
         if self.window is None or w.info is None:
