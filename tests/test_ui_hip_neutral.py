@@ -21,6 +21,7 @@ from emg_monitor.sources.simulated import SimulatedSource
 from emg_monitor.ui.app import DashboardOptions, build_window
 from emg_monitor.ui.calibration_wizard import (RELAXED_S, SQUEEZE_FROM_S, HipNeutralStep,
                                                NameStep, RecordStep, ResultStep)
+from test_ui_calibration import next_until, record   # the same user steps as the MVC test
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("propagateSizeHints", "QFont::setPointSize")]
@@ -79,20 +80,6 @@ def open_wizard(qtbot, tmp_path, source_cls=SimulatedSource, cfg=None, imus=HIP_
     else:
         w.calibrate_button.click()
     return w, w.wizard, opts
-
-
-def next_until(qtbot, wizard, kind):
-    while not isinstance(wizard.step, kind):
-        qtbot.waitUntil(lambda: wizard.next_button.isEnabled(), timeout=30000)
-        wizard.next_button.click()
-
-
-def record(qtbot, wizard):
-    step = wizard.step
-    qtbot.waitUntil(lambda: step.start_button.isEnabled(), timeout=60000)
-    step.start_button.click()
-    qtbot.waitUntil(lambda: step.state in ("ok", "bad"), timeout=60000)
-    return step
 
 
 def all_holds(qtbot, wizard):
