@@ -186,6 +186,26 @@ def test_gate_hides_rest_and_shows_work(rest, gain, calibrated):
     assert gate.reading(rows, names, calibrated, stale=True).state == "stale"
 
 
+@settings(max_examples=80, deadline=None)
+@given(steps=st.lists(st.tuples(st.floats(-40.0, 2.0), st.floats(0.01, 500.0)),
+                      min_size=1, max_size=120))
+def test_the_resting_floor_is_the_lowest_level_of_the_last_30_s(steps):
+    """The gate's floor (a sliding-window minimum) equals a plain minimum over the frames of
+    the last FLOOR_WINDOW_S of stream time, through pauses, jumps and seeks backwards."""
+    from emg_monitor.ui.present import FLOOR_WINDOW_S
+    gate, seen, t = LiveGate(), [], 0.0
+    names = (Muscle.GLUTE, Muscle.ERECTOR)
+    for dt, level in steps:
+        t = max(0.0, t + dt)                   # dt < 0: a seek backwards in a replay
+        if seen and t < seen[-1][0]:
+            seen = []
+        rows = np.array([[t, level, level, 0.0]])
+        gate.reading(rows, names, calibrated=False, stale=False)
+        seen.append((t, level))
+        want = min(lvl for ts, lvl in seen if ts >= t - FLOOR_WINDOW_S)
+        assert gate.floor() == pytest.approx(want)
+
+
 @pytest.mark.parametrize("n", [1, 8, 20, 30])
 def test_bar_labels_never_collide_or_cover_the_target(qtbot, n):
     from emg_monitor.ui.widgets import RepBarChart

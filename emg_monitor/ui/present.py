@@ -109,10 +109,18 @@ def muscle_levels(envelope_rows: np.ndarray | None, muscles: tuple[Muscle | None
     erector = [i + 1 for i, m in enumerate(muscles) if m == Muscle.ERECTOR]
     if not glute or not erector:
         return math.nan, math.nan
-    with np.errstate(all="ignore"):
-        g = float(np.nanmean(recent[:, glute])) if recent[:, glute].size else math.nan
-        e = float(np.nanmean(recent[:, erector])) if recent[:, erector].size else math.nan
-    return g, e
+    return _mean_of_finite(recent[:, glute]), _mean_of_finite(recent[:, erector])
+
+
+def _mean_of_finite(a: np.ndarray) -> float:
+    """The plain mean (one call, on every frame); NaN-aware only when a NaN is there."""
+    if not a.size:
+        return math.nan
+    m = float(a.mean())
+    if math.isnan(m):
+        with np.errstate(all="ignore"):
+            m = float(np.nanmean(a))
+    return m
 
 
 def live_ratio(envelope_rows: np.ndarray | None, muscles: tuple[Muscle | None, ...],
@@ -132,13 +140,16 @@ class LiveGate:
     """
 
     def __init__(self) -> None:
-        self._levels: deque[tuple[float, float]] = deque()   # (stream t_s, level)
+        # (stream t_s, level), levels increasing from the left: the sliding-window minimum
+        # (an entry with a later, lower level can never be the floor again), so the floor
+        # is the leftmost entry instead of a scan of 30 s of frames on every frame
+        self._levels: deque[tuple[float, float]] = deque()
 
     def reset(self) -> None:
         self._levels.clear()
 
     def floor(self) -> float:
-        return min((lvl for _, lvl in self._levels), default=math.nan)
+        return self._levels[0][1] if self._levels else math.nan
 
     def reading(self, envelope_rows: np.ndarray | None, muscles: tuple[Muscle | None, ...],
                 calibrated: bool, stale: bool) -> LiveReading:
@@ -152,10 +163,14 @@ class LiveGate:
         if not math.isfinite(level):
             return LiveReading(ratio, "none", level)
         t_now = float(envelope_rows[-1, 0])
-        self._levels.append((t_now, level))
-        while self._levels and (self._levels[0][0] < t_now - FLOOR_WINDOW_S
-                                or self._levels[0][0] > t_now):     # old, or before a seek
-            self._levels.popleft()
+        levels = self._levels
+        if levels and levels[-1][0] > t_now:          # a seek backwards: a new window
+            levels.clear()
+        while levels and levels[-1][1] >= level:
+            levels.pop()
+        levels.append((t_now, level))
+        while levels[0][0] < t_now - FLOOR_WINDOW_S:
+            levels.popleft()
         if calibrated:
             active = level >= ACTIVE_PCT_MVC
         else:
