@@ -25,15 +25,18 @@ def main() -> int:
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "docs" /
                                          "screenshots" / "sizes"))
     ap.add_argument("--wizard", action="store_true", help="also every calibration wizard step")
+    ap.add_argument("--imu", action="store_true",
+                    help="the board with its hip IMUs (the wizard then has its hip-neutral step)")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     from PyQt6.QtWidgets import QApplication
 
+    from emg_monitor.model import DeviceConfig
     from emg_monitor.sim.athlete import AthleteConfig
     from emg_monitor.sources.simulated import SimulatedSource
     from emg_monitor.ui.app import DashboardOptions, build_window
-    from emg_monitor.ui.calibration_wizard import RecordStep
+    from emg_monitor.ui.calibration_wizard import HipNeutralStep, RecordStep
 
     app = QApplication(sys.argv[:1])
     tmp = Path(tempfile.mkdtemp(prefix="emg-sizes-"))
@@ -54,11 +57,15 @@ def main() -> int:
         widget.grab().save(str(path))
         print(f"wrote {path}")
 
+    # --imu: pelvis, thigh and thorax IMUs on the simulated board (the hip-neutral step)
+    device = (DeviceConfig(n_motion=0, imu_segments=("pelvis", "thigh", "thorax")) if args.imu
+              else DeviceConfig())
     opts = DashboardOptions(simulate=True, athlete="Ana", sessions_root=str(tmp / "s"),
                             home=str(tmp / "h"), speed=6.0)
     w = build_window(opts, SimulatedSource(AthleteConfig(
         sets=3, reps_per_set=6, setup_s=1.5, seed=7,
-        lumbar_pattern=(False, False, True, False, False, False)), realtime=True, speed=6.0))
+        lumbar_pattern=(False, False, True, False, False, False)), device, realtime=True,
+        speed=6.0))
     w.resize(args.width, args.height)
     w.show()
     pump(lambda: bool(w.traces.names), 20, "first data")
@@ -88,12 +95,19 @@ def main() -> int:
             if s.muscle is not None and s.hold == 1:
                 pump(lambda: s.state == "recording" and s.progress.value() > 500, 90, "a hold")
                 shot(f"{s.kind}-hold")
+            if isinstance(s, HipNeutralStep):     # its own names: the numbers stay as without
+                pump(lambda: s.state == "recording" and s.progress.value() > 650, 90, "squeeze")
+                save(z, "wizard-hip-neutral-squeeze", settle_s=0.05)
             pump(lambda: s.state in ("ok", "bad"), 120, "the check")
-            if s.muscle is None or s.hold == 1:
+            if isinstance(s, HipNeutralStep):
+                save(z, "wizard-hip-neutral-measured")
+            elif s.muscle is None or s.hold == 1:
                 shot(f"{s.kind}-checked")
             z.next_button.click()
         pump(lambda: z.save_button.isEnabled(), 90, "the result")
         shot("result")
+        if z.neutral is not None:
+            save(z, "wizard-hip-neutral-result", settle_s=0.0)
         z.save_button.click()
         pump(lambda: w.calibrated, 30, "%MVC")
     w.toggle_set()

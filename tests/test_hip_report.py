@@ -58,3 +58,24 @@ def test_no_hip_section_without_hip_angles_and_a_note_without_neutral(tmp_path):
     folder = record(root, "2026-11-07T10:00:00+01:00", [5.0], neutral=False)
     html = render_report(load_session(folder))
     assert "No hip neutral was calibrated" in html
+
+
+def test_hip_charts_use_the_dashboards_colour_blind_safe_palette(tmp_path):
+    """Every data mark of the hip section (bars, lumbar diamonds, the trend's current
+    session) and every legend swatch is a colour of palette.py (Okabe-Ito)."""
+    from emg_monitor import palette
+    root = tmp_path / "sessions"
+    record(root, "2026-11-06T10:00:00+01:00", [6.0, 7.0])
+    html = render_report(load_session(record(root, "2026-11-13T10:00:00+01:00", [0.5, 6.5])))
+    start = html.index("<h2>Hip angle at the top</h2>")
+    end = html.find("<h2", start + 4)
+    section = html[start:end if end > 0 else len(html)]
+    top, trend = re.findall(r"<svg.*?</svg>", section, flags=re.S)[:2]
+    marks = [(el.tag.rsplit("}", 1)[-1], el.find("{*}title").text, el.get("fill"))
+             for el in ET.fromstring(top).iter() if el.find("{*}title") is not None]
+    bars = {tip.split(":")[0]: fill for tag, tip, fill in marks if tag == "rect"}
+    assert bars == {"set 1 rep 1": palette.BLUISH_GREEN, "set 1 rep 2": palette.VERMILLION}
+    assert {fill for tag, _, fill in marks if tag != "rect"} == {palette.PURPLE}   # lumbar
+    swatches = set(re.findall(r'class="sw" style="background:(#[0-9a-fA-F]{6})"', section))
+    assert swatches == {palette.BLUISH_GREEN, palette.VERMILLION, palette.PURPLE}
+    assert palette.VERMILLION in trend                  # this session, in the trend

@@ -24,12 +24,10 @@ from .tracker import imu_columns
 #: the two stands of the wizard's neutral step (ui/calibration_wizard.py, HipNeutralStep),
 #: keyed like the simulated athlete's tasks: (task kind, cue, instructions)
 RELAXED_STAND = ("relaxed_stand", "STAND TALL — RELAXED",
-                 "Stand tall and relaxed, feet hip-width, arms by your sides, weight on both "
-                 "feet, looking ahead. Do not move.")
+                 "Stand tall and relaxed, feet hip-width, arms by your sides. Do not move.")
 HIP_SQUEEZE = ("hip_neutral", "SQUEEZE YOUR GLUTES!",
-               "Stand tall and squeeze your glutes as hard as you can, pushing the hips "
-               "forward to full extension. Keep the chest up and the knees straight, and hold "
-               "the squeeze without moving until the bar is full.")
+               "Squeeze your glutes as hard as you can, hips pushed forward, knees straight; "
+               "hold it still until the bar is full.")
 
 #: a sensor that turned at least this much between the two stands tells which segment it
 #: is on: the pelvis turns about its own across-the-body axis (the squeeze tilts it back)

@@ -6,12 +6,17 @@ import math
 from datetime import datetime
 from html import escape
 
+from .. import palette
 from ..exercises import get_exercise
 from ..model import RepResult
 from .history import HipTrendPoint
 from .svg import Chart, dated_series, rep_axis
 
-SHORT_COLOR, AT_NEUTRAL_COLOR, LUMBAR_COLOR = "#c62828", "#2e7d32", "#6a1b9a"
+#: the dashboard's colour-blind-safe palette (Okabe-Ito), as the rest of the report: short of
+#: neutral in the "lumbar dominant" vermillion, within tolerance in the "glutes" green
+SHORT_COLOR = palette.VERMILLION
+AT_NEUTRAL_COLOR = palette.BLUISH_GREEN
+LUMBAR_COLOR = palette.PURPLE
 
 
 def has_hip(reps: list[RepResult]) -> bool:

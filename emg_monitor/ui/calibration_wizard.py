@@ -502,9 +502,7 @@ SQUEEZE_S = 4.0
 SQUEEZE_REACTION_S = 0.5       # the simulated athlete starts squeezing this long after the cue
 HIP_NEUTRAL_TASK = CalibrationTask(
     "hip_neutral", "Your hip neutral: stand tall, then squeeze your glutes", None,
-    f"{RELAXED_STAND[2]} When the screen says SQUEEZE: {HIP_SQUEEZE[2][0].lower()}"
-    f"{HIP_SQUEEZE[2][1:]} The squeeze is your full hip extension (hip angle 0); every rep's "
-    "hip gap is measured from it.",
+    f"1. {RELAXED_STAND[2]}\n2. At SQUEEZE: {HIP_SQUEEZE[2][0].lower()}{HIP_SQUEEZE[2][1:]}",
     holds=1, hold_s=SQUEEZE_FROM_S + SQUEEZE_S, rest_between_s=0.0,
     source="the coach's test: squeeze the glutes at the top (seeds/README.md); docs/hip.md")
 
@@ -592,7 +590,7 @@ class HipNeutralStep(RecordStep):
             neutral = measure_neutral(info, relaxed, squeeze)
         except ValueError as exc:
             return StepResult(False, str(exc), data)
-        return StepResult(True, neutral_text(neutral), data, {"neutral": neutral})
+        return StepResult(True, f"Neutral: {neutral_text(neutral)}", data, {"neutral": neutral})
 
     def _evaluated(self, result: StepResult) -> None:
         self.neutral = result.extra.get("neutral")
@@ -601,8 +599,7 @@ class HipNeutralStep(RecordStep):
 
 def neutral_text(n: HipNeutral) -> str:
     """What the athlete reads about a measured neutral."""
-    text = (f"Neutral: hip 0° = your squeeze; your relaxed stand is {n.relaxed_hip_deg:.1f}° "
-            "short of it.")
+    text = f"hip 0° = your squeeze; your relaxed stand is {n.relaxed_hip_deg:.1f}° short of it."
     if math.isfinite(n.relaxed_lumbar_deg):
         text += f" The squeeze flattens your lower back by {-n.relaxed_lumbar_deg:.1f}°."
     return text
