@@ -14,6 +14,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -35,6 +36,9 @@ class Bench:
     quick: tuple[str, ...] | None = None      # arguments for --quick (None: the same)
     timeout_s: float = 1800.0
     env: tuple[tuple[str, str], ...] = ()
+    #: run under this X server wrapper with these variables when it is installed
+    #: (a real window system, as the dashboard runs), otherwise with ``env`` alone
+    display: tuple[tuple[str, ...], tuple[tuple[str, str], ...]] | None = None
 
 
 BENCHES = (
@@ -46,7 +50,9 @@ BENCHES = (
           ("--no-write", "--seeds", "1")),
     Bench("cue_latency", "cue latency", "bench_cue_latency.py"),
     Bench("dashboard", "dashboard", "bench_dashboard.py", ("--seconds", "10", "--repeat", "3"),
-          ("--seconds", "5",), env=(("QT_QPA_PLATFORM", "offscreen"),)),
+          ("--seconds", "5",), env=(("QT_QPA_PLATFORM", "offscreen"),),
+          display=(("xvfb-run", "-a", "-s", "-screen 0 1600x1000x24"),
+                   (("QT_QPA_PLATFORM", "xcb"),))),
     Bench("long_session", "long session", "bench_long_session.py"),
     Bench("soak", "soak", "bench_soak.py", timeout_s=3 * 3600.0),
     Bench("session", "session files", "bench_session.py"),
@@ -78,9 +84,13 @@ def run(bench: Bench, quick: bool) -> tuple[list[Row], float]:
     args = bench.quick if quick and bench.quick is not None else bench.args
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep), **dict(bench.env))
+    wrapper: tuple[str, ...] = ()
+    if bench.display is not None and shutil.which(bench.display[0][0]):
+        wrapper = bench.display[0]
+        env.update(dict(bench.display[1]))
     t0 = time.monotonic()
     try:
-        proc = subprocess.run([sys.executable, str(path), *args], cwd=ROOT, env=env,
+        proc = subprocess.run([*wrapper, sys.executable, str(path), *args], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=bench.timeout_s)
     except subprocess.TimeoutExpired:
         return [Row(bench.group, bench.script, "-", "",
