@@ -25,7 +25,7 @@ def pylsl():
 
 
 def errors(lib) -> tuple[type[BaseException], type[BaseException]]:
-    """(LostError, TimeoutError) of this pylsl (top level before 1.17, ``pylsl.util`` after)."""
+    """(LostError, TimeoutError) of pylsl (in ``pylsl.util`` since 1.17, the version required)."""
     import importlib
-    where = lib if hasattr(lib, "LostError") else importlib.import_module("pylsl.util")
-    return where.LostError, where.TimeoutError
+    util = importlib.import_module(f"{lib.__name__}.util")
+    return util.LostError, util.TimeoutError
