@@ -147,8 +147,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"recording to {folder}", file=sys.stderr)
         reader.start()
         t0 = time.monotonic()
+        hip_said = ""
         while not stop.is_set() and reader.running:
             failures_seen = _report_failures(reader.failures + engine.failures, failures_seen)
+            hip_said = _report_hip(engine.hip_status, hip_said)
             if (args.seconds is not None and not stream_timed
                     and time.monotonic() - t0 >= args.seconds):
                 break
@@ -168,6 +170,15 @@ def run(args: argparse.Namespace) -> int:
     if detached:
         raise UserError(f"{detached[0]}; the samples were recorded in full in {folder}")
     return 0
+
+
+def _report_hip(status: str, said: str) -> str:
+    """The hip angle's status on stderr when it changes kind (a missing or swapped IMU, no
+    still stand yet, no neutral: docs/hip.md); its figures alone changing is not news."""
+    kind = status.split(" (")[0]
+    if status and kind != said:
+        print(f"emg-monitor: {status}", file=sys.stderr)
+    return kind if status else said
 
 
 def _report_failures(failures: list, already: int) -> int:

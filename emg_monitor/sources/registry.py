@@ -151,7 +151,17 @@ def shortcut_spec(port: str | None = None, simulate: bool = False, replay: str |
 # --- the board, the simulated athlete and replays --------------------------------------
 SERIAL_PARAMS = ("rate", "envelope", "hello_timeout")
 SIM_PARAMS = ("exercise", "seed", "sets", "reps", "lumbar", "rest", "speed", "calibration",
-              "envelope", "rate", "mains", "ecg")
+              "envelope", "rate", "mains", "ecg", "wears", "swap")
+
+
+def _segments(text: str) -> tuple[str, ...]:
+    """``wears=pelvis,thorax``: the IMUs the simulated athlete has strapped on."""
+    from ..sim.segments import SEGMENTS
+    names = tuple(s.strip() for s in text.split(",") if s.strip())
+    bad = [s for s in names if s not in SEGMENTS]
+    if bad:
+        raise ValueError(f"no IMU {', '.join(bad)} (have: {', '.join(SEGMENTS)})")
+    return names
 
 
 def _no_map(spec: SourceSpec, ctx: SourceContext) -> None:
@@ -192,6 +202,7 @@ def sim_from_spec(spec: SourceSpec, ctx: SourceContext) -> Source:
     _no_map(spec, ctx)
     from ..commands import options
     from ..sim.athlete import AthleteConfig, Contamination
+    from ..sim.segments import ImuConfig
     from .simulated import SimulatedSource
     if spec.target:
         raise UserError(f"sim:// takes no name ({spec.target!r}); parameters go after ?, "
@@ -215,6 +226,13 @@ def sim_from_spec(spec: SourceSpec, ctx: SourceContext) -> Source:
         kw["contamination"] = replace(kw.get("contamination", Contamination()),
                                       **({"mains_hz": mains} if mains is not None else {}),
                                       **({"ecg": ecg} if ecg is not None else {}))
+    # the athlete's IMUs: one the board asks for but the athlete does not wear does not
+    # answer; swap: the pelvis and thigh plugs swapped (docs/hip.md, "bad input")
+    wears, swap = spec.take("wears", _segments), spec.take("swap", flag)
+    if wears is not None or swap is not None:
+        imu = kw.get("imu", ImuConfig())
+        kw["imu"] = replace(imu, **({"segments": wears} if wears is not None else {}),
+                            **({"swap_pelvis_thigh": swap} if swap is not None else {}))
     cfg_device = _device_config(spec, ctx)
     spec.done(SIM_PARAMS)
     if cfg_device.emg_kind == Kind.ENVELOPE:
