@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from emg_monitor.dsp.calibration import GLUTE_TASKS, REST_TASK
-from emg_monitor.model import DeviceConfig
+from emg_monitor.model import DeviceConfig, Muscle
 from emg_monitor.profiles import load_profile
 from emg_monitor.sim.athlete import AthleteConfig
 from emg_monitor.sim.segments import ImuConfig
@@ -133,6 +133,9 @@ def test_the_neutral_step_measures_saves_and_the_engine_applies_it(qtbot, tmp_pa
         shown = f"your relaxed stand is {n.relaxed_hip_deg:.1f}° short"
         assert "hip 0° = your squeeze" in step.outcome.text() and shown in step.outcome.text()
         assert "lower back" in step.outcome.text()                     # thorax IMU: lumbar too
+        # the squeeze is the first glute MVC task again: one more glute hold for the MVC
+        glute = [name for _, name in wizard.trials(Muscle.GLUTE)]
+        assert glute[-1] == "hip neutral squeeze" and len(glute) == GLUTE_TASKS[0].holds + 1
         wizard.next_button.click()
         assert isinstance(wizard.step, ResultStep)
         qtbot.waitUntil(lambda: wizard.save_button.isEnabled(), timeout=30000)
@@ -169,6 +172,7 @@ def test_moving_during_the_stand_says_so_and_nothing_is_saved(qtbot, tmp_path):
         step = record(qtbot, wizard)
         assert step.state == "bad" and wizard.neutral is None
         assert step.outcome.text().startswith("hold still and try again (relaxed stand: the ")
+        assert "hip neutral squeeze" not in [n for _, n in wizard.trials(Muscle.GLUTE)]
         assert wizard.next_button.isEnabled()                  # optional: the MVC can be saved
         wizard.next_button.click()
         qtbot.waitUntil(lambda: wizard.save_button.isEnabled(), timeout=30000)

@@ -590,7 +590,10 @@ class HipNeutralStep(RecordStep):
             neutral = measure_neutral(info, relaxed, squeeze)
         except ValueError as exc:
             return StepResult(False, str(exc), data)
-        return StepResult(True, f"Neutral: {neutral_text(neutral)}", data, {"neutral": neutral})
+        # the same maximal standing squeeze as the first glute MVC task: one more glute hold
+        glute_ok, _ = hold_check(squeeze, info, Muscle.GLUTE, rest_levels, filters)
+        return StepResult(True, f"Neutral: {neutral_text(neutral)}", data,
+                          {"neutral": neutral, "glute_hold": squeeze if glute_ok else None})
 
     def _evaluated(self, result: StepResult) -> None:
         self.neutral = result.extra.get("neutral")
@@ -868,8 +871,15 @@ class CalibrationWizard(QDialog):
         raise ValueError(f"no {kind} recorded")
 
     def trials(self, muscle: Muscle) -> list[tuple[np.ndarray, str]]:
-        return [(s.result.data, f"{s.task.name} #{s.hold}") for s in self.steps
-                if isinstance(s, RecordStep) and s.muscle == muscle and s.done]
+        """The MVC holds of ``muscle``; for the glutes also the neutral step's squeeze (the
+        standing maximal glute squeeze again) when it passed as a hold."""
+        out = [(s.result.data, f"{s.task.name} #{s.hold}") for s in self.steps
+               if isinstance(s, RecordStep) and s.muscle == muscle and s.done]
+        step = self.neutral_step
+        if muscle == Muscle.GLUTE and step is not None and step.result is not None \
+                and step.result.ok and step.result.extra.get("glute_hold") is not None:
+            out.append((step.result.extra["glute_hold"], "hip neutral squeeze"))
+        return out
 
     def rest_levels(self) -> dict[str, float]:
         for s in self.steps:
