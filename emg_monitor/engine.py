@@ -241,6 +241,7 @@ class Engine(Listener):
 
     def _build_trackers(self) -> None:
         info = self.info
+        assert info is not None, "on_info first"
         has_motion = bool(info.motion_indices())
         s = self.settings
         self._use_motion = has_motion if s.use_motion is None else (s.use_motion and has_motion)
@@ -260,6 +261,7 @@ class Engine(Listener):
         """Reps and tops from the hip angle once the IMUs are aligned (a still stand), else
         from the trunk angle or the EMG (docs/reps-and-ratio.md, "the hip angle")."""
         s, p = self.settings, self.pipeline
+        assert self.info is not None, "on_info first"
         exercise: Exercise = get_exercise(s.exercise)
         if self.hip is not None:
             self.hip.set_exercise(exercise, s.target_ratio or exercise.target_ratio)

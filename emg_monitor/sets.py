@@ -216,16 +216,16 @@ class SetTracker:
             rec, numbered = self._append(late, rep)
             return [rec, numbered]
         out: list[SetOutput] = []
-        rec = self.open
-        if rec is not None and rec.reps:
-            run = self._rest_run(rec, int(math.floor(rep.t_top_s * self.fs)))
+        open_rec = self.open
+        if open_rec is not None and open_rec.reps:
+            run = self._rest_run(open_rec, int(math.floor(rep.t_top_s * self.fs)))
             if run is not None:                     # the bar went down before this rep
-                out += self._close(SetEnd.BAR_DOWN, max(rec.t_end_s, run / self.fs))
-            elif rep.t_top_s - rec.reps[-1].t_top_s > self.rules.idle_s:
+                out += self._close(SetEnd.BAR_DOWN, max(open_rec.t_end_s, run / self.fs))
+            elif rep.t_top_s - open_rec.reps[-1].t_top_s > self.rules.idle_s:
                 out += self._close(SetEnd.IDLE)
-            rec = self.open
-        if rec is None:
-            rec = self._open_set(rep.t_start_s, rep.exercise, manual=False)
+            open_rec = self.open
+        rec = open_rec if open_rec is not None else self._open_set(
+            rep.t_start_s, rep.exercise, manual=False)
         rec, numbered = self._append(rec, rep)
         self._drop_activity_before(int(math.ceil(rep.t_end_s * self.fs)))
         return out + [rec, numbered]
@@ -432,7 +432,8 @@ def _num(value, default):
 
 def _renumber_legacy(reps: list[RepResult]) -> list[RepResult]:
     order = sorted(reps, key=lambda r: (r.t_top_s, r.set_index))
-    out, in_set = [], Counter()
+    out: list[RepResult] = []
+    in_set: Counter[int] = Counter()
     for k, r in enumerate(order, start=1):
         s = max(1, r.set_index)
         in_set[s] += 1

@@ -10,6 +10,7 @@ source_id, as a restarted app without a fixed id).
 import argparse
 import sys
 import time
+from typing import Any
 
 import numpy as np
 
@@ -75,8 +76,9 @@ def main() -> None:
         n = min(CHUNKS[c % len(CHUNKS)], args.samples - k,
                 (args.vanish_at - k) if args.vanish_at and k < args.vanish_at else 1 << 30)
         c += 1
-        rows = [[float(k + i)] + [float((k + i) % 97) * (j + 1) for j in range(len(args.labels) - 1)]
-                for i in range(n)]
+        rows: list[list[Any]] = [
+            [float(k + i)] + [float((k + i) % 97) * (j + 1) for j in range(len(args.labels) - 1)]
+            for i in range(n)]
         if args.markers:
             rows = [[str(r[0])] for r in rows]
         if table is not None:

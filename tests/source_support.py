@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
+from emg_monitor.model import SampleBlock, SourceEvent
 from emg_monitor.sources.base import Listener
 from emg_monitor.sources.notifier import Notifier
 
@@ -12,7 +13,8 @@ class Collector(Listener):
     """Blocks and events as the acquisition thread delivered them."""
 
     def __init__(self) -> None:
-        self.blocks, self.events = [], []
+        self.blocks: list[SampleBlock] = []
+        self.events: list[SourceEvent] = []
         self.lock = threading.Lock()
 
     def on_block(self, block):

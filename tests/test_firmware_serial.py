@@ -9,7 +9,7 @@ import threading
 
 import numpy as np
 
-from emg_monitor.model import DeviceConfig
+from emg_monitor.model import DeviceConfig, SampleBlock
 from emg_monitor.protocol import Hello
 from emg_monitor.sources.base import Listener
 from emg_monitor.device import counts_to_units
@@ -23,8 +23,8 @@ INPUTS_MV = (1000, 2000, 3000, 4000, 1650, 2310)
 
 class Collect(Listener):
     def __init__(self) -> None:
-        self.blocks = []
-        self.errors = []
+        self.blocks: list[SampleBlock] = []
+        self.errors: list[BaseException] = []
         self.enough = threading.Event()
 
     def on_block(self, block) -> None:

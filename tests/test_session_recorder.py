@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def meta(**kw) -> SessionMeta:
-    base = dict(athlete="Ana", exercise="deadlift", filter_settings={"band_hz": [20, 450]},
+    base: dict[str, Any] = dict(athlete="Ana", exercise="deadlift", filter_settings={"band_hz": [20, 450]},
                 calibration={"mvc": {"left_glute": 100.0}}, notes="first try")
     base.update(kw)
     return SessionMeta(**base)

@@ -48,7 +48,7 @@ def mains_scores(x: np.ndarray, sample_rate_hz: float) -> dict[float, float]:
     out = {}
     for cand in CANDIDATES_HZ:
         ok = fp is not None and cand + _NEIGHBOUR_HZ[1] < sample_rate_hz / 2.0
-        out[cand] = line_to_neighbour_ratio(fp[0], fp[1], cand) if ok else 0.0
+        out[cand] = line_to_neighbour_ratio(fp[0], fp[1], cand) if fp is not None and ok else 0.0
     return out
 
 

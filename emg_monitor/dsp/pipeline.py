@@ -87,7 +87,7 @@ class FilterSettings:
         names = {f.name: f.type for f in dataclasses.fields(cls)}
         if not isinstance(d, dict):
             raise ValueError("filter settings are not an object")
-        kwargs = {}
+        kwargs: dict[str, object] = {}
         for k, v in d.items():
             if k not in names:
                 continue
@@ -102,7 +102,7 @@ class FilterSettings:
                 kwargs[k] = int(v)
             else:
                 kwargs[k] = float(v)
-        return cls(**kwargs)
+        return cls(**kwargs)  # type: ignore[arg-type]  # each value checked above
 
 
 @dataclass(slots=True)
@@ -164,8 +164,9 @@ class Pipeline:
                 "1000-2000 Hz); check --sample-rate or the time column")
         self._bp_sos = [bandpass_sos(fs, settings.highpass_for(chans[k].muscle), settings.lowpass_hz,
                                      settings.order) for k in self._raw_pos]
-        self._decide_at = (int(round(settings.mains_detect_s * fs))
-                           if settings.mains == "auto" and self._raw_pos else None)
+        # the sample at which "auto" decides (only read while undecided; 0: nothing to decide)
+        self._decide_at: int = (int(round(settings.mains_detect_s * fs))
+                                if settings.mains == "auto" and self._raw_pos else 0)
         self._chans = chans
         self._apply_calibration(chans, calibration)
         self._rms_win = max(1, int(round(settings.rms_window_s * fs)))
@@ -276,6 +277,7 @@ class Pipeline:
         notch = self._notch(self.mains_hz)
         if notch.shape[0] == 0:
             return
+        assert self._filter is not None and self._filter.state is not None   # decided on data
         state = np.concatenate((self._filter.state, sos_state_after(notch, pre)), axis=1)
         self._filter.set_designs([np.vstack([b, notch]) for b in self._bp_sos], state)
 

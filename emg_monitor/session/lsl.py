@@ -62,6 +62,7 @@ class LslOutlet:
         if n == 0:
             return
         last_index = chunk.first_index + n - 1
+        assert self.envelope_outlet is not None          # made above
         self.envelope_outlet.push_chunk(chunk.envelope.astype("float32").tolist(),
                                         self._t0 + last_index / chunk.sample_rate_hz)
 

@@ -241,11 +241,9 @@ class DeviceEmulator:
             if self.drop_every and self._frame_count % self.drop_every == 0:
                 self.samples_dropped += 1
             else:
-                frame = protocol.encode_samples(seq, row)
+                frame = bytearray(protocol.encode_samples(seq, row))
                 if self.corrupt_every and self._frame_count % self.corrupt_every == 0:
-                    frame = bytearray(frame)
                     frame[5] ^= 0x40
-                    frame = bytes(frame)
                 out += frame
                 self.frames_sent += 1
             out += imu.get(r, b"")

@@ -277,6 +277,7 @@ class BoardLink:
         stamp = f.index + self._seq_offset
         if track.last_stamp is not None and stamp <= track.last_stamp:
             return                                  # not after the last read: not believed
+        assert self.hello is not None, "handshake first"
         values = imu_counts_to_units(np.asarray(f.values)[None, :], self.hello)[0]
         track.stamps.append(stamp)
         track.values.append(values)
@@ -340,6 +341,7 @@ class BoardLink:
         def flush() -> None:
             if run:
                 counts = np.asarray([r[1] for r in run], dtype=np.int64)
+                assert self.hello is not None and self.config is not None, "handshake first"
                 data = counts_to_units(counts, self.hello, self.config)
                 if self._imu:
                     index = np.asarray([r[0] for r in run], dtype=np.int64)

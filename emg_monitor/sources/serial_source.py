@@ -134,6 +134,7 @@ class SerialSource(Source):
         else:
             assert first_error is not None
             raise first_error
+        assert link.hello is not None                 # the handshake above succeeded
         return info_from_hello(link.hello, self.config, f"serial {self.connected_port}")
 
     def _close(self) -> None:
@@ -216,6 +217,7 @@ class SerialSource(Source):
             self._lost_at = None
             self.stats.reconnects += 1
             self.stats.disconnected_s += away_s
+            assert link.hello is not None             # reconnected: handshaken again
             info = info_from_hello(link.hello, self.config, f"serial {port}")
             if info != self.info:
                 self._set_info(info)
