@@ -45,9 +45,11 @@ BENCHES = (
     Bench("protocol", "decoder", "bench_protocol.py"),
     Bench("dsp", "DSP", "bench_dsp.py", ("--seconds", "60", "--repeats", "5"),
           ("--seconds", "20", "--repeats", "3")),
-    # a summary over 2 seeds x 12 conditions x 2 modes; docs/accuracy.md has the full run
-    Bench("accuracy", "accuracy", "accuracy.py", ("--no-write", "--seeds", "2"),
-          ("--no-write", "--seeds", "1")),
+    # a summary (1 seed x 12 conditions x 2 modes, 4 sessions per movement group: ~10 CPU
+    # minutes less than the full run); docs/accuracy.md has the full run
+    Bench("accuracy", "accuracy", "accuracy.py",
+          ("--no-write", "--seeds", "1", "--movement-sessions", "4"),
+          ("--no-write", "--seeds", "1", "--movement-sessions", "1")),
     Bench("cue_latency", "cue latency", "bench_cue_latency.py"),
     Bench("dashboard", "dashboard", "bench_dashboard.py", ("--seconds", "10", "--repeat", "3"),
           ("--seconds", "5",), env=(("QT_QPA_PLATFORM", "offscreen"),),
