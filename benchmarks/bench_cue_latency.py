@@ -22,6 +22,8 @@ import time
 
 import numpy as np
 
+from figures import emit
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
@@ -110,6 +112,10 @@ def main() -> int:
         if x.size:
             print(f"{name:42s} {x.size:3d} {np.percentile(x, 50):8.0f} {np.percentile(x, 95):8.0f} "
                   f"{x.max():8.0f}")
+            for q in (50, 95):
+                emit(f"{name}, p{q}", float(np.percentile(x, q)), "ms",
+                     f"{x.size} of {len(truth)} reps, {args.rate} Hz, real time, the real window",
+                     group="cue latency")
         else:
             print(f"{name:42s}   0        -        -        -   (none shown)")
     # the GUI's share: engine hand-off -> handler (queued signal + drawing the cue)

@@ -263,8 +263,11 @@ def test_sigkill_mid_stream_leaves_a_readable_prefix(tmp_path):
 
 
 def test_a_stalled_disk_never_blocks_acquisition(tmp_path):
+    """A hung disk costs the acquisition thread one bounded wait (FULL_WAIT_S) when the
+    queue is full, then the recording stops with a clear error; acquisition goes on."""
     import threading
-    from emg_monitor.session.recorder import MAX_QUEUED
+    import time
+    from emg_monitor.session.recorder import FULL_WAIT_S, MAX_QUEUED
     release = threading.Event()
 
     class Stalling:
@@ -287,10 +290,49 @@ def test_a_stalled_disk_never_blocks_acquisition(tmp_path):
     rec = Recorder(tmp_path / "s", meta(), open_file=lambda p, m: Stalling(p, m)
                    if p.name == SAMPLES_FILE else open(p, m))
     rec.on_info(device_info())
+    waits = []
     for k in range(MAX_QUEUED + 50):          # returns although nothing can be written
+        t0 = time.monotonic()
         rec.on_block(block(k * 5, 5))
+        waits.append(time.monotonic() - t0)
     assert rec.error is not None and "did not keep up" in str(rec.error)
+    assert sum(w >= FULL_WAIT_S * 0.9 for w in waits) == 1    # one wait, then no more
     release.set()
     rec.close()
     s = load_session(tmp_path / "s")          # what reached the disk is readable
     np.testing.assert_array_equal(s.sample_index, np.arange(len(s.sample_index)))
+
+
+def test_a_source_faster_than_the_writer_loses_nothing(tmp_path):
+    """A replay or simulator at full speed fills the queue faster than the writer drains
+    it: the blocks wait for room instead of stopping the recording."""
+    import time
+    from emg_monitor.session import recorder as recorder_module
+
+    class Slow:
+        def __init__(self, path, mode):
+            self._f = open(path, mode)
+
+        def write(self, b):
+            time.sleep(0.0005)                # a slow but working disk
+            return self._f.write(b)
+
+        def flush(self):
+            self._f.flush()
+
+        def fileno(self):
+            return self._f.fileno()
+
+        def close(self):
+            self._f.close()
+
+    n_blocks = recorder_module.MAX_QUEUED * 2
+    rec = Recorder(tmp_path / "s", meta(), open_file=lambda p, m: Slow(p, m)
+                   if p.name == SAMPLES_FILE else open(p, m))
+    rec.on_info(device_info())
+    for k in range(n_blocks):
+        rec.on_block(block(k * 5, 5))
+    rec.close(timeout_s=60)
+    assert rec.error is None
+    s = load_session(tmp_path / "s")
+    np.testing.assert_array_equal(s.sample_index, np.arange(n_blocks * 5))

@@ -32,8 +32,14 @@ from .outputs import check_new_session_folder
 log = logging.getLogger(__name__)
 
 #: blocks queued while the disk stalls before the recording gives up (about a minute
-#: of 20-sample blocks at 1 kHz); memory stays bounded, acquisition never blocks.
+#: of 20-sample blocks at 1 kHz); memory stays bounded.
 MAX_QUEUED = 4000
+#: with the queue full, how long a new block waits for room before the recording gives up:
+#: a live stream never gets here unless the disk has stalled for a minute, but a source
+#: faster than real time (a replay or the simulator at full speed, a benchmark) can fill
+#: the queue while the writer thread waits for the interpreter; a short wait lets it catch
+#: up instead of throwing the recording away
+FULL_WAIT_S = 2.0
 
 StatusCallback = Callable[[str, "BaseException | None"], None]
 
@@ -214,7 +220,7 @@ class Recorder:
         if self._failed or (self._closed and item[0] != "close"):
             return
         try:
-            self._queue.put_nowait(item)
+            self._queue.put(item, timeout=FULL_WAIT_S)
         except queue.Full:
             self._fail(OSError("the disk did not keep up; recording stopped"))
 
