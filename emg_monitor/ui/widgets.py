@@ -506,6 +506,9 @@ class TracesView(pg.GraphicsLayoutWidget):
         # pyqtgraph caches the background as an image and blits it on every repaint; the
         # background is one flat colour, which Qt fills faster than it copies a viewport
         self.setCacheMode(self.CacheModeFlag.CacheNone)
+        # the view paints every pixel of its viewport (that flat background first), so Qt
+        # need not repaint the window, the stack and the panels behind it on every frame
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.window_s = window_s
         self.plots: list[pg.PlotItem] = []
         self.curves: list[TraceCurve] = []
