@@ -42,6 +42,8 @@ def main() -> int:
     import json
     from datetime import datetime, timedelta
 
+    from shots import save_png
+
     from emg_monitor.cli import main as cli
     from emg_monitor.sim.athlete import AthleteConfig
     from emg_monitor.sources import serial_source
@@ -75,7 +77,7 @@ def main() -> int:
             return
         settle(settle_s)
         path = out / name
-        widget.grab().save(str(path))
+        save_png(widget.grab(), path)
         print(f"wrote {path}")
 
     live_shots = ("live-set.png", "set-summary.png", "live-set-calibrated.png")

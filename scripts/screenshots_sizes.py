@@ -32,6 +32,8 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     from PyQt6.QtWidgets import QApplication
 
+    from shots import save_png
+
     from emg_monitor.model import DeviceConfig
     from emg_monitor.sim.athlete import AthleteConfig
     from emg_monitor.sources.simulated import SimulatedSource
@@ -54,7 +56,7 @@ def main() -> int:
         end = time.monotonic() + settle_s
         pump(lambda: time.monotonic() > end, settle_s + 5, "settling")
         path = out / f"{name}-{size}.png"
-        widget.grab().save(str(path))
+        save_png(widget.grab(), path)
         print(f"wrote {path}")
 
     # --imu: pelvis, thigh and thorax IMUs on the simulated board (the hip-neutral step)
@@ -62,8 +64,10 @@ def main() -> int:
               else DeviceConfig())
     opts = DashboardOptions(simulate=True, athlete="Ana", sessions_root=str(tmp / "s"),
                             home=str(tmp / "h"), speed=6.0)
+    # sets a minute apart: the summary stays on screen (10 s at 6x) until the next set's
+    # first rep; enough sets for the wizard to take its time
     w = build_window(opts, SimulatedSource(AthleteConfig(
-        sets=3, reps_per_set=6, setup_s=1.5, seed=7,
+        sets=12, reps_per_set=6, setup_s=1.5, rest_between_sets_s=60.0, seed=7,
         lumbar_pattern=(False, False, True, False, False, False)), device, realtime=True,
         speed=6.0))
     w.resize(args.width, args.height)
@@ -110,12 +114,16 @@ def main() -> int:
             save(z, "wizard-hip-neutral-result", settle_s=0.0)
         z.save_button.click()
         pump(lambda: w.calibrated, 30, "%MVC")
-    w.toggle_set()
-    pump(lambda: len(w.bars.reps) >= 5, 120, "five reps")
+    # sets start at their first rep and end on their own, as a lifter uses it (a space press
+    # here could stop a set the detector had already started); with --wizard, the first
+    # set lifted after the calibration, every rep of it judged in %MVC
+    pump(lambda: w.set_active and len(w.bars.reps) >= 5
+         and all(r.calibrated == args.wizard for r in w.bars.reps), 300, "five reps of a set")
     save(w, "live-set")
-    w.toggle_set()
-    pump(lambda: w.pages.currentWidget() is w.summary, 30, "the summary")
-    save(w, "set-summary")
+    pump(lambda: w.pages.currentWidget() is w.summary, 60, "the set's summary")
+    save(w, "set-summary", settle_s=0.2)
+    if w.pages.currentWidget() is not w.summary:
+        raise SystemExit("screenshots: the next set began before the summary was taken")
     w.close()
 
     demo = Path(__file__).resolve().parents[1] / "seeds" / "demo"

@@ -14,14 +14,26 @@ APT_PACKAGES=(
   libxcb-xfixes0 libxcb-xkb1 libxcb-util1 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 )
 
+# where the release has them: WeasyPrint subsets the report PDF's fonts with HarfBuzz's
+# subset library (split from libharfbuzz0b in Debian 12 / Ubuntu 22.10); without it the
+# PDF still comes out, with whole fonts and a DeprecationWarning
+OPTIONAL_APT_PACKAGES=(libharfbuzz-subset0)
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+known() { apt-cache show "$1" >/dev/null 2>&1; }
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  installed "$p" || missing+=("$p")
 done
-if ((${#missing[@]})); then
+optional=()
+for p in "${OPTIONAL_APT_PACKAGES[@]}"; do
+  installed "$p" || optional+=("$p")
+done
+if ((${#missing[@]})) || { ((${#optional[@]})) && known "${optional[0]}"; }; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  echo "setup: installing system packages: ${missing[*]}"
   $SUDO apt-get update -qq
+  for p in "${optional[@]}"; do known "$p" && missing+=("$p"); done
+  echo "setup: installing system packages: ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 

@@ -151,7 +151,8 @@ def test_counter_summary_export_and_report_agree_through_every_event(qtbot, tmp_
     qtbot.waitUntil(lambda: {s for s, *_ in live_seen} == {r.set_index for r in
                                                            session.engine.sets.records},
                     timeout=10000)
-    window.detach()                          # closes the recording
+    window.detach()                          # closes the recording (on a closer thread)
+    assert all(closed.wait(20) for closed in window.closing)   # then read what it wrote
 
     records = session.engine.sets.records
     # the scripted story, as set records

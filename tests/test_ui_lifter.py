@@ -1,7 +1,6 @@
 """The lifter's screen as the lifter reads it: the biggest thing is the last rep's verdict,
 the live ratio only shows while the muscles work and the data are live, labels never
 collide, and the window fits a 1024x600 screen."""
-import time
 
 import numpy as np
 import pytest
@@ -9,55 +8,16 @@ from hypothesis import given, settings, strategies as st
 from PyQt6.QtCore import QPointF, QRectF
 from PyQt6.QtWidgets import QLabel
 
-from emg_monitor.model import (Channel, DeviceInfo, EventKind, Kind, Muscle, RepResult, RepStatus,
-                               SampleBlock, Side, TopCue, Verdict)
-from emg_monitor.sources.base import Source
+from emg_monitor.model import Muscle, RepStatus, TopCue, Verdict
 from emg_monitor.ui import theme
 from emg_monitor.ui.app import DashboardOptions, make_session
 from emg_monitor.ui.main_window import DashboardWindow
 from emg_monitor.ui.present import LiveGate, rep_look
 
+from ui_support import ScheduledSource, rep
+
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("propagateSizeHints", "QFont::setPointSize")]
-
-
-def rep(n, ratio, verdict, calibrated=True, **kw):
-    return RepResult(rep=n, set_index=1, t_start_s=n * 3.0, t_top_s=n * 3.0 + 1, t_end_s=n * 3.0 + 2,
-                     window_start_s=0, window_end_s=0, lockout_s=0.4, glute_left=ratio,
-                     glute_right=ratio, erector_left=1, erector_right=1, glute=ratio, erector=1.0,
-                     ratio=ratio, verdict=verdict, amplitude_unit="pct_mvc" if calibrated else "uV",
-                     calibrated=calibrated, exercise="deadlift", session_rep=n, **kw)
-
-
-class ScheduledSource(Source):
-    """Four raw EMG channels whose amplitude (µV RMS) follows ``level(t_s) -> (glute, erector)``;
-    optionally a disconnection at ``disconnect_s``."""
-
-    def __init__(self, level, seconds=30.0, disconnect_s=None):
-        super().__init__()
-        self.level, self.seconds, self.disconnect_s = level, seconds, disconnect_s
-        self.i = 0
-        self.rng = np.random.default_rng(0)
-
-    def _open(self):
-        ch = [Channel(f"{s.value}_{m.value}", Kind.RAW_EMG, "uV", m, s)
-              for s in (Side.LEFT, Side.RIGHT) for m in (Muscle.GLUTE, Muscle.ERECTOR)]
-        return DeviceInfo(1000.0, tuple(ch), device="scheduled")
-
-    def _read(self, timeout_s):
-        time.sleep(0.005)
-        t = self.i / 1000.0
-        if t >= self.seconds:
-            raise StopIteration
-        if self.disconnect_s is not None and abs(t - self.disconnect_s) < 0.01:
-            self._event(EventKind.DISCONNECTED, self.i, "/dev/ttyUSB0: [Errno 5] Input/output error")
-            self.disconnect_s = None
-            time.sleep(0.3)
-        g, e = self.level(t)
-        data = self.rng.standard_normal((20, 4)) * np.array([g, e, g, e])
-        block = SampleBlock(self.i, data)
-        self.i += 20
-        return [block]
 
 
 @pytest.fixture
@@ -234,22 +194,27 @@ def test_bar_labels_never_collide_or_cover_the_target(qtbot, n):
     assert all(view.left() - 1 <= r.left() and r.right() <= view.right() + 1 for r in rects)
 
 
-def test_no_earlier_sessions_text_is_not_struck_by_the_target_line(qtbot):
-    from emg_monitor.ui.widgets import TrendChart
-    chart = TrendChart()
-    qtbot.addWidget(chart)
-    chart.resize(420, 220)
-    chart.show()
+def test_no_earlier_sessions_is_said_in_the_title_and_nothing_in_the_chart_collides(qtbot):
+    from emg_monitor.ui.widgets import SetSummaryPanel
+    import pyqtgraph as pg
+    panel = SetSummaryPanel()
+    qtbot.addWidget(panel)
+    panel.resize(700, 260)
+    panel.show()
+    panel.show_trend("Ana", "deadlift", [])
+    assert "none yet" in panel.trend_title.toolTip() and "Ana · deadlift" in panel.trend_title.toolTip()
+    chart = panel.trend
     for target, current in ((1.0, 1.3), (1.2, 0.4), (2.0, 2.0)):
         chart.set_target(target)
         chart.set_current(current)
         qtbot.wait(20)
-        text = chart.empty_text.sceneBoundingRect()
+        texts = [i for i in chart.getPlotItem().items if isinstance(i, pg.TextItem)
+                 and i.toPlainText()]
+        assert [t.toPlainText() for t in texts] == [f"this set {current:.2f}"]
         vb = chart.getPlotItem().vb
         y_line = vb.mapViewToScene(QPointF(1.0, target)).y()
-        assert "no earlier sessions" in chart.empty_text.toPlainText()
-        assert not (text.top() <= y_line <= text.bottom())
-        assert text.top() >= vb.sceneBoundingRect().top() - 1
+        rect = texts[0].sceneBoundingRect()
+        assert not (rect.top() <= y_line <= rect.bottom())          # never struck through
 
 
 def test_window_fits_1024x600_and_badges_keep_their_size(qtbot, window):
@@ -298,3 +263,46 @@ def test_an_uncalibrated_rep_shows_its_relative_ratio_not_question_marks():
     cue = TopCue(9.0, 40.0, 50.0, 0.8, Verdict.UNKNOWN, "uV", False,
                  no_verdict_reason="uncalibrated", verdict_basis="relative")
     assert cue_look(cue).colour == theme.SKY_BLUE
+
+
+def test_bars_say_the_number_the_card_says(qtbot, window):
+    """Uncalibrated, the card reads "≈ ×0.86" (relative to recent reps): the bar of that rep
+    stands for the same number, on a "× your recent reps" scale; calibrated, the ratio."""
+    import pyqtgraph as pg
+    w = window(make_session(ScheduledSource(lambda t: (10.0, 10.0)), DashboardOptions(),
+                            record=False))
+    w.bars.set_target(1.0)
+    for k, (raw, rel) in enumerate([(2.37, 1.10), (0.45, 0.31), (1.71, 0.86)], 1):
+        w.on_rep(rep(k, raw, Verdict.UNKNOWN, calibrated=False, ratio_relative=rel,
+                     verdict_basis="relative", no_verdict_reason="uncalibrated"))
+    card = w.last_rep.value.text()
+    assert "×0.86" in card
+    texts = [i.toPlainText() for i in w.bars._items if isinstance(i, pg.TextItem)]
+    assert any("×0.86" in t for t in texts) and not any("1.71" in t for t in texts)
+    heights = sorted(h for b in w.bars._items if isinstance(b, pg.BarGraphItem)
+                     for h in b.opts["height"])
+    assert heights == pytest.approx([0.31, 0.86, 1.10])
+    assert "recent" in w.bars.getPlotItem().getAxis("left").labelText
+    from dataclasses import replace
+    w.on_rep(replace(rep(1, 1.62, Verdict.GLUTES_FINISHED), set_index=2, session_rep=4))
+    texts = [i.toPlainText() for i in w.bars._items if isinstance(i, pg.TextItem)]
+    assert any("1.62" in t for t in texts) and "1.62" in w.last_rep.value.text()
+    assert w.bars.getPlotItem().getAxis("left").labelText == "glute : erector"
+    assert w.bars.target_line.value() == pytest.approx(1.0) and w.bars.target == 1.0
+
+
+def test_a_top_cue_with_no_rep_after_it_gives_way_to_the_live_ratio(qtbot):
+    """A top the detector never turned into a rep must not hide the live ratio for good."""
+    from emg_monitor.ui.lifter import LivePanel
+    from emg_monitor.ui.present import CUE_HOLD_S, LiveReading
+    panel = LivePanel()
+    qtbot.addWidget(panel)
+    cue = TopCue(10.0, 50.0, 20.0, 2.5, Verdict.GLUTES_FINISHED, "pct_mvc", True)
+    panel.show_cue(cue)
+    panel.set_reading(LiveReading(1.8, "active", 30.0, 10.0 + CUE_HOLD_S / 2))
+    assert panel.cue is cue and "AT THE TOP" in panel.title.text()   # still at the top
+    panel.set_reading(LiveReading(1.8, "active", 30.0, 10.0 + CUE_HOLD_S + 0.1))
+    assert panel.cue is None and panel.showing_ratio and panel.value.text() == "1.80"
+    panel.show_cue(cue)
+    panel.set_reading(LiveReading(1.0, "rest", 3.0, 11.0))             # the bar is down
+    assert panel.cue is None and panel.value.text() == "—"

@@ -54,6 +54,7 @@ text-align:right} th{background:#f5f5f5} td.l,th.l{text-align:left}
 .legend span{display:inline-block;margin-right:14px;font-size:12.5px}
 .sw{display:inline-block;width:11px;height:11px;margin-right:4px;vertical-align:-1px;border:1px solid #444}
 .warn{background:#fff4e5;border:1px solid #f2a900;padding:6px 10px;border-radius:5px;font-size:13px}
+svg{max-width:100%;height:auto}
 @media print{h2{break-after:avoid} svg{break-inside:avoid}}
 """
 

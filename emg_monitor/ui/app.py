@@ -297,7 +297,9 @@ def build_window(opts: DashboardOptions, source: Source | None = None, **window_
             win.session.engine.set_calibration(cal)
             if win.session.recorder is not None:
                 win.session.recorder.mark("calibration", athlete=athlete, **cal.to_dict())
-        win.banner.show_notice(f"Calibration saved to {path} and applied: envelopes now in %MVC")
+        # one line: a wrapped banner takes the height of the numbers under it; the path on hover
+        win.banner.show_notice(f"Calibration saved to {athlete}'s profile — envelopes now in %MVC",
+                               detail=str(path))
 
     def apply_hip_neutral(win, athlete: str, neutral) -> None:
         """The wizard's hip neutral: into the profile with its date, and measured from on

@@ -12,8 +12,8 @@ from PyQt6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..model import RepResult, TopCue
 from . import theme
-from .present import LiveReading, cue_look, format_ratio, rep_look
-from .widgets import big_font
+from .present import CUE_HOLD_S, LiveReading, cue_look, format_ratio, rep_look
+from .widgets import FitLabel, big_font
 
 
 class LastRepCard(QFrame):
@@ -26,7 +26,8 @@ class LastRepCard(QFrame):
         layout.setContentsMargins(14, 6, 14, 8)
         layout.setSpacing(0)
         self.caption = QLabel()
-        self.value = QLabel()
+        # the digits shrink to the card's width rather than lose a digit ("≈ ×0.1")
+        self.value = FitLabel(max_px=120, min_px=24, padding_px=4)
         self.words = QLabel()
         self.words.setWordWrap(True)
         for w in (self.caption, self.value, self.words):
@@ -42,7 +43,7 @@ class LastRepCard(QFrame):
 
     def set_compact(self, compact: bool) -> None:
         self.caption.setFont(big_font(15 if compact else 20))
-        self.value.setFont(big_font(72 if compact else 120))
+        self.value.set_max_px(72 if compact else 120)
         self.words.setFont(big_font(15 if compact else 20))
         self.setMinimumWidth(250 if compact else 380)
 
@@ -118,6 +119,9 @@ class LivePanel(QFrame):
         self.reading = reading
         if reading.state == "stale":
             self.cue = None               # a cue of a top before the interruption is history
+        elif self.cue is not None and (reading.state == "rest"
+                                       or reading.t_s - self.cue.t_top_s > CUE_HOLD_S):
+            self.cue = None               # the bar is down, or no rep came of that top
         self._render()
 
     def show_cue(self, cue: TopCue) -> None:

@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
-from PyQt6.QtCore import Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QSize, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QKeySequence, QShortcut
 from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDialog, QGridLayout,
                              QHBoxLayout, QLabel, QMainWindow, QPushButton, QSizePolicy, QSlider,
@@ -32,7 +32,7 @@ from .worker import Worker
 from .hip_gap import HipGapCard
 from .lifter import LastRepCard, LivePanel
 from .present import STALE_AFTER_S, LiveGate
-from .widgets import (CueBanner, MessageBanner, QualityBadges, RepBarChart, RepCounter,
+from .widgets import (CueBanner, ElidedLabel, FitLabel, MessageBanner, QualityBadges, RepBarChart, RepCounter,
                       SetSummaryPanel, TracesView, big_font, panel)
 
 log = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ class DashboardWindow(QMainWindow):
         self.banner.setFont(big_font(20))
         root.addWidget(self.banner)
 
-        self.top_row = QWidget()
+        self.top_row = _StretchOnly()
         top = QHBoxLayout(self.top_row)
         top.setContentsMargins(0, 0, 0, 0)
         self.bars = RepBarChart()
@@ -160,7 +160,7 @@ class DashboardWindow(QMainWindow):
         self.cue = CueBanner()
         root.addWidget(self.cue)
 
-        self.pages = QStackedWidget()
+        self.pages = _StretchOnlyPages()
         self.traces = TracesView()
         self.summary = SetSummaryPanel()
         self.start_screen = StartScreen(self._list_ports)
@@ -180,7 +180,7 @@ class DashboardWindow(QMainWindow):
         self.setCentralWidget(central)
 
         status = self.statusBar()
-        self.status_device = QLabel("no source")
+        self.status_device = ElidedLabel("no source")    # the whole name on hover
         self.status_rate = QLabel("rate —")
         self.status_lost = QLabel("lost 0")
         self.status_calibration = QLabel("uncalibrated")
@@ -249,7 +249,7 @@ class DashboardWindow(QMainWindow):
         self.audio_check.toggled.connect(lambda on: setattr(self, "audio_cues", on))
         layout.addWidget(self.audio_check)
 
-        layout.addWidget(caption("Signal quality (hover for the reason)"))
+        layout.addWidget(caption("Signal quality"))        # the reasons are written under the badges
         self.badges = QualityBadges()
         layout.addWidget(self.badges)
 
@@ -263,8 +263,7 @@ class DashboardWindow(QMainWindow):
         self.pause_button.setCheckable(True)
         self.pause_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.pause_button.toggled.connect(self._pause_toggled)
-        self.position_label = QLabel("0:00")
-        self.position_label.setFont(big_font(20))
+        self.position_label = FitLabel("0:00", max_px=20, min_px=12)
         self.position_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         row.addWidget(self.pause_button)
         row.addWidget(self.position_label, 1)
@@ -432,9 +431,9 @@ class DashboardWindow(QMainWindow):
         self.set_button.setFont(big_font(22 if compact else 26))
         self.set_button.setMinimumHeight(62 if compact else 80)
         self.calibrate_button.setMinimumHeight(38 if compact else 48)
-        # the top row gives height to the traces first
+        # laptop windows: the top row (the lifter's numbers) and the traces share the height
         self.centralWidget().layout().itemAt(0).layout().setStretchFactor(
-            self.top_row, 2 if compact else 3)
+            self.top_row, 3 if compact else 4)
         self.bars.label_px = 13 if compact else 15
         self.bars._redraw()
 
@@ -498,7 +497,7 @@ class DashboardWindow(QMainWindow):
                 self.set_index = record.set_index
                 self.counter.show_set(record.set_index, False)
                 self.counter.set_count(record.count)
-                self.summary.show_summary(summarize(record))
+                self.summary.show_summary(summarize(record), record.reps)
                 self.pages.setCurrentWidget(self.summary)
                 self.cue.clear(f"Set {record.set_index} done — next set starts at its first rep"
                                if live else f"Replay: set {record.set_index} done")
@@ -787,6 +786,29 @@ class DashboardWindow(QMainWindow):
             self.seek_slider.setRange(0, int(dur * 10))
         self.seek_slider.setValue(int(pos * 10))
         self.position_label.setText(f"{_clock(pos)} / {_clock(dur)}" if dur else _clock(pos))
+
+
+class _StretchOnly(QWidget):
+    """A part of the window's column sized by its stretch factor, never below its minimum:
+    its size hint is its minimum, and it has no height-for-width. Otherwise the bar chart's
+    large hint and the wrapped labels' height-for-width decided, and the set summary got
+    less height than its rows need (the verdict row was cut at 1024x600)."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return self.minimumSizeHint()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
+        return False
+
+
+class _StretchOnlyPages(QStackedWidget):
+    __doc__ = _StretchOnly.__doc__
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return self.minimumSizeHint()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
+        return False
 
 
 def _open_session(factory: Callable[..., LiveSession], *args) -> LiveSession:

@@ -70,6 +70,17 @@ def rep_look(rep: RepResult) -> RepLook:
                    format_ratio(rep.ratio), words + basis, caption, True)
 
 
+def shows_relative(rep: RepResult) -> bool:
+    """The rep's card shows "≈ ×r": uncalibrated, with a ratio relative to recent reps."""
+    return (rep.status != RepStatus.PARTIAL and relative_basis(rep)
+            and math.isfinite(rep.ratio) and math.isfinite(rep.ratio_relative))
+
+
+def bar_value(rep: RepResult) -> float:
+    """What a rep's bar stands for, the same number as its card."""
+    return rep.ratio_relative if shows_relative(rep) else rep.ratio
+
+
 def cue_look(cue: TopCue) -> RepLook:
     """The provisional lockout cue: said while the lifter can still squeeze."""
     relative = relative_basis(cue) and math.isfinite(cue.ratio)
@@ -84,11 +95,17 @@ def cue_look(cue: TopCue) -> RepLook:
 
 
 # --- the live ratio ------------------------------------------------------------------------
+#: a lockout cue with no rep after it (a top the detector dropped, a long hold) gives way
+#: to the live ratio this long after its top (stream time); a rep ends it sooner
+CUE_HOLD_S = 4.0
+
+
 @dataclass(frozen=True)
 class LiveReading:
     ratio: float
     state: str           # "active" | "rest" | "stale" | "none"
     level: float         # mean of the glute and erector levels, envelope unit
+    t_s: float = math.nan    # stream time of the newest row
 
     @property
     def shown(self) -> bool:
@@ -175,4 +192,4 @@ class LiveGate:
             active = level >= ACTIVE_PCT_MVC
         else:
             active = level >= ACTIVE_OVER_FLOOR * max(self.floor(), 1e-9)
-        return LiveReading(ratio, "active" if active else "rest", level)
+        return LiveReading(ratio, "active" if active else "rest", level, t_now)

@@ -13,10 +13,10 @@ from PyQt6.QtGui import QFont, QFontMetrics
 from PyQt6.QtWidgets import (QFrame, QGraphicsItem, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout,
                              QWidget)
 
-from ..model import RepResult, TopCue, Verdict
+from ..model import RepResult, RepStatus, TopCue, Verdict
 from . import theme
 from ..sets import SetSummary
-from .present import cue_look, format_ratio, rep_look
+from .present import bar_value, cue_look, format_ratio, rep_look, shows_relative
 
 
 def big_font(px: int, bold: bool = True) -> QFont:
@@ -72,31 +72,26 @@ class RepCounter(QFrame):
         self.setFixedWidth(150 if compact else 200)
 
 
-class CueBanner(QLabel):
-    """The big per-rep cue: colour, symbol and words (never colour alone).
+class FitLabel(QLabel):
+    """One line of bold text at ``max_px``, shrunk (down to ``min_px``) only when its
+    width cannot hold the whole text: a cut-off number or cue is worse than a smaller one.
+    Its minimum width is ``min_width_px``, so a layout may squeeze it and the text follows."""
 
-    44-pixel text, shrunk (down to 22) only when the window is too narrow for the
-    whole cue: a cut-off cue would be worse than a smaller one.
-    """
-
-    MAX_PX, MIN_PX = 44, 22
-
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, text: str = "", max_px: int = 44, min_px: int = 12,
+                 padding_px: int = 0, min_width_px: int = 40,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setFont(big_font(self.MAX_PX))
-        self.setMinimumHeight(84)
-        self.verdict: Verdict | None = None
-        self.top: TopCue | None = None         # the live lockout state shown, until the rep's verdict
-        self.clear()
+        self.max_px, self.min_px, self.padding_px = max_px, min_px, padding_px
+        self.min_width_px = min_width_px
+        self.setFont(big_font(max_px))
+        self.setText(text)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(240, self.minimumHeight())
+        return QSize(self.min_width_px, max(self.minimumHeight(),
+                                            QFontMetrics(self.font()).height()))
 
-    def set_compact(self, compact: bool) -> None:
-        self.MAX_PX = 34 if compact else 44
-        self.setMinimumHeight(62 if compact else 84)
-        self.setFont(big_font(self.MAX_PX))
+    def set_max_px(self, px: int) -> None:
+        self.max_px = px
         self._fit()
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt override
@@ -108,12 +103,74 @@ class CueBanner(QLabel):
         self._fit()
 
     def _fit(self) -> None:
-        room = max(1, self.width() - 24)
-        px = self.MAX_PX
-        while px > self.MIN_PX and QFontMetrics(big_font(px)).horizontalAdvance(self.text()) > room:
+        room = max(1, self.width() - self.padding_px)
+        px = self.max_px
+        while px > self.min_px and QFontMetrics(big_font(px)).horizontalAdvance(self.text()) > room:
             px -= 2
         if self.font().pixelSize() != px:
             self.setFont(big_font(px))
+
+
+class ElidedLabel(QLabel):
+    """Fixed lines of text, each cut with "…" to the label's width (the whole text on
+    hover): its height never depends on its width, so a layout's minimum holds it."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.full_text = ""
+        self.setText(text)
+
+    def text(self) -> str:  # noqa: D401 - Qt override
+        """The whole text (what is drawn may end in "…")."""
+        return self.full_text
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        self.full_text = text
+        self.setToolTip(text)
+        self._elide()
+
+    def text_fits(self) -> bool:
+        return super().text() == self.full_text
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        metrics = QFontMetrics(self.font())
+        lines = self.full_text.split("\n")
+        m = self.contentsMargins()
+        return QSize(max(metrics.horizontalAdvance(line) for line in lines) + m.left() + m.right(),
+                     len(lines) * metrics.lineSpacing() + m.top() + m.bottom())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(20, self.sizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        metrics, room = QFontMetrics(self.font()), max(1, self.width())
+        super().setText("\n".join(metrics.elidedText(line, Qt.TextElideMode.ElideRight, room)
+                                  for line in self.full_text.split("\n")))
+
+
+class CueBanner(FitLabel):
+    """The big per-rep cue: colour, symbol and words (never colour alone).
+
+    44-pixel text, shrunk (down to 22) only when the window is too narrow for the
+    whole cue.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("", max_px=44, min_px=22, padding_px=24, min_width_px=240,
+                         parent=parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumHeight(84)
+        self.verdict: Verdict | None = None
+        self.top: TopCue | None = None         # the live lockout state shown, until the rep's verdict
+        self.clear()
+
+    def set_compact(self, compact: bool) -> None:
+        self.setMinimumHeight(62 if compact else 84)
+        self.set_max_px(34 if compact else 44)
 
     def clear(self, text: str = "Press SPACE to start a set") -> None:
         self.verdict = None
@@ -159,8 +216,8 @@ class MessageBanner(QLabel):
         self.details.append(detail)
         self.setToolTip(f"{detail}\n(click to dismiss)" if detail else "click to dismiss")
 
-    def show_notice(self, text: str, seconds: float = 6.0) -> None:
-        self.setToolTip("click to dismiss")
+    def show_notice(self, text: str, seconds: float = 6.0, detail: str = "") -> None:
+        self.setToolTip(f"{detail}\n(click to dismiss)" if detail else "click to dismiss")
         self._show(text, "bannerInfo", int(seconds * 1000))
 
     def _show(self, text: str, name: str, ms: int) -> None:
@@ -268,7 +325,8 @@ class RepBarChart(pg.PlotWidget):
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background=theme.PANEL)
+        # no value label half cut at the top edge
+        super().__init__(parent, background=theme.PANEL, axisItems={"left": SparseAxis("left")})
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
@@ -289,6 +347,7 @@ class RepBarChart(pg.PlotWidget):
         self.target_line.hide()
         self.addItem(self.target_line)
         self.target: float | None = None
+        self.relative = False                  # the bars are relative ratios (uncalibrated)
         self._items: list = []
         self.reps: list[RepResult] = []
         self.label_px = 15
@@ -299,6 +358,9 @@ class RepBarChart(pg.PlotWidget):
 
     def set_target(self, ratio: float | None) -> None:
         item = self.getPlotItem().getAxis("right")
+        if self.relative:                      # kept for the next calibrated set
+            self.target = None if ratio is None or not math.isfinite(ratio) else float(ratio)
+            return
         if ratio is None or not math.isfinite(ratio):
             self.target = None
             self.target_line.hide()
@@ -332,16 +394,20 @@ class RepBarChart(pg.PlotWidget):
         width_px = max(1.0, self.getPlotItem().vb.width() or self.width() * 0.8)
         return width_px / (self._slots() + 0.2)
 
+    def _widest_text(self) -> str:
+        return "×0.00" if any(shows_relative(r) for r in self.reps) else "0.00"
+
     def _half_text_units(self) -> float:
-        text_px = QFontMetrics(big_font(self.text_px)).horizontalAdvance("0.00") + 12  # + padding
+        text_px = QFontMetrics(big_font(self.text_px)).horizontalAdvance(self._widest_text()) + 12
         return 0.5 * text_px / self._per_rep_px()
 
     def label_stride(self) -> int:
         """Every k-th rep gets its ratio text, so the texts never overlap."""
         per_rep_px = self._per_rep_px()
+        widest = self._widest_text()
         for px in range(self.label_px, 10, -1):     # a smaller text before fewer texts
             self.text_px = px
-            text_px = QFontMetrics(big_font(px)).horizontalAdvance("0.00") + 6
+            text_px = QFontMetrics(big_font(px)).horizontalAdvance(widest) + 6
             if text_px <= per_rep_px:
                 return 1
         return max(1, math.ceil(text_px / per_rep_px))
@@ -351,9 +417,12 @@ class RepBarChart(pg.PlotWidget):
             self.removeItem(it)
         self._items = []
         looks = [(r, rep_look(r)) for r in self.reps]
+        # an uncalibrated set is drawn as its cards read: x your recent reps (1 = as usual)
+        relative = bool(self.reps) and all(shows_relative(r) for r in self.reps)
+        self._show_scale(relative)
         for colour in dict.fromkeys(look.colour for _, look in looks):
             mine = [(r, look) for r, look in looks if look.colour == colour]
-            heights = [r.ratio if math.isfinite(r.ratio) else 0.0 for r, _ in mine]
+            heights = [_height(r) for r, _ in mine]
             bars = pg.BarGraphItem(x=[r.rep for r, _ in mine], height=heights, width=0.7,
                                    brush=colour, pen=pg.mkPen("black", width=1))
             self.addItem(bars)
@@ -366,9 +435,8 @@ class RepBarChart(pg.PlotWidget):
         half_text = self._half_text_units()
         symbol_px = max(10, min(self.text_px, int(self.text_px * 1.6 / k)))
         for r, look in looks:
-            h = r.ratio if math.isfinite(r.ratio) else 0.0
-            text = f"{look.symbol}\n{format_ratio(r.ratio)}" if r.rep in self.labelled \
-                else look.symbol
+            h = _height(r)
+            text = f"{look.symbol}\n{look.number}" if r.rep in self.labelled else look.symbol
             label = pg.TextItem(text, color=look.colour, anchor=(0.5, 1.0))
             label.setFont(big_font(self.text_px if r.rep in self.labelled else symbol_px))
             half = half_text if r.rep in self.labelled else 0.0
@@ -377,9 +445,24 @@ class RepBarChart(pg.PlotWidget):
             self._items.append(label)
         self._update_range()
 
+    def _show_scale(self, relative: bool) -> None:
+        """The y axis in the unit the cards use; relative bars have no absolute target."""
+        if relative == self.relative:
+            return
+        self.relative = relative
+        item = self.getPlotItem()
+        item.setLabel("left", "× your recent reps" if relative else "glute : erector")
+        item.getAxis("right").setLabel("usual" if relative else "target")
+        if relative:
+            self.target_line.setValue(1.0)
+            self.target_line.show()
+            item.getAxis("right").setTicks([[(1.0, "1.00")], []])
+        else:
+            self.set_target(self.target)
+
     def _update_range(self) -> None:
         n = self._slots()
-        top = max([r.ratio for r in self.reps if math.isfinite(r.ratio)] + [1.0])
+        top = max([_height(r) for r in self.reps] + [1.0])
         if self.target is not None:
             top = max(top, self.target)
         self.setXRange(0.4, n + 0.6, padding=0)
@@ -398,7 +481,7 @@ class SetSummaryPanel(QFrame):
         self.title.setFont(big_font(34))
         self.captions: list[QLabel] = []
         layout.addWidget(self.title)
-        grid = QGridLayout()
+        self.grid = grid = QGridLayout()
         grid.setHorizontalSpacing(30)
         self.fields: dict[str, QLabel] = {}
         for row, (key, caption) in enumerate([("reps", "Reps"), ("mean", "Mean glute : erector"),
@@ -409,7 +492,8 @@ class SetSummaryPanel(QFrame):
             cap.setFont(big_font(22, bold=False))
             value = QLabel("—")
             value.setFont(big_font(26))
-            value.setWordWrap(True)
+            # only the sentences wrap; a number wrapped in a squeezed row would be cut
+            value.setWordWrap(key in ("onset", "verdicts"))
             self.captions.append(cap)
             grid.addWidget(cap, row, 0)
             grid.addWidget(value, row, 1)
@@ -422,10 +506,9 @@ class SetSummaryPanel(QFrame):
         left.addStretch(1)
         body.addLayout(left, 6)
         trend_box = QVBoxLayout()
-        self.trend_title = QLabel("Ratio trend")
+        self.trend_title = ElidedLabel("Mean ratio per session\n")
         self.trend_title.setObjectName("muted")
         self.trend_title.setFont(big_font(20, bold=False))
-        self.trend_title.setWordWrap(True)
         self.trend = TrendChart()
         trend_box.addWidget(self.trend_title)
         trend_box.addWidget(self.trend, 1)
@@ -442,20 +525,28 @@ class SetSummaryPanel(QFrame):
         self.hint.setText(text)
         self.hint.setVisible(bool(text) and not self.compact)
 
-    def show_summary(self, s: SetSummary) -> None:
+    def show_summary(self, s: SetSummary, reps: tuple[RepResult, ...] = ()) -> None:
+        """``reps``: the set's reps, to tell uncalibrated (relative) reps from unreadable ones."""
         self.summary = s
+        relative = sum(1 for r in reps if r.status == RepStatus.COMPLETE and shows_relative(r))
         self.title.setText(f"Set {s.set_index} summary" + (f" — {s.exercise}" if s.exercise else ""))
         self.fields["reps"].setText(str(s.reps) + (f" (+{s.partial_reps} partial)"
                                                    if s.partial_reps else ""))
-        self.fields["mean"].setText(format_ratio(s.mean_ratio))
-        self.fields["worst"].setText("—" if s.worst_rep is None
+        no_ratio = "— uncalibrated" if relative and not math.isfinite(s.mean_ratio) else "—"
+        self.fields["mean"].setText(format_ratio(s.mean_ratio).replace("—", no_ratio))
+        self.fields["worst"].setText(no_ratio if s.worst_rep is None
                                      else f"rep {s.worst_rep} ({format_ratio(s.min_ratio)})")
         self.fields["onset"].setText(s.onset_text)
-        parts = []
-        for verdict, n in s.verdicts.items():
-            if n:
-                parts.append(f"<span style='color:{theme.VERDICT_COLOUR[verdict]}'>"
-                             f"{theme.VERDICT_SYMBOL[verdict]} {n} {theme.VERDICT_SHORT[verdict]}</span>")
+        counts = [(theme.VERDICT_COLOUR[v], theme.VERDICT_SYMBOL[v], n, theme.VERDICT_SHORT[v])
+                  for v, n in s.verdicts.items() if v != Verdict.UNKNOWN]
+        # an uncalibrated rep is not an unreadable one: it has a relative ratio, no verdict
+        counts += [(theme.SKY_BLUE, "≈", relative, "relative (calibrate for verdicts)"),
+                   (theme.VERDICT_COLOUR[Verdict.UNKNOWN], theme.VERDICT_SYMBOL[Verdict.UNKNOWN],
+                    s.verdicts.get(Verdict.UNKNOWN, 0) - relative,
+                    theme.VERDICT_SHORT[Verdict.UNKNOWN])]
+        # symbol, count and word stay together on a line
+        parts = [f"<span style='color:{colour}'>{symbol}&nbsp;{n}&nbsp;{words}</span>"
+                 for colour, symbol, n, words in counts if n > 0]
         self.fields["verdicts"].setText("&nbsp;&nbsp; ".join(parts) or "no reps")
         self.trend.set_current(s.mean_ratio)
 
@@ -466,6 +557,7 @@ class SetSummaryPanel(QFrame):
         for value in self.fields.values():
             value.setFont(big_font(17 if compact else 26))
         self.trend_title.setFont(big_font(16 if compact else 20, bold=False))
+        self.grid.setVerticalSpacing(4 if compact else 12)
         self.compact = compact
         self.hint.setVisible(bool(self.hint.text()) and not compact)
         self.layout().setContentsMargins(*((16, 10, 16, 10) if compact else (30, 20, 30, 20)))
@@ -473,8 +565,10 @@ class SetSummaryPanel(QFrame):
     def show_trend(self, athlete: str, exercise: str, points: list) -> None:
         """Past sessions of ``athlete`` (``session.history.TrendPoint``), oldest first."""
         who = athlete or "no athlete selected"
-        self.trend_title.setText(f"Mean ratio per session — {who}"
-                                 + (f", {exercise}" if exercise else ""))
+        # two lines whatever the width: the summary's minimum height holds them; "no earlier
+        # sessions" is said here, not in the chart, where it met the target line and the star
+        self.trend_title.setText(f"Mean ratio per session{'' if points else ': none yet'}\n"
+                                 f"{who}" + (f" · {exercise}" if exercise else ""))
         self.trend.set_points(points)
 
 
@@ -499,6 +593,8 @@ class TracesView(pg.GraphicsLayoutWidget):
     MIN_SPAN = 5.0
     #: an envelope never falls below this with electrodes on skin (noise alone is ~1-10 µV)
     DEAD_BELOW = 0.2
+    #: the row-label column (full, compact): "uV uncalibrated" fits on one line
+    LABEL_W_PX = {False: 120, True: 98}
 
     def __init__(self, parent: QWidget | None = None, window_s: float = 10.0) -> None:
         super().__init__(parent)
@@ -527,6 +623,7 @@ class TracesView(pg.GraphicsLayoutWidget):
         self.dead: dict[int, bool] = {}     # channel row -> drawn as dead
         self._y_ranges: dict[int, tuple[float, float]] = {}
         self.angle_title = "trunk"
+        self.time_axis: pg.AxisItem | None = None
 
     def configure(self, names: tuple[str, ...], unit: str, calibrated: bool,
                   has_angle: bool = True, angle_title: str = "trunk") -> None:
@@ -554,22 +651,32 @@ class TracesView(pg.GraphicsLayoutWidget):
             self.curves.append(curve)
         self._set_unit_labels()
         if has_angle:
-            self.angle_plot = self._row(len(names), angle_title, "angle, deg", theme.ANGLE_COLOUR)
-            self._time_axis(self.angle_plot)
+            self.angle_plot = self._row(len(names), f"{angle_title} angle", "deg",
+                                        theme.ANGLE_COLOUR)
             self.angle_curve = _trace_curve(self.angle_plot, theme.ANGLE_COLOUR)
         else:
             self.angle_plot, self.angle_curve = None, None
-            if self.plots:
-                self._time_axis(self.plots[-1])
+        if self.plots or self.angle_plot is not None:
+            self._time_axis(row=len(names) + int(has_angle))
         # the same fixed range in every plot instead of x-links: pyqtgraph links views in
         # screen coordinates, and a plot laid out later would drag the others off -10..0
         for plot in self.plots + ([self.angle_plot] if self.angle_plot else []):
             plot.setXRange(-self.window_s, 0.0, padding=0)
 
-    @staticmethod
-    def _time_axis(plot: pg.PlotItem) -> None:
-        plot.showAxis("bottom")
-        plot.setLabel("bottom", "time (s, 0 = now)")
+    def _time_axis(self, row: int) -> None:
+        """The time axis in a row of its own, under the last plot: inside that plot it took
+        the plot's height, and the last row was squashed. An empty plot of the same build
+        (same left-axis width, same fixed x range) keeps its ticks under the data."""
+        holder = self.addPlot(row=row, col=1)
+        self._style(holder)
+        holder.getAxis("left").setStyle(showValues=False)
+        holder.getAxis("left").setPen(pg.mkPen(None))
+        holder.setXRange(-self.window_s, 0.0, padding=0)
+        holder.showAxis("bottom")
+        axis = holder.getAxis("bottom")
+        axis.setLabel("time (s, 0 = now)")
+        holder.setFixedHeight(axis.height() + 12)
+        self.time_axis = axis
 
     def set_compact(self, compact: bool) -> None:
         """Short windows: smaller channel labels, fewer ticks."""
@@ -578,25 +685,25 @@ class TracesView(pg.GraphicsLayoutWidget):
         self.compact = compact
         if self.names:
             self.configure(self.names, self.unit, self._calibrated,
-                           has_angle=self.angle_plot is not None)
+                           has_angle=self.angle_plot is not None, angle_title=self.angle_title)
 
     def _row(self, row: int, title: str, unit_text: str, colour: str) -> pg.PlotItem:
         """One trace row: its name and unit in a column of their own left of the plot, so
-        a label can never sit on a trace peak, and no title row costs height."""
+        a label can never sit on a trace peak, and no title row costs height. Two lines in
+        every row (name; unit), so no row needs more height than another."""
         self.titles.append(f"{title}  ({unit_text})")
         px = 12 if self.compact else 14
         label = pg.LabelItem(f"<span style='color:{colour};font-size:{px}px;font-weight:600'>"
                              f"{title}</span><br><span style='color:{theme.MUTED};"
-                             f"font-size:{px - 2}px'>{unit_text.replace(', ', '<br>')}</span>",
+                             f"font-size:{px - 2}px'>{unit_text.replace(', ', ' ')}</span>",
                              justify="left")
         label.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.addItem(label, row=row, col=0)
-        self.ci.layout.setColumnFixedWidth(0, 86 if self.compact else 104)
+        self.ci.layout.setColumnFixedWidth(0, self.LABEL_W_PX[self.compact])
         self.ci.layout.setColumnStretchFactor(1, 1)
+        self.ci.layout.setRowStretchFactor(row, 1)      # every row the same height
         self.labels.append(label)
-        plot = self.addPlot(row=row, col=1)
-        if self.compact:
-            plot.getAxis("left").setTickDensity(0.4)
+        plot = self.addPlot(row=row, col=1, axisItems={"left": SparseAxis("left")})
         self._style(plot)
         return plot
 
@@ -748,6 +855,47 @@ def _trace_curve(plot: pg.PlotItem, colour: str) -> TraceCurve:
     return curve
 
 
+class SparseAxis(pg.AxisItem):
+    """A value axis whose labels never overlap in a short row: 0 and one or more round
+    values, ``GAP_PX`` or more apart, none within half a label of the top edge (it would
+    reach into the row above). A 35-pixel row reads "0 ... 40" where pyqtgraph's own
+    choice stacked six labels on each other."""
+
+    GAP_PX = 18
+
+    def _usable(self, span: float, size: float) -> float:
+        return span * (1.0 - 0.5 * self.GAP_PX / max(size, 1.0))
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float):  # noqa: N802,N803
+        span = abs(maxVal - minVal)
+        if not (math.isfinite(span) and span > 0 and size > 0):
+            return []
+        gap = span * self.GAP_PX / size           # the smallest step that keeps labels apart
+        step = _nice_up(gap)
+        usable = self._usable(span, size)
+        if step > usable:                         # no second label: a multiple of a finer step
+            fine = _nice_up(usable / 10.0)
+            step = max(fine, math.floor(usable / fine) * fine)
+        return [(step, 0.0)]
+
+    def tickValues(self, minVal: float, maxVal: float, size: float):  # noqa: N802,N803
+        lo, hi = sorted((minVal, maxVal))
+        keep_below = lo + self._usable(hi - lo, size) + 1e-9 * (hi - lo)
+        return [(step, [v for v in values if v <= keep_below])
+                for step, values in super().tickValues(minVal, maxVal, size)]
+
+
+def _nice_up(x: float) -> float:
+    """The smallest 1, 2 or 5 x 10^k not below ``x``."""
+    decade = 10.0 ** math.floor(math.log10(x))
+    return next(m * decade for m in (1, 2, 5, 10) if m * decade >= x * (1 - 1e-12))
+
+
+def _height(rep: RepResult) -> float:
+    value = bar_value(rep)
+    return value if math.isfinite(value) else 0.0
+
+
 def _newest(rows: np.ndarray, t_from: float) -> np.ndarray:
     """The rows with t_s (column 0, ascending) after ``t_from``."""
     return rows[np.searchsorted(rows[:, 0], t_from, side="right"):]
@@ -768,7 +916,7 @@ class TrendChart(pg.PlotWidget):
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background=theme.PANEL)
+        super().__init__(parent, background=theme.PANEL, axisItems={"left": SparseAxis("left")})
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
@@ -791,13 +939,10 @@ class TrendChart(pg.PlotWidget):
         self.current_text = pg.TextItem("", color=theme.YELLOW, anchor=(1.0, 1.2))
         self.current_text.setFont(big_font(15))
         self.addItem(self.current_text)
-        self.empty_text = pg.TextItem("", color=theme.MUTED, anchor=(0.5, 0.0))
-        self.empty_text.setFont(big_font(15, bold=False))
-        self.addItem(self.empty_text)
         self.points: list = []
         self.current: float = math.nan
         self.target: float | None = None
-        self.setMinimumHeight(160)
+        self.setMinimumHeight(120)          # 1024x600: the summary holds it under a banner
         self._redraw()
 
     def set_target(self, ratio: float | None) -> None:
@@ -848,6 +993,4 @@ class TrendChart(pg.PlotWidget):
                   + ([self.current] if has_current else []) + [self.target or 0.0, 1.0])
         self.setXRange(0.5, x_now + 0.5, padding=0)
         self.setYRange(0, top * (1.6 if not n else 1.3), padding=0)
-        # above every line and point (the target and this set are <= top): never struck through
-        self.empty_text.setText("" if n else "no earlier sessions yet")
-        self.empty_text.setPos((x_now + 1) / 2, top * 1.58)
+
