@@ -65,24 +65,29 @@ def main() -> int:
     opts = DashboardOptions(simulate=True, athlete="Ana", sessions_root=str(tmp / "s"),
                             home=str(tmp / "h"), speed=6.0)
     # sets a minute apart: the summary stays on screen (10 s at 6x) until the next set's
-    # first rep; enough sets for the wizard to take its time
+    # first rep. With --wizard the athlete stands through the calibration (~6 min of stream)
+    # as a lifter does: lifting through the hip-neutral stand (--imu) gave a neutral from the
+    # middle of a rep, and 99-degree hip gaps after it
     w = build_window(opts, SimulatedSource(AthleteConfig(
-        sets=12, reps_per_set=6, setup_s=1.5, rest_between_sets_s=60.0, seed=7,
+        sets=12, reps_per_set=6, setup_s=420.0 if args.wizard else 1.5,
+        rest_between_sets_s=60.0, seed=7,
         lumbar_pattern=(False, False, True, False, False, False)), device, realtime=True,
         speed=6.0))
     w.resize(args.width, args.height)
     w.show()
     pump(lambda: bool(w.traces.names), 20, "first data")
     if args.wizard:
+        for old in out.glob(f"wizard-[0-9][0-9]-*-{size}.png"):   # a step gone: no stale picture
+            old.unlink()
         w.calibrate_button.click()
         z = w.wizard
         z.resize(min(args.width, 1100), min(args.height - 40, 720))
         k = 0
 
-        def shot(name):
+        def shot(name, settle_s=0.4):
             nonlocal k
             k += 1
-            save(z, f"wizard-{k:02d}-{name}")
+            save(z, f"wizard-{k:02d}-{name}", settle_s)
         shot("athlete")
         z.next_button.click()
         shot("placement-glutes")
@@ -96,9 +101,9 @@ def main() -> int:
             s = z.step
             pump(lambda: s.start_button.isEnabled(), 120, "rest between holds")
             s.start_button.click()
-            if s.muscle is not None and s.hold == 1:
+            if s.muscle is not None and s.hold == 1:     # the live level bar, mid-hold
                 pump(lambda: s.state == "recording" and s.progress.value() > 500, 90, "a hold")
-                shot(f"{s.kind}-hold")
+                shot(f"{s.kind}-hold", settle_s=0.02)
             if isinstance(s, HipNeutralStep):     # its own names: the numbers stay as without
                 pump(lambda: s.state == "recording" and s.progress.value() > 650, 90, "squeeze")
                 save(z, "wizard-hip-neutral-squeeze", settle_s=0.05)

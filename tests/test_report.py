@@ -123,8 +123,11 @@ def test_report_has_sides_curves_mvc_table_fatigue_setup_and_pdf(tmp_path):
     for section in ("Each side across the session", "Average rep (time-normalised)",
                     "Peak and mean activation per rep", "Fatigue: median frequency",
                     "Electrodes, skin and filters", "clinician notes", "re-test in two weeks",
-                    "highpass", "alcohol"):
+                    "High-pass, glutes", "alcohol"):
         assert section in html, section
+    # the filters and the calibration as a clinician reads them, not as session.json spells them
+    assert "<td class=\"l\">20 Hz</td>" in html and "highpass_glute_hz" not in html
+    assert "left glute</td>" in html and "24 Nov 2026, 10:20 (UTC+01:00)" in html
     # the dashboard's colour-blind-safe palette, no red/green
     from emg_monitor import palette
     assert palette.BLUISH_GREEN in html and palette.VERMILLION in html

@@ -269,13 +269,39 @@ def setup_block(session: Session) -> str:
     sites = "".join(f"<li><b>{escape(title)}</b>: {escape(text)}</li>"
                     for title, text in PLACEMENT_TEXT.values())
     fs = m.filter_settings or {}
-    filters = ("".join(f'<tr><td class="l">{escape(str(k).replace("_", " "))}</td>'
-                       f'<td class="l">{escape(str(v))}</td></tr>' for k, v in fs.items())
+    filters = ("".join(f'<tr><td class="l">{escape(_filter_label(k))}</td>'
+                       f'<td class="l">{escape(_filter_value(k, v))}</td></tr>'
+                       for k, v in fs.items())
                or '<tr><td class="l" colspan="2">not recorded (defaults of this version)</td></tr>')
     return (f'<p class="note">{escape(ELECTRODES)}</p><ul class="note">{sites}</ul>'
             f'<p class="note">{escape(SKIN_PREP)}</p>'
-            f'<table><tr><th class="l">filter setting (session.json)</th><th class="l">value</th>'
-            f'</tr>{filters}</table>')
+            f'<table><tr><th class="l">filter (as recorded in session.json)</th>'
+            f'<th class="l">setting</th></tr>{filters}</table>')
+
+
+#: session.json's filter keys in a clinician's words (dsp.pipeline.FilterSettings)
+FILTER_LABELS = {"highpass_glute_hz": "High-pass, glutes", "highpass_erector_hz":
+                 "High-pass, lumbar erectors", "highpass_other_hz": "High-pass, other channels",
+                 "lowpass_hz": "Low-pass", "order": "Butterworth order per edge",
+                 "mains": "Mains notch", "notch_harmonics": "Notches (mains and its harmonics)",
+                 "notch_q": "Notch quality factor Q", "mains_detect_s": "Mains detected over",
+                 "rms_window_s": "RMS window", "envelope_smoothing_s": "Envelope smoothing"}
+
+
+def _filter_label(key) -> str:
+    return FILTER_LABELS.get(str(key), str(key).replace("_", " "))
+
+
+def _filter_value(key, value) -> str:
+    key = str(key)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if key.endswith("_hz"):
+            return f"{value:g} Hz"
+        if key.endswith("_s"):
+            return f"{value * 1000:g} ms" if value < 1 else f"{value:g} s"
+    if key == "mains" and str(value) in ("50", "60"):
+        return f"{value} Hz"
+    return {"auto": "auto (50 or 60 Hz, detected)", "off": "off"}.get(str(value), str(value))
 
 
 def details_block(session: Session) -> str:
@@ -346,6 +372,16 @@ def sets_table(records: list[SetRecord]) -> str:
             f"<th class='l'>onset order</th></tr>{''.join(rows)}</table>")
 
 
+def _when(iso) -> str:
+    """'2026-11-24T10:20:00+01:00' as a clinician reads it: '24 Nov 2026, 10:20 (UTC+01:00)'."""
+    try:
+        t = datetime.fromisoformat(str(iso))
+    except ValueError:
+        return str(iso) if iso else "an unknown date"
+    zone = f" ({t.tzname()})" if t.tzinfo is not None else ""
+    return f"{t.day} {t:%b %Y, %H:%M}{zone}"
+
+
 def calibration_block(session: Session) -> str:
     cal = session.calibration
     if not cal:
@@ -357,12 +393,13 @@ def calibration_block(session: Session) -> str:
     rest = cal.get("rest_rms") or {}
     tasks = cal.get("tasks") or {}
     unit = {"uV": "µV"}.get(cal.get("unit", ""), cal.get("unit", ""))
-    rows = "".join(f'<tr><td class="l">{escape(str(ch))}</td><td>{_fmt(v, ".1f")}</td>'
+    rows = "".join(f'<tr><td class="l">{escape(str(ch).replace("_", " "))}</td>'
+                   f'<td>{_fmt(v, ".1f")}</td>'
                    f'<td>{_fmt(rest.get(ch, float("nan")), ".1f")}</td>'
                    f'<td class="l">{escape(str(tasks.get(ch, "")))}</td></tr>'
                    for ch, v in mvc.items())
     return (f'<p>Calibrated to a maximal voluntary contraction (amplitudes in %MVC) on '
-            f'{escape(str(cal.get("created_iso", "an unknown date")))}.</p>'
+            f'{escape(_when(cal.get("created_iso")))}.</p>'
             f'<table><tr><th class="l">channel</th><th>MVC RMS ({escape(unit)})</th>'
             f'<th>rest RMS ({escape(unit)})</th><th class="l">MVC task</th></tr>{rows}</table>')
 

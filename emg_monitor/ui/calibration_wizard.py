@@ -31,9 +31,9 @@ from typing import Any, Callable
 
 import numpy as np
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
-from PyQt6.QtWidgets import (QComboBox, QDialog, QGridLayout, QHBoxLayout, QLabel,
+from PyQt6.QtWidgets import (QComboBox, QDialog, QFrame, QGridLayout, QHBoxLayout, QLabel,
                              QLineEdit, QListWidget, QListWidgetItem, QProgressBar, QPushButton,
-                             QStackedWidget, QVBoxLayout, QWidget)
+                             QScrollArea, QStackedWidget, QVBoxLayout, QWidget)
 
 from ..dsp.calibration import ERECTOR_TASKS, GLUTE_TASKS, REST_TASK, Calibration, CalibrationTask
 from ..dsp.mvc import calibrate
@@ -672,6 +672,17 @@ class ResultStep(WizardStep):
         self.result = None
 
 
+def _scrolling(page: QWidget) -> QScrollArea:
+    """A step's page that scrolls when the dialog is shorter than the page (a 1024x600
+    screen) instead of squeezing its wrapped instructions into cut-off lines."""
+    area = QScrollArea()
+    area.setWidget(page)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area
+
+
 def default_steps(wizard: "CalibrationWizard") -> list[WizardStep]:
     """The protocol, in order. Another step (a neutral-posture step, say) is one more
     :class:`WizardStep` inserted here."""
@@ -726,7 +737,7 @@ class CalibrationWizard(QDialog):
         self._build()
         self.steps = (steps or default_steps)(self)
         for step in self.steps:
-            self.pages.addWidget(step.page)
+            self.pages.addWidget(_scrolling(step.page))
             self.step_list.addItem(QListWidgetItem(step.short))
         self.index = 0
         self._poll = QTimer(self)
@@ -802,7 +813,7 @@ class CalibrationWizard(QDialog):
         if index != self.index:
             self.step.leave()
         self.index = index
-        self.pages.setCurrentWidget(self.step.page)
+        self.pages.setCurrentIndex(self.index)
         self.step.enter()
         self.refresh()
 

@@ -55,7 +55,7 @@ class HipGapCard(QFrame):
         self.value.setFont(big_font(64 if compact else 100))
         self.words.setFont(big_font(14 if compact else 18))
         self.live.setFont(big_font(12 if compact else 15, bold=False))
-        self.setMinimumWidth(170 if compact else 230)
+        self.setMinimumWidth(150 if compact else 230)     # 1024x600: the bars keep 170 px
         self.setMaximumWidth(240 if compact else 320)
 
     def clear(self) -> None:

@@ -45,7 +45,7 @@ class LastRepCard(QFrame):
         self.caption.setFont(big_font(15 if compact else 20))
         self.value.set_max_px(72 if compact else 120)
         self.words.setFont(big_font(15 if compact else 20))
-        self.setMinimumWidth(250 if compact else 380)
+        self.setMinimumWidth(200 if compact else 380)     # the digits fit their width
 
     def clear(self, text: str = "no rep yet") -> None:
         self.rep = None

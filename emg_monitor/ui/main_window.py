@@ -434,8 +434,7 @@ class DashboardWindow(QMainWindow):
         # laptop windows: the top row (the lifter's numbers) and the traces share the height
         self.centralWidget().layout().itemAt(0).layout().setStretchFactor(
             self.top_row, 3 if compact else 4)
-        self.bars.label_px = 13 if compact else 15
-        self.bars._redraw()
+        self.bars.set_compact(compact)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
         # the space shortcut needs an active window; a key that reaches the window

@@ -133,11 +133,12 @@ class ElidedLabel(QLabel):
         return super().text() == self.full_text
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        metrics = QFontMetrics(self.font())
-        lines = self.full_text.split("\n")
-        m = self.contentsMargins()
-        return QSize(max(metrics.horizontalAdvance(line) for line in lines) + m.left() + m.right(),
-                     len(lines) * metrics.lineSpacing() + m.top() + m.bottom())
+        # QLabel's own hint for what is drawn, plus what the whole text needs beyond it
+        # (its padding, style-sheet padding included, stays in)
+        metrics, hint = QFontMetrics(self.font()), super().sizeHint()
+        shown = max(metrics.horizontalAdvance(line) for line in super().text().split("\n"))
+        whole = max(metrics.horizontalAdvance(line) for line in self.full_text.split("\n"))
+        return QSize(hint.width() + max(0, whole - shown), hint.height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return QSize(20, self.sizeHint().height())
@@ -155,12 +156,12 @@ class ElidedLabel(QLabel):
 class CueBanner(FitLabel):
     """The big per-rep cue: colour, symbol and words (never colour alone).
 
-    44-pixel text, shrunk (down to 22) only when the window is too narrow for the
-    whole cue.
+    44-pixel text, shrunk (down to 16) only when the window is too narrow for the
+    whole cue (the hip cue is 50 characters).
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("", max_px=44, min_px=22, padding_px=24, min_width_px=240,
+        super().__init__("", max_px=44, min_px=16, padding_px=24, min_width_px=240,
                          parent=parent)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setMinimumHeight(84)
@@ -326,7 +327,8 @@ class RepBarChart(pg.PlotWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         # no value label half cut at the top edge
-        super().__init__(parent, background=theme.PANEL, axisItems={"left": SparseAxis("left")})
+        super().__init__(parent, background=theme.PANEL,
+                         axisItems={"left": SparseAxis("left", gap_px=36)})
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
@@ -348,13 +350,27 @@ class RepBarChart(pg.PlotWidget):
         self.addItem(self.target_line)
         self.target: float | None = None
         self.relative = False                  # the bars are relative ratios (uncalibrated)
+        self.compact = False
         self._items: list = []
         self.reps: list[RepResult] = []
         self.label_px = 15
         self.text_px = 15
         self.labelled: list[int] = []          # reps whose ratio text is drawn
         self.setMinimumHeight(120)
+        self.setMinimumWidth(170)        # beside the hip card at 1024x600: still bars, not slivers
         self._update_range()
+
+    def set_compact(self, compact: bool) -> None:
+        """Laptop windows: smaller texts, and no axis titles (the card says what the ratio
+        is): beside the hip card at 1024x600 that is a third of the chart's width."""
+        self.label_px = 13 if compact else 15
+        self.compact = compact
+        self._show_titles()
+        self._redraw()
+
+    def _show_titles(self) -> None:
+        for name in ("left", "right"):
+            self.getPlotItem().getAxis(name).showLabel(not self.compact)
 
     def set_target(self, ratio: float | None) -> None:
         item = self.getPlotItem().getAxis("right")
@@ -453,6 +469,7 @@ class RepBarChart(pg.PlotWidget):
         item = self.getPlotItem()
         item.setLabel("left", "× your recent reps" if relative else "glute : erector")
         item.getAxis("right").setLabel("usual" if relative else "target")
+        self._show_titles()                    # setLabel shows them again
         if relative:
             self.target_line.setValue(1.0)
             self.target_line.show()
@@ -863,6 +880,10 @@ class SparseAxis(pg.AxisItem):
 
     GAP_PX = 18
 
+    def __init__(self, orientation: str, gap_px: int = GAP_PX, **kw) -> None:
+        super().__init__(orientation, **kw)
+        self.GAP_PX = gap_px
+
     def _usable(self, span: float, size: float) -> float:
         return span * (1.0 - 0.5 * self.GAP_PX / max(size, 1.0))
 
@@ -916,7 +937,8 @@ class TrendChart(pg.PlotWidget):
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background=theme.PANEL, axisItems={"left": SparseAxis("left")})
+        super().__init__(parent, background=theme.PANEL,
+                         axisItems={"left": SparseAxis("left", gap_px=36)})
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
