@@ -285,3 +285,18 @@ def test_long_path_moving_average_equals_row_by_row_definition():
     lo = np.maximum(idx - 200, 0)
     ref = (c[:, idx] - c[:, lo]) / (idx - lo)
     np.testing.assert_allclose(out, ref, rtol=1e-9)
+
+
+def test_chunks_of_neighbouring_sizes_reuse_their_block_matrices(monkeypatch):
+    """A paced source's chunks vary by a few samples (scheduling jitter): each size's
+    block matrix is built once, not rebuilt whenever a ninth size shows up."""
+    from emg_monitor.dsp import filters
+    built = []
+    real = filters._block_matrix
+    monkeypatch.setattr(filters, "_block_matrix", lambda sos, n: built.append(n) or real(sos, n))
+    bank = filters.StreamingSos([filters.bandpass_sos(2000.0, 20.0, 450.0, 4)] * 2)
+    rng = np.random.default_rng(1)
+    sizes = rng.integers(30, 50, 2000)                 # 20 neighbouring sizes
+    for n in sizes:
+        bank.process(rng.normal(size=(int(n), 2)))
+    assert sorted(built) == sorted(set(int(n) for n in sizes))
