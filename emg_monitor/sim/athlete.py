@@ -34,7 +34,8 @@ from scipy import signal
 from ..exercises import get_exercise
 from ..model import EMG_PIN_ROLES, MOTION_PIN_NAMES, Channel, Kind, Muscle
 from .movements import MOVEMENTS
-from .segments import COMPENSATION_LUMBAR, RELAXED_HIP_DEG, ImuConfig, SegmentModel, task_weight
+from .segments import (COMPENSATION_LUMBAR, RELAXED_HIP_DEG, ImuConfig, SegmentModel, pose_ramps,
+                       task_weight)
 from .patterns import (UNLOADED_ERECTOR, UNLOADED_GLUTE, WALK_ERECTOR, WALK_GLUTE, Attempt,
                        MovementStyle, sway_deg, velocity_profile)
 
@@ -495,8 +496,9 @@ class Athlete:
         """Do ``kind`` (a key of ``TASK_LEVELS``: "rest", "glute_mvc", "erector_mvc",
         "relaxed_stand", "hip_neutral" = the standing maximal glute squeeze) from
         ``t_start_s`` for ``hold_s``, standing upright: a plateau over the window, ramps of
-        ``TASK_RAMP_S`` outside it; the pelvis, thigh and thorax take the task's posture
-        (segments.TASK_POSTURE).
+        ``TASK_RAMP_S`` outside it (the body: segments.POSE_RAMP_S); the pelvis, thigh and
+        thorax take the task's posture
+        (segments.SQUEEZE_TASKS: squeezing, else standing relaxed).
         Whatever the plan had there (a set) is replaced. Safe from another thread: the
         request list is swapped in one assignment."""
         if kind not in self.TASK_LEVELS:
@@ -508,18 +510,16 @@ class Athlete:
 
     def _requested_overlay(self, t_s: np.ndarray, act: np.ndarray | None,
                            angle: np.ndarray | None) -> None:
-        ramp = self.TASK_RAMP_S
         upright_deg = 0.0                    # every task is done standing
-        for t0, t1, kind in self.requested:
-            w = task_weight(t_s, t0, t1, ramp)
-            if not w.any():
-                continue
+        for t0, t1, kind, pose_ramp in pose_ramps(self.requested, self.TASK_RAMP_S):
             if act is not None:
+                w = task_weight(t_s, t0, t1, self.TASK_RAMP_S)
                 g, e = self.TASK_LEVELS[kind]
                 level = np.array([g if m == Muscle.GLUTE else e for _, m, _ in EMG_PIN_ROLES])
                 act *= (1 - w)[:, None]
                 act += w[:, None] * level[None, :]
-            if angle is not None:
+            if angle is not None:            # the body at a lifter's pace (segments.POSE_RAMP_S)
+                w = task_weight(t_s, t0, t1, pose_ramp)
                 angle *= 1 - w
                 angle += w * upright_deg
 

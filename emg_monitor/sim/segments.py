@@ -92,6 +92,22 @@ SACRUM_TILT_DEG = 20.0
 SQUEEZE_TASKS = frozenset({"glute_mvc", "hip_neutral"})
 
 
+#: how long the body takes to get into a task's posture from the plan (and back): from the
+#: bottom of a deadlift to standing in 1.5 s peaks near 130 deg/s at the hip, a lifter's
+#: pace; a 0.3 s jump would exceed the MPU-6050's +-500 deg/s. A task inside another's
+#: window (the neutral step's squeeze, within its stand) changes the posture by a few
+#: degrees and keeps the short ramp.
+POSE_RAMP_S = 1.5
+
+
+def pose_ramps(requested: tuple[tuple[float, float, str], ...], short_s: float
+               ) -> list[tuple[float, float, str, float]]:
+    """(t0, t1, kind, ramp_s) of each requested task for the body's posture."""
+    return [(t0, t1, kind, short_s if any(o0 <= t0 and t1 <= o1 and (o0, o1) != (t0, t1)
+                                          for o0, o1, _ in requested) else POSE_RAMP_S)
+            for t0, t1, kind in requested]
+
+
 def task_weight(t_s: np.ndarray, t0_s: float, t1_s: float, ramp_s: float) -> np.ndarray:
     """1 over a task's window [t0, t1], 0 beyond ``ramp_s`` outside it, a minimum-jerk
     blend between (so the IMUs see no acceleration spike at the corners)."""
@@ -266,8 +282,8 @@ class SegmentModel:
         a = self.athlete
         relaxed = a.config.relaxed_hip_deg
         out = [np.array(x, dtype=float) for x in tracks]      # trunk, its top, hip, lumbar
-        for t0, t1, kind in a.requested:
-            w = task_weight(t, t0, t1, a.TASK_RAMP_S)
+        for t0, t1, kind, ramp in pose_ramps(a.requested, a.TASK_RAMP_S):
+            w = task_weight(t, t0, t1, ramp)
             if not w.any():
                 continue
             hip, lumbar = (0.0, relaxed) if kind in SQUEEZE_TASKS else (relaxed, 0.0)

@@ -1,7 +1,7 @@
 """The first calibration, done by a lifter alone in front of the screen.
 
 Steps (``default_steps``; each is a :class:`WizardStep`, so one more is one more
-class in the list — e.g. a "stand tall and squeeze" neutral step):
+class in the list, as the hip-neutral step is):
 
 1. athlete name (the calibration is saved to that profile; nothing fails at the end);
 2. a placement guide per muscle (SENIAM diagram, skin preparation);
@@ -51,6 +51,7 @@ from .widgets import big_font
 COUNTDOWN_S = 3.0
 UNIT_LABEL = {"uV": "µV", "pct_mvc": "%MVC"}
 SIGNAL_CHECK_S = 2.0
+REST_LEAD_S = 2.0          # from "stand relaxed" to standing still (the bottom of a lift: ~1.5 s)
 
 
 class RawHistory(Listener):
@@ -229,8 +230,9 @@ class SignalCheckStep(WizardStep):
         if latest + int(2 * fs) < self._rest_until:
             return
         begin = max(latest, self._rest_until)
-        if self._rest_until == 0:            # judge only what follows the request
-            self._next_check_index = latest + int((SIGNAL_CHECK_S + 0.5) * fs)
+        if self._rest_until == 0:            # judge only what follows the request, and give
+            begin = latest + int(REST_LEAD_S * fs)   # the athlete a moment to stand still
+            self._next_check_index = begin + int((SIGNAL_CHECK_S + 0.5) * fs)
         self._rest_until = begin + int(3 * fs)
         w.source.perform_task("rest", begin, self._rest_until - begin)
 
@@ -516,13 +518,12 @@ class HipNeutralStep(RecordStep):
     optional = True
     title = HIP_NEUTRAL_TASK.name
     short = "Hip neutral"           # type: ignore[assignment]
+    kind = "hip_neutral"            # type: ignore[assignment]
 
     def __init__(self, wizard) -> None:
         self.neutral: HipNeutral | None = None
         self._elapsed_s = 0.0
         super().__init__(wizard, (HIP_NEUTRAL_TASK,))
-
-    kind = "hip_neutral"            # type: ignore[assignment]
 
     @property
     def level_muscle(self) -> Muscle | None:
@@ -684,8 +685,8 @@ def _scrolling(page: QWidget) -> QScrollArea:
 
 
 def default_steps(wizard: "CalibrationWizard") -> list[WizardStep]:
-    """The protocol, in order. Another step (a neutral-posture step, say) is one more
-    :class:`WizardStep` inserted here."""
+    """The protocol, in order; another step is one more :class:`WizardStep` inserted here.
+    The hip neutral only on a device with IMUs configured (missing ones are said there)."""
     steps: list[WizardStep] = [NameStep(wizard), PlacementStep(wizard, Muscle.GLUTE),
                                PlacementStep(wizard, Muscle.ERECTOR), SignalCheckStep(wizard),
                                RecordStep(wizard, (REST_TASK,))]
@@ -694,7 +695,7 @@ def default_steps(wizard: "CalibrationWizard") -> list[WizardStep]:
         steps.append(first)
         steps += [RecordStep(wizard, tasks, h, chooser=first) for h in range(2, tasks[0].holds + 1)]
     if wizard.info is not None and (wizard.info.imu_segments or wizard.info.imu_missing):
-        steps.append(HipNeutralStep(wizard))      # only on a device with IMUs configured
+        steps.append(HipNeutralStep(wizard))
     steps.append(ResultStep(wizard))
     return steps
 
