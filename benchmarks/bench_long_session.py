@@ -7,7 +7,11 @@ its peak RSS from ``wait4`` (the kernel's count, not a sampler). Each child runs
 address-space limit (``--limit-mb``), so an unbounded command fails instead of taking
 the machine down; such a run is reported as ``> limit``.
 
-    .venv/bin/python benchmarks/bench_long_session.py [--minutes 15 60 120] [--keep DIR]
+    .venv/bin/python benchmarks/bench_long_session.py [--long | --minutes M ...] [--keep DIR]
+
+The default (4 and 16 min) is the quick run for ``run_all.py``; ``--long`` runs the
+issue's 15 min, 1 h and 2 h (about a 1.7 GB samples.bin at 2 h; put ``--keep`` on /tmp).
+``analyze SESSION`` is measured beside the two, as it reads the same files.
 """
 from __future__ import annotations
 
@@ -30,6 +34,9 @@ sys.path.insert(0, str(ROOT))
 from emg_monitor.model import Channel, DeviceInfo, EMG_PIN_ROLES, Kind, RepResult, Verdict  # noqa: E402
 from emg_monitor.session import Recorder, SessionMeta  # noqa: E402
 from emg_monitor.session.meta import SAMPLES_FILE, sample_dtype  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from figures import emit  # noqa: E402
 
 RATE_HZ = 2000.0
 REPS_PER_2H = 800
@@ -102,17 +109,26 @@ def run_measured(argv: list[str], limit_mb: int) -> tuple[float, float, int]:
     return elapsed, usage.ru_maxrss / 1024.0, proc.returncode
 
 
+COMMANDS = ("export", "report", "analyze")
+QUICK_MINUTES = (4.0, 16.0)
+LONG_MINUTES = (15.0, 60.0, 120.0)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--minutes", type=float, nargs="+", default=[15, 60, 120])
+    ap.add_argument("--minutes", type=float, nargs="+",
+                    help=f"session lengths (default {' '.join(f'{m:g}' for m in QUICK_MINUTES)}; "
+                         f"--long: {' '.join(f'{m:g}' for m in LONG_MINUTES)})")
+    ap.add_argument("--long", action="store_true", help="the issue's 15 min, 1 h and 2 h")
     ap.add_argument("--limit-mb", type=int, default=3000,
-                   help="address-space limit of each measured command")
+                    help="address-space limit of each measured command")
     ap.add_argument("--keep", type=Path, help="keep the sessions here (default: a temp dir)")
     args = ap.parse_args()
+    minutes_list = args.minutes or (LONG_MINUTES if args.long else QUICK_MINUTES)
     base = args.keep or Path(tempfile.mkdtemp(prefix="emg-bench-"))
     rows = []
     try:
-        for minutes in args.minutes:
+        for minutes in minutes_list:
             folder = base / f"long_{minutes:g}min"
             if not folder.exists():
                 t0 = time.perf_counter()
@@ -121,11 +137,14 @@ def main() -> int:
             size_mb = (folder / SAMPLES_FILE).stat().st_size / 2 ** 20
             out = base / f"out_{minutes:g}"
             shutil.rmtree(out, ignore_errors=True)
-            ex = run_measured(["export", str(folder), "--out", str(out)], args.limit_mb)
-            shutil.rmtree(out, ignore_errors=True)
-            rp = run_measured(["report", str(folder), "--out", str(base / "r.html")],
-                              args.limit_mb)
-            rows.append((minutes, size_mb, ex, rp))
+            argv = {"export": ["export", str(folder), "--out", str(out)],
+                    "report": ["report", str(folder), "--out", str(base / "r.html")],
+                    "analyze": ["analyze", str(folder), "--out", str(base / "reps.csv")]}
+            measured = {}
+            for name in COMMANDS:
+                measured[name] = run_measured(argv[name], args.limit_mb)
+                shutil.rmtree(out, ignore_errors=True)
+            rows.append((minutes, size_mb, measured))
             print(f"{minutes:g} min done", file=sys.stderr)
     finally:
         if args.keep is None:
@@ -134,18 +153,36 @@ def main() -> int:
     def cell(m):
         t, rss, rc = m
         return f"{t:7.1f} s | {rss:6.0f} MB" if rc == 0 else f"failed (exit {rc}) | > {rss:.0f} MB"
-    print(f"\n{os.cpu_count()} cores, limit {args.limit_mb} MB per command")
-    print("| session | samples.bin | export time | export peak RSS | report time | report peak RSS |")
-    print("|---|---|---|---|---|---|")
-    for minutes, size_mb, ex, rp in rows:
+    load = os.getloadavg()
+    print(f"\n{os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+          f"at the end, limit {args.limit_mb} MB per command")
+    print("| session | samples.bin | " + " | ".join(f"{c} time | {c} peak RSS" for c in COMMANDS)
+          + " |")
+    print("|---|---|" + "---|---|" * len(COMMANDS))
+    for minutes, size_mb, measured in rows:
         n_reps = max(1, round(REPS_PER_2H * minutes / 120))
-        print(f"| {minutes:g} min, {n_reps} reps | {size_mb:.0f} MB | {cell(ex)} | {cell(rp)} |")
-    if len(rows) >= 2 and all(r[2][2] == 0 for r in rows):
-        (m0, _, e0, r0), (m1, _, e1, r1) = rows[0], rows[-1]
-        print(f"\ntime per session minute, longest / shortest: export "
-              f"{(e1[0] / m1) / (e0[0] / m0):.2f}x, report {(r1[0] / m1) / (r0[0] / m0):.2f}x "
-              "(1.00x = linear)")
-    return 0
+        print(f"| {minutes:g} min, {n_reps} reps | {size_mb:.0f} MB | "
+              + " | ".join(cell(measured[c]) for c in COMMANDS) + " |")
+    ratios = {}
+    if len(rows) >= 2:
+        (m0, _, f0), (m1, _, f1) = rows[0], rows[-1]
+        for c in COMMANDS:
+            if f0[c][2] == 0 and f1[c][2] == 0:
+                ratios[c] = (f1[c][0] / m1) / (f0[c][0] / m0)
+        print(f"\ntime per session minute, {m1:g} min / {m0:g} min: "
+              + ", ".join(f"{c} {r:.2f}x" for c, r in ratios.items()) + " (1.00x = linear)")
+    longest, _, measured = rows[-1]
+    for c in COMMANDS:
+        t, rss, rc = measured[c]
+        note = "" if rc == 0 else f"failed (exit {rc}) under a {args.limit_mb} MB limit"
+        emit(f"{c} of a {longest:g} min session, peak RSS", rss if rc == 0 else None, "MB",
+             note, group="long session")
+        emit(f"{c} of a {longest:g} min session, time", t if rc == 0 else None, "s", note,
+             group="long session")
+        if c in ratios:
+            emit(f"{c} time per minute, {longest:g} min / {rows[0][0]:g} min", ratios[c],
+                 "x (1 = linear)", group="long session")
+    return 0 if all(m[2] == 0 for _, _, f in rows for m in f.values()) else 1
 
 
 if __name__ == "__main__":

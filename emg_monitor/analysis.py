@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 
@@ -65,21 +66,33 @@ class _Collect:
             self.sets[record.set_index] = record
 
 
-def analyze_recording(data: np.ndarray, info: DeviceInfo, *, exercise: str = "deadlift",
-                      settings: FilterSettings = FilterSettings(),
-                      calibration: Calibration | None = None, use_motion: bool | None = None,
-                      top_at: str | None = None, target_ratio: float | None = None,
-                      first_index: int | np.ndarray = 0, set_starts: tuple[int, ...] = (),
-                      actions: tuple[Action, ...] = (), set_rules: SetRules = SetRules(),
-                      time_offset_s: float = 0.0, hip_neutral: HipNeutral | None = None,
-                      **limits) -> AnalysisResult:
-    """``data`` (n, n_channels) in channel units. ``first_index``: the stream index of row 0,
-    or one index per row (a session with gaps). ``set_starts``: stream indices where the
-    lifter started a set by hand; ``actions``: any recorded actions. ``limits``: RepDetector
-    overrides (min_rom_deg, min_rep_s, ...). With pelvis and thigh IMUs, reps and tops come
-    from the hip angle once a still stand has aligned them, as live (docs/hip.md)."""
-    from .engine import Engine, EngineSettings
+def analyze_recording(data: np.ndarray, info: DeviceInfo, *,
+                      first_index: int | np.ndarray = 0, **kwargs) -> AnalysisResult:
+    """``data`` (n, n_channels) in channel units, in memory. ``first_index``: the stream index
+    of row 0, or one index per row (a session with gaps). The other arguments: see
+    :func:`analyze_chunks`."""
     data = np.asarray(data, dtype=float)
+    index = (np.asarray(first_index, dtype=np.int64) if np.ndim(first_index)
+             else int(first_index) + np.arange(data.shape[0], dtype=np.int64))
+    return analyze_chunks([(index, data)], info, **kwargs)
+
+
+def analyze_chunks(chunks: Iterable[tuple[np.ndarray, np.ndarray]], info: DeviceInfo, *,
+                   exercise: str = "deadlift", settings: FilterSettings = FilterSettings(),
+                   calibration: Calibration | None = None, use_motion: bool | None = None,
+                   top_at: str | None = None, target_ratio: float | None = None,
+                   set_starts: tuple[int, ...] = (), actions: tuple[Action, ...] = (),
+                   set_rules: SetRules = SetRules(), time_offset_s: float = 0.0,
+                   hip_neutral: HipNeutral | None = None, **limits) -> AnalysisResult:
+    """A recording as ``(index, data)`` chunks in stream order (``index`` (k,) int64 stream
+    index per row, ``data`` (k, n_channels)), through the live engine in bounded memory:
+    only the current chunk and less than one block are held, so a two-hour session costs
+    what a two-minute one does, and the result does not depend on the chunking.
+    ``set_starts``: stream indices where the lifter started a set by hand; ``actions``: any
+    recorded actions. ``limits``: RepDetector overrides (min_rom_deg, min_rep_s, ...). With
+    pelvis and thigh IMUs, reps and tops come from the hip angle once a still stand has
+    aligned them, as live (docs/hip.md)."""
+    from .engine import Engine, EngineSettings
     ex = get_exercise(exercise)
     if use_motion and not info.motion_indices() and not info.imu_indices():
         raise ValueError("motion-based rep detection needs a motion channel or IMUs")
@@ -90,32 +103,55 @@ def analyze_recording(data: np.ndarray, info: DeviceInfo, *, exercise: str = "de
     sink = _Collect()
     engine.add_listener(sink)
     engine.on_info(info)
-    index = (np.asarray(first_index, dtype=np.int64) if np.ndim(first_index)
-             else int(first_index) + np.arange(data.shape[0], dtype=np.int64))
     todo = sorted([*actions, *(Action(int(i), "set_start") for i in set_starts)],
                   key=lambda m: m.sample_index)
     step = max(1, int(round(BLOCK_S * info.sample_rate_hz)))
-    # blocks end at absolute multiples of ``step``, at gaps and at marks
-    cuts = set(np.flatnonzero(np.diff(index) != 1) + 1) if index.size else set()
-    if index.size:
-        cuts |= set(np.flatnonzero(index % step == 0).tolist())
-        for m in todo:
-            k = int(np.searchsorted(index, m.sample_index))
-            if 0 < k < index.size:
-                cuts.add(k)
-    bounds = [0, *sorted(c for c in cuts if 0 < c < index.size), data.shape[0]]
     k_mark = 0
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        if b <= a:
+    n_rows, last = 0, None
+    carry_index = np.empty(0, dtype=np.int64)
+    carry_data = np.empty((0, len(info.channels)))
+
+    def feed(index: np.ndarray, data: np.ndarray, bounds: list[int]) -> None:
+        nonlocal k_mark
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            if b <= a:
+                continue
+            i0 = int(index[a])
+            while k_mark < len(todo) and todo[k_mark].sample_index <= i0:
+                _request(engine, todo[k_mark], i0)
+                k_mark += 1
+            engine.on_block(SampleBlock(i0, data[a:b]))
+            if engine.error is not None:
+                raise engine.error
+
+    for chunk_index, chunk_data in chunks:
+        chunk_index = np.asarray(chunk_index, dtype=np.int64)
+        if chunk_index.size == 0:
             continue
-        i0 = int(index[a])
-        while k_mark < len(todo) and todo[k_mark].sample_index <= i0:
-            _request(engine, todo[k_mark], i0)
-            k_mark += 1
-        engine.on_block(SampleBlock(i0, data[a:b]))
-        if engine.error is not None:
-            raise engine.error
-    end = int(index[-1]) + 1 if index.size else 0
+        n_rows += chunk_index.size
+        last = int(chunk_index[-1])
+        # the rows after the last cut wait for the next chunk, so blocks are cut where they
+        # would be in one array: at absolute multiples of ``step``, at gaps and at marks
+        index = np.concatenate([carry_index, chunk_index])
+        data = np.concatenate([carry_data, np.asarray(chunk_data, dtype=float)])
+        cut = np.zeros(index.size, dtype=bool)
+        cut[1:] = np.diff(index) != 1
+        cut |= index % step == 0
+        for m in todo[k_mark:]:
+            k = int(np.searchsorted(index, m.sample_index))
+            if k >= index.size:
+                break
+            cut[k] = True
+        cut[0] = False
+        cuts = np.flatnonzero(cut).tolist()
+        if not cuts:
+            carry_index, carry_data = index, data
+            continue
+        feed(index, data, [0, *cuts])
+        carry_index, carry_data = index[cuts[-1]:], data[cuts[-1]:]
+    if carry_index.size:
+        feed(carry_index, carry_data, [0, carry_index.size])
+    end = last + 1 if last is not None else 0
     engine.on_event(SourceEvent(EventKind.END, end, 0.0))
     engine.on_stop()
     if engine.error is not None:
@@ -132,7 +168,7 @@ def analyze_recording(data: np.ndarray, info: DeviceInfo, *, exercise: str = "de
     pipe = engine.pipeline
     return AnalysisResult(reps, info.sample_rate_hz, pipe.emg_names, pipe.envelope_unit,
                           pipe.calibrated, engine.use_motion or engine.reps.use_motion, ex.name,
-                          engine.reps.target_ratio, data.shape[0] / info.sample_rate_hz,
+                          engine.reps.target_ratio, n_rows / info.sample_rate_hz,
                           pipe.mains_hz, sets, engine.reps_on_hip_seen, engine.hip_status)
 
 
@@ -249,10 +285,12 @@ def analyze_table(path: str | Path, glute: list[str], erector: list[str], *,
 
 def analyze_session(path: str | Path, *, exercise: str | None = None, top_at: str | None = None,
                     target_ratio: float | None = None, mains: str | None = None,
-                    use_motion: bool | None = None, **limits) -> AnalysisResult:
+                    use_motion: bool | None = None, chunk_rows: int | None = None,
+                    **limits) -> AnalysisResult:
     """A session folder recorded by the project: its own channel roles, filter settings,
-    calibrations, exercise changes and manual set starts/stops, where they were made."""
-    from .session.reader import load_session
+    calibrations, exercise changes and manual set starts/stops, where they were made.
+    Samples are streamed from disk (``chunk_rows`` at a time): bounded memory."""
+    from .session.reader import CHUNK_ROWS, load_session
 
     s = load_session(path)
     settings = FilterSettings.from_dict(s.meta.filter_settings or {})
@@ -261,7 +299,7 @@ def analyze_session(path: str | Path, *, exercise: str | None = None, top_at: st
     cal = Calibration.from_dict(s.meta.calibration) if s.meta.calibration else None
     actions = tuple(a for a in recorded_actions(s) if exercise is None or a.kind != "exercise")
     target = target_ratio if target_ratio is not None else s.meta.target_ratio
-    return analyze_recording(s.data, s.info, exercise=exercise or s.meta.exercise or "deadlift",
-                             settings=settings, calibration=cal, use_motion=use_motion,
-                             top_at=top_at, target_ratio=target, first_index=s.sample_index,
-                             actions=actions, **limits)
+    chunks = ((c.index, c.data) for c in s.iter_samples(chunk_rows or CHUNK_ROWS))
+    return analyze_chunks(chunks, s.info, exercise=exercise or s.meta.exercise or "deadlift",
+                          settings=settings, calibration=cal, use_motion=use_motion,
+                          top_at=top_at, target_ratio=target, actions=actions, **limits)

@@ -63,7 +63,7 @@ class RepDetector:
         self.scorer = RepScorer(assign_roles(info, self.emg_names), self.params, amplitude_unit,
                                 calibrated, quality_flags, self.emg_names)
         self._n_emg = len(self.emg_names)
-        self._hist = History(self._n_emg + 1)
+        self._hist = History(self._n_emg + 1, max_gap_rows=int(MAX_HISTORY_S * self.fs))
         self.step = max(1, int(round(self.fs / DECISION_RATE_HZ)))
         self.set_index = 1
         self.rep_count = 0

@@ -6,12 +6,18 @@ import numpy as np
 
 class History:
     """A growable buffer of the last rows; lost samples become NaN rows so that an
-    absolute sample index always addresses the right row."""
+    absolute sample index always addresses the right row.
 
-    def __init__(self, n_cols: int) -> None:
+    ``max_gap_rows``: a gap longer than this (a laptop left recording, a replug after lunch)
+    keeps only its last ``max_gap_rows`` NaN rows and forgets what came before it, as the
+    owner's trimming would have right after: an hours-long gap costs a bounded buffer,
+    not gigabytes of NaN."""
+
+    def __init__(self, n_cols: int, max_gap_rows: int | None = None) -> None:
         self.buf = np.empty((4096, n_cols))
         self.start = 0          # absolute index of row 0
         self.n = 0
+        self.max_gap_rows = max_gap_rows
 
     @property
     def end(self) -> int:
@@ -22,6 +28,9 @@ class History:
             self.start = first_index
         elif first_index > self.end:                 # lost samples: NaN rows keep indices exact
             gap = first_index - self.end
+            if self.max_gap_rows is not None and gap > self.max_gap_rows:
+                gap = self.max_gap_rows
+                self.n, self.start = 0, first_index - gap
             self._push(np.full((gap, self.buf.shape[1]), np.nan))
         elif first_index < self.end:                 # overlap (a seek back): keep the new
             self.n = max(0, first_index - self.start)
