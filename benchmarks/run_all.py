@@ -1,12 +1,15 @@
 """Every benchmark in one run, every headline figure in one table.
 
-    .venv/bin/python benchmarks/run_all.py [--quick] [--only NAME ...] [--write docs/performance.md]
+    .venv/bin/python benchmarks/run_all.py [--quick | --long] [--only NAME ...] [--write docs/performance.md]
 
 Each benchmark runs as its own process (a fresh interpreter, so memory and CPU
 figures are its own) and prints ``FIGURE {json}`` lines (``benchmarks/figures.py``);
 this collects them. A benchmark that is not in the tree yet, fails or prints no
 figure gets a row that says so, and the rest of the table still comes out.
 ``--write`` regenerates docs/performance.md with the table, the machine and the command.
+By default the long-session and soak benchmarks run short (16 min sessions, a 15 min soak)
+so the whole run stays a few minutes; ``--long`` runs their 2-hour versions (issue 11,
+about an hour more; docs/reliability.md has those tables).
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ class Bench:
     script: str
     args: tuple[str, ...] = ()
     quick: tuple[str, ...] | None = None      # arguments for --quick (None: the same)
+    long: tuple[str, ...] | None = None       # arguments for --long (None: the same)
     timeout_s: float = 1800.0
     env: tuple[tuple[str, str], ...] = ()
     #: run under this X server wrapper with these variables when it is installed
@@ -55,8 +59,10 @@ BENCHES = (
           ("--seconds", "5",), env=(("QT_QPA_PLATFORM", "offscreen"),),
           display=(("xvfb-run", "-a", "-s", "-screen 0 1600x1000x24"),
                    (("QT_QPA_PLATFORM", "xcb"),))),
-    Bench("long_session", "long session", "bench_long_session.py"),
-    Bench("soak", "soak", "bench_soak.py", timeout_s=3 * 3600.0),
+    Bench("long_session", "long session", "bench_long_session.py", long=("--long",),
+          timeout_s=3 * 3600.0),
+    Bench("soak", "soak", "bench_soak.py", long=("--long",), timeout_s=3 * 3600.0,
+          env=(("QT_QPA_PLATFORM", "offscreen"),)),
     Bench("session", "session files", "bench_session.py"),
     Bench("tables", "session files", "bench_tables.py"),
 )
@@ -79,11 +85,13 @@ def _value(v) -> str:
     return str(v)
 
 
-def run(bench: Bench, quick: bool) -> tuple[list[Row], float]:
+def run(bench: Bench, quick: bool, long: bool = False) -> tuple[list[Row], float]:
     path = HERE / bench.script
     if not path.exists():
         return [Row(bench.group, bench.script, "-", "", "not in the tree yet: no figure")], 0.0
     args = bench.quick if quick and bench.quick is not None else bench.args
+    if long and bench.long is not None:
+        args = bench.long
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep), **dict(bench.env))
     wrapper: tuple[str, ...] = ()
@@ -154,6 +162,8 @@ part of the project has not merged; the table still comes out without it.
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="shorter runs (a smoke test)")
+    ap.add_argument("--long", action="store_true",
+                    help="the 2-hour long-session and soak runs (about an hour more)")
     ap.add_argument("--only", nargs="*", metavar="NAME",
                     help=f"run only these ({', '.join(b.name for b in BENCHES)})")
     ap.add_argument("--write", type=Path, metavar="FILE",
@@ -169,11 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     for b in chosen:
         print(f"run_all: {b.script} ...", file=sys.stderr, flush=True)
-        got, took = run(b, args.quick)
+        got, took = run(b, args.quick, args.long)
         print(f"run_all: {b.script}: {len(got)} row(s) in {took:.0f} s", file=sys.stderr,
               flush=True)
         rows += got
     command = "python benchmarks/run_all.py" + (" --quick" if args.quick else "") + (
+        " --long" if args.long else "") + (
         f" --only {' '.join(args.only)}" if args.only else "")
     text = table(rows)
     print(text)

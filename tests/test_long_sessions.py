@@ -173,3 +173,138 @@ def test_analyze_session_never_loads_the_whole_recording(gapped_session, monkeyp
     monkeypatch.setattr(Session, "_load_all", refuse)
     got = analyze_session(folder, chunk_rows=1000)
     assert len(got.reps) >= 4 and comparable(got.reps) == expected
+
+
+# --- the report's PDF, laid out in parts -----------------------------------------------------
+def fake_report(sections: list[tuple[str, list[str], str]]) -> str:
+    """A report-shaped document: per section an intro, a grid of panels cut by GRID_CUT
+    (none when empty) and a trailer."""
+    from emg_monitor.session.report_pdf import GRID_CUT, GRID_OPEN
+    body = "".join(f"<h2>{intro}</h2>" + (f"{GRID_OPEN}{GRID_CUT.join(panels)}</div>"
+                                          if panels else "") + trailer
+                   for intro, panels, trailer in sections)
+    return f"<html><head><style>x</style></head><body><p>top</p>{body}</body></html>"
+
+
+text = st.text(alphabet="abc <>/", max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(sections=st.lists(st.tuples(text, st.lists(text.map(lambda t: f"<svg>{t}</svg>"),
+                                                  max_size=12), text), max_size=6),
+       part_bytes=st.integers(1, 400))
+def test_pdf_parts_cut_only_between_sections_and_panels(sections, part_bytes):
+    """Every part is a whole document with the same head; joined back (the grid closed and
+    reopened at a cut removed) they are the body exactly; every grid is balanced; a part is
+    over the budget only when one piece alone is."""
+    from emg_monitor.session.report_pdf import GRID_CUT, GRID_OPEN, pdf_parts
+    html = fake_report(sections)
+    parts = pdf_parts(html, part_bytes)
+    head = html[:html.index("<body>")]
+    bodies = []
+    for p in parts:
+        assert p.startswith(head + "<body>") and p.endswith("</body></html>")
+        b = p[len(head) + 6:-len("</body></html>")]
+        assert b.count(GRID_OPEN) == b.count("</div>")
+        bodies.append(b)
+    rebuilt = "".join(bodies)
+    body = html[len(head) + 6:-len("</body></html>")]
+    assert rebuilt.replace("</div>" + GRID_OPEN, "") == body.replace(GRID_CUT, "")
+    pieces = [piece for sec in body.split("<h2>") for piece in sec.split(GRID_CUT)]
+    longest = max(len(x) for x in pieces) + len("<h2>") + len(GRID_OPEN) + len("</div>")
+    for b in bodies:
+        assert len(b) <= max(part_bytes, longest) + len(GRID_OPEN) + len("</div>")
+
+
+def test_a_long_report_pdf_is_laid_out_in_parts_and_keeps_every_page(tmp_path, monkeypatch):
+    """With a small budget the demo's report is laid out in several parts (so memory does not
+    grow with the reps: WeasyPrint never sees more than one part) and the PDF holds every
+    part's pages and every rep's panel title."""
+    import shutil
+
+    import weasyprint
+    from pypdf import PdfReader
+
+    from emg_monitor.session.report import write_report
+    from emg_monitor.session import report_pdf
+
+    demo = Path(__file__).resolve().parents[1] / "seeds" / "demo"
+    folder = tmp_path / "demo"
+    shutil.copytree(demo, folder)
+    seen: list[int] = []
+    real = weasyprint.HTML
+
+    def spy(*, string):
+        seen.append(len(string))
+        return real(string=string)
+    monkeypatch.setattr(weasyprint, "HTML", spy)
+    monkeypatch.setattr(report_pdf, "PART_BYTES", 40_000)
+    monkeypatch.setattr(report_pdf.write_pdf, "__defaults__", (40_000,))
+    out = write_report(folder, tmp_path / "r.html")
+    html = out.read_text(encoding="utf-8")
+    parts = report_pdf.pdf_parts(html, 40_000)
+    assert len(parts) >= 3 and len(seen) == len(parts)
+    assert max(seen) < len(html) / 2
+    reader = PdfReader(out.with_suffix(".pdf"))
+    pdf_text = " ".join(page.extract_text() for page in reader.pages)
+    s = load_session(folder)
+    for r in s.reps:
+        if r.status.value == "complete":
+            assert f"Set {r.set_index} rep {r.rep}" in pdf_text
+    assert not list(tmp_path.glob(".*.part"))
+
+
+# --- replaying a long session -------------------------------------------------------------
+def test_replay_reads_a_session_from_disk_as_it_plays(gapped_session, monkeypatch):
+    """The dashboard's replay of a session never loads it whole (~0.8 GB for 2 hours): every
+    row comes back exactly, in order, the 3-hour hole as ``lost_before``, and a seek lands
+    on the first row at or after its time."""
+    from emg_monitor.session.reader import Session
+    from emg_monitor.sources.replay import ReplaySource
+    folder, info, data = gapped_session
+    s = load_session(folder)
+    ref_index, ref_data = s.sample_index.copy(), s.data.copy()
+
+    def refuse(self):
+        raise AssertionError("the whole recording was loaded into memory")
+    monkeypatch.setattr(Session, "_load_all", refuse)
+    src = ReplaySource(folder, speed=None)
+    src.open()
+    blocks = []
+    while True:
+        try:
+            blocks += src._read(0.01)
+        except StopIteration:
+            break
+    index = np.concatenate([b.first_index + np.arange(b.n) for b in blocks])
+    np.testing.assert_array_equal(index, ref_index)
+    np.testing.assert_array_equal(np.vstack([b.data for b in blocks]), ref_data)
+    jump = int(np.flatnonzero(np.diff(ref_index) != 1)[0]) + 1
+    lost = {b.first_index: b.lost_before for b in blocks if b.lost_before}
+    assert lost == {int(ref_index[jump]): int(ref_index[jump] - ref_index[jump - 1] - 1)}
+    assert src.duration_s == (ref_index[-1] + 1) / info.sample_rate_hz
+    for t_s in (0.0, 1.234, ref_index[jump - 1] / info.sample_rate_hz + 60.0, 1e9):
+        src.seek(t_s)
+        want = int(np.searchsorted(ref_index, int(np.ceil(t_s * info.sample_rate_hz - 1e-9))))
+        assert src._pos == want
+        if want < ref_index.size:
+            assert src._read(0.01)[0].first_index == ref_index[want]
+        else:
+            with pytest.raises(StopIteration):
+                src._read(0.01)
+
+
+def test_onset_lag_of_rows_with_no_finite_value_is_nan_not_a_warning():
+    """A damaged stretch (every channel NaN) inside a rep: the onset lag is unknown, never a
+    RuntimeWarning (an error under the test settings, a traceback for ``analyze``)."""
+    from emg_monitor.exercises import get_exercise
+    from emg_monitor.model import Channel, Kind, Muscle, Side
+    from emg_monitor.reps import RepDetector
+    fs = 1000.0
+    info = DeviceInfo(fs, (Channel("g", Kind.ENVELOPE, "mV", Muscle.GLUTE, Side.LEFT),
+                           Channel("e", Kind.ENVELOPE, "mV", Muscle.ERECTOR, Side.LEFT),
+                           Channel("a", Kind.MOTION, "deg")))
+    det = RepDetector(info, ("g", "e"), "pct_mvc", True, get_exercise("deadlift"), fs, True)
+    rows = np.full((1000, 2), 20.0)
+    rows[300:320] = np.nan
+    assert np.isnan(det.scorer.onset_lag(rows, fs, 200))

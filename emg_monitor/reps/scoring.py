@@ -207,7 +207,10 @@ class RepScorer:
         base_end = min(rows.shape[0], max(baseline_end, int(0.2 * fs)))
         onsets = []
         for cols in (g_cols, e_cols):
-            x = np.nanmean(rows[:, cols], axis=1)
+            v = rows[:, cols]
+            ok = np.isfinite(v)
+            cnt = ok.sum(axis=1)       # a row with no finite value (lost, damaged) is NaN
+            x = np.where(cnt > 0, np.where(ok, v, 0.0).sum(axis=1) / np.maximum(cnt, 1), np.nan)
             if not np.isfinite(x).all():
                 return float("nan")
             b0, b1 = quietest_window(x[:base_end], fs, 0.2)

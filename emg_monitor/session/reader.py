@@ -441,6 +441,13 @@ class SampleFile:
                                f"±{PLAUSIBLE_ABS_MAX:g} (the signal chain treats them as missing)")
 
     # --- reading ----------------------------------------------------------------------
+    def _chunk(self, buf: bytes) -> SampleChunk:
+        k = len(buf) // self.dtype.itemsize
+        rows = np.frombuffer(buf, self.dtype, count=k)
+        with np.errstate(invalid="ignore"):             # NaN bytes stay NaN (the DSP handles)
+            data = rows["data"].astype(np.float64).reshape(k, self.n_channels)
+        return SampleChunk(rows["index"].astype(np.int64), data)
+
     def iter_chunks(self, chunk_rows: int = CHUNK_ROWS) -> Iterator[SampleChunk]:
         if self.path is None or not self.runs:
             return
@@ -453,14 +460,50 @@ class SampleFile:
                     k = min(chunk_rows, n - done)
                     f.seek(offset + done * item)
                     buf = f.read(k * item)
-                    k = len(buf) // item              # the file shrank since the scan
-                    if not k:
+                    if len(buf) < item:               # the file shrank since the scan
                         return
-                    rows = np.frombuffer(buf, self.dtype, count=k)
-                    with np.errstate(invalid="ignore"):     # NaN bytes stay NaN (DSP handles)
-                        data = rows["data"].astype(np.float64).reshape(k, self.n_channels)
-                    yield SampleChunk(rows["index"].astype(np.int64), data)
-                    done += k
+                    chunk = self._chunk(buf)
+                    yield chunk
+                    done += chunk.index.size
+
+    def read_rows(self, start: int, n: int) -> SampleChunk:
+        """Valid rows ``start`` .. ``start + n`` (positions among the valid rows, as
+        :meth:`iter_chunks` yields them), read from disk: random access in bounded memory
+        for a player that seeks (``ReplaySource``)."""
+        start, stop = max(0, int(start)), min(self.n_rows, int(start) + max(0, int(n)))
+        parts: list[SampleChunk] = []
+        if self.path is not None and stop > start:
+            item = self.dtype.itemsize
+            with open(self.path, "rb") as f:
+                first = 0                                # position of the run's first row
+                for offset, rows in self.runs:
+                    a, b = max(start, first), min(stop, first + rows)
+                    if a < b:
+                        f.seek(offset + (a - first) * item)
+                        parts.append(self._chunk(f.read((b - a) * item)))
+                    first += rows
+                    if first >= stop:
+                        break
+        if len(parts) == 1:
+            return parts[0]
+        return SampleChunk(np.concatenate([p.index for p in parts]) if parts
+                           else np.empty(0, dtype=np.int64),
+                           np.concatenate([p.data for p in parts]) if parts
+                           else np.empty((0, self.n_channels)))
+
+    def position_of(self, index: int) -> int:
+        """The position of the first valid row whose stream index is >= ``index`` (n_rows
+        if none): indices only grow along the valid rows, so a bisection of single-row reads
+        finds it."""
+        lo, hi = 0, self.n_rows
+        while lo < hi:
+            mid = (lo + hi) // 2
+            got = self.read_rows(mid, 1).index
+            if got.size and int(got[0]) < index:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
 
 
 @dataclass

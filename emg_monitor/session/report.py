@@ -22,6 +22,7 @@ from .rep_signals import SessionSignals, fatigue_slope, session_signals
 from .history import TrendPoint, hip_trend, ratio_trend
 from .report_hip import hip_section
 from .reader import Session, load_session
+from .report_pdf import GRID_CUT, write_pdf
 from .svg import Chart, dated_series, rep_axis
 
 #: used when the session does not say which target its verdicts were judged against:
@@ -151,7 +152,7 @@ def top_multiples(sig: SessionSignals) -> str:
                    dash="" if n.startswith("left") else "4,2")
         c.text(1.5, y_hi, name, color=color, anchor="end", dy=10, size=9, weight="600")
         panels.append(c.svg())
-    return (f'<div class="grid">{"".join(panels)}</div>' + _trace_legend(
+    return (f'<div class="grid">{GRID_CUT.join(panels)}</div>' + _trace_legend(
         sig.names, f"right side dashed · shaded: lockout window used for the ratio · x: s from "
         f"the top · y: envelope in {unit} (same scale in every panel)"))
 
@@ -204,7 +205,7 @@ def average_curves(sig: SessionSignals) -> str:
                 c.band(u, mean[:, j] - sd[:, j], mean[:, j] + sd[:, j], colour, 0.18)
                 c.line(u, mean[:, j], colour, 1.6)
             out.append(c.svg())
-    return (f'<div class="grid">{"".join(out)}</div>'
+    return (f'<div class="grid">{GRID_CUT.join(out)}</div>'
             + _trace_legend(sig.names, "line: mean · band: ± 1 SD across the set's reps"))
 
 
@@ -255,7 +256,7 @@ def fatigue_block(sig: SessionSignals) -> str:
     table = ('<table><tr><th>set</th><th class="l">channel</th><th>mean MDF (Hz)</th>'
              '<th>trend (Hz per rep)</th><th>change over the set (%)</th></tr>'
              f'{"".join(rows)}</table>')
-    return (f'<div class="grid">{"".join(out)}</div>{_trace_legend(sig.names)}{table}'
+    return (f'<div class="grid">{GRID_CUT.join(out)}</div>{_trace_legend(sig.names)}{table}'
             '<p class="note">Median frequency (MDF) of the raw EMG over each rep (Welch '
             'spectrum, 20–450 Hz). A falling MDF across a set is the usual surface-EMG sign of '
             'fatigue (Cifrek et al. 2009); in a dynamic lift it also moves with joint angle and '
@@ -550,18 +551,6 @@ this file contains health data: share it only with the athlete's consent.</p>
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{escape(title)}</title><style>{CSS}</style></head><body>{body}</body></html>\n")
-
-
-def write_pdf(html: str, out_path: Path) -> Path:
-    """The same report as PDF, through WeasyPrint (HTML + inline SVG + print CSS to PDF,
-    maintained, no browser needed)."""
-    try:
-        from weasyprint import HTML
-    except ImportError as exc:           # an optional extra: say how to get it
-        raise UserError("PDF output needs WeasyPrint: pip install 'emg-monitor[report]' "
-                        "(or use --no-pdf)") from exc
-    HTML(string=html).write_pdf(out_path)
-    return out_path
 
 
 def write_report(session_path: Path | str, out: Path | str | None = None,

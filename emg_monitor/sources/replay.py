@@ -10,13 +10,15 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from ..errors import UserError
 from ..model import (Channel, DeviceInfo, EventKind, Kind, Muscle, SampleBlock, Side)
 from .base import Source, SourceError
+
+from ..session.reader import SampleChunk
 
 if TYPE_CHECKING:
     from ..session.reader import Session
@@ -68,6 +70,33 @@ def load_csv(path: Path) -> tuple[DeviceInfo, np.ndarray, np.ndarray]:
     return info, index, np.asarray(table.data, dtype=np.float64)
 
 
+class Rows(Protocol):
+    """Random access to a recording's rows by position: a session's ``SampleFile`` (read
+    from disk as played: a two-hour session costs what a two-minute one does) or a table
+    held in memory (:class:`TableRows`)."""
+
+    n_rows: int
+    last_index: int
+
+    def read_rows(self, start: int, n: int) -> SampleChunk: ...
+    def position_of(self, index: int) -> int: ...
+
+
+class TableRows:
+    """A table already in memory (a CSV) behind :class:`Rows`."""
+
+    def __init__(self, index: np.ndarray, data: np.ndarray) -> None:
+        self.index, self.data = index, data
+        self.n_rows = int(index.size)
+        self.last_index = int(index[-1]) if index.size else -1
+
+    def read_rows(self, start: int, n: int) -> SampleChunk:
+        return SampleChunk(self.index[start:start + n], self.data[start:start + n])
+
+    def position_of(self, index: int) -> int:
+        return int(np.searchsorted(self.index, index))
+
+
 class ReplaySource(Source):
     """Play a session folder or CSV at ``speed`` x real time (None: as fast as possible).
 
@@ -88,8 +117,8 @@ class ReplaySource(Source):
         self._anchor_wall = 0.0          # wall time at which row _anchor_row is due
         self._anchor_row = 0
         self._pending_seek: str | None = None
-        self._index = np.zeros(0, dtype=np.int64)
-        self._data = np.zeros((0, 0))
+        self._rows: Rows = TableRows(np.zeros(0, dtype=np.int64), np.zeros((0, 0)))
+        self._last_played: int | None = None     # stream index of the row before _pos
         self.session: Session | None = None
 
     # --- Source ----------------------------------------------------------------
@@ -102,31 +131,33 @@ class ReplaySource(Source):
                 self.session = load_session(self.path)
             except UserError as exc:
                 raise SourceError(str(exc)) from exc
-            info, self._index, self._data = (self.session.info, self.session.sample_index,
-                                             self.session.data)
+            info, self._rows = self.session.info, self.session.samples
             info = DeviceInfo(info.sample_rate_hz, info.channels,
                               device=f"replay of {info.device or 'session'} ({self.path.name})",
                               firmware_version=info.firmware_version,
                               protocol_version=info.protocol_version, adc_bits=info.adc_bits)
         else:
             try:
-                info, self._index, self._data = load_csv(self.path)
+                info, index, data = load_csv(self.path)
             except UserError as exc:
                 raise SourceError(str(exc)) from exc
-        if len(self._index) == 0:
+            self._rows = TableRows(index, data)
+        if self._rows.n_rows == 0:
             raise SourceError(f"{self.path} holds no samples")
         self._block_n = max(1, int(round(self._block_s * info.sample_rate_hz)))
         self._reanchor()
         return info
 
     def _read(self, timeout_s: float) -> list[SampleBlock]:
+        n_rows = self._rows.n_rows
         with self._ctl:
             seek_note, self._pending_seek = self._pending_seek, None
-            seek_index = int(self._index[min(self._pos, len(self._index) - 1)])
+            pos = self._pos
         if seek_note is not None:        # listeners reset their state on "seek ..." (ReplayDriver)
-            self._event(EventKind.INFO, seek_index, seek_note)
+            at = self._rows.read_rows(min(pos, n_rows - 1), 1).index
+            self._event(EventKind.INFO, int(at[0]) if at.size else self._end_index(), seek_note)
         with self._ctl:
-            if self._pos >= len(self._index):
+            if self._pos >= n_rows:
                 raise StopIteration
             if self._paused:
                 wait_s = timeout_s
@@ -144,25 +175,31 @@ class ReplaySource(Source):
             return []
         blocks = []
         with self._ctl:
-            end = min(len(self._index), self._pos + max(due_rows, 0))
-            while self._pos < end:
-                stop = min(end, self._pos + self._block_n)
-                idx = self._index[self._pos:stop]
+            end = min(n_rows, self._pos + max(due_rows, 0))
+            if end <= self._pos:
+                return []
+            chunk = self._rows.read_rows(self._pos, end - self._pos)
+            idx, data = chunk.index, chunk.data
+            if idx.size < end - self._pos:           # the file shrank under us
+                end = self._pos + idx.size
+            a = 0
+            while a < idx.size:
+                b = min(idx.size, a + self._block_n)
                 # split at recorded gaps so first_index + row stays the true stream index
-                breaks = np.nonzero(np.diff(idx) != 1)[0]
+                breaks = np.nonzero(np.diff(idx[a:b]) != 1)[0]
                 if len(breaks):
-                    stop = self._pos + int(breaks[0]) + 1
-                lost = 0
-                if self._pos > 0:
-                    lost = max(0, int(self._index[self._pos]) - int(self._index[self._pos - 1]) - 1)
-                blocks.append(SampleBlock(int(self._index[self._pos]),
-                                          self._data[self._pos:stop].copy(), lost_before=lost,
+                    b = a + int(breaks[0]) + 1
+                first = int(idx[a])
+                lost = 0 if self._last_played is None else max(0, first - self._last_played - 1)
+                blocks.append(SampleBlock(first, data[a:b].copy(), lost_before=lost,
                                           host_time_s=time.monotonic()))
-                self._pos = stop
+                self._last_played = int(idx[b - 1])
+                a = b
+            self._pos = end if idx.size else n_rows
         return blocks
 
     def _end_index(self) -> int:
-        return int(self._index[-1]) + 1 if len(self._index) else 0
+        return self._rows.last_index + 1 if self._rows.n_rows else 0
 
     # --- controls (any thread) -------------------------------------------------
     def pause(self) -> None:
@@ -184,21 +221,23 @@ class ReplaySource(Source):
             self.open()
         with self._ctl:
             target = int(np.ceil(t_s * self.info.sample_rate_hz - 1e-9))
-            self._pos = int(np.searchsorted(self._index, target))
+            self._pos = self._rows.position_of(target)
+            before = self._rows.read_rows(self._pos - 1, 1).index if self._pos else None
+            self._last_played = int(before[0]) if before is not None and before.size else None
             self._reanchor()
             self._pending_seek = f"seek to {t_s:.3f} s"
 
     @property
     def position_s(self) -> float:
-        if self.info is None or len(self._index) == 0:
+        if self.info is None or self._rows.n_rows == 0:
             return 0.0
-        pos = min(self._pos, len(self._index))
-        index = int(self._index[pos]) if pos < len(self._index) else self._end_index()
+        at = self._rows.read_rows(self._pos, 1).index
+        index = int(at[0]) if at.size else self._end_index()
         return index / self.info.sample_rate_hz
 
     @property
     def duration_s(self) -> float:
-        if self.info is None or len(self._index) == 0:
+        if self.info is None or self._rows.n_rows == 0:
             return 0.0
         return self._end_index() / self.info.sample_rate_hz
 
