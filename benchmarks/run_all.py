@@ -140,6 +140,18 @@ def machine() -> str:
             f"NumPy {numpy.__version__}, SciPy {scipy.__version__}")
 
 
+def _build() -> str:
+    """The commit measured (and whether the tree had changes), so a figure names its code."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                              capture_output=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=ROOT, text=True, capture_output=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (no git)"
+    return (head or "unknown") + (" with uncommitted changes" if dirty.strip() else "")
+
+
 def table(rows: list[Row]) -> str:
     out = ["| group | figure | value | unit | note |", "|---|---|---:|---|---|"]
     out += [f"| {r.group} | {r.name} | {r.value} | {r.unit} | {r.note} |" for r in rows]
@@ -176,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     where = machine()
+    build = _build()
     rows: list[Row] = []
     for b in chosen:
         print(f"run_all: {b.script} ...", file=sys.stderr, flush=True)
@@ -188,11 +201,12 @@ def main(argv: list[str] | None = None) -> int:
         f" --only {' '.join(args.only)}" if args.only else "")
     text = table(rows)
     print(text)
-    print(f"\nmachine: {where}\nstarted: {started}\ncommand: {command}")
+    print(f"\nmachine: {where}\nbuild: {build}\nstarted: {started}\ncommand: {command}")
     if args.write:
         args.write.write_text(DOC_HEAD + f"Command: `{command}` (from the repository root, "
                               f"with the project's virtual environment).\n\n"
-                              f"Machine: {where}.\n\nRun started {started}.\n\n" + text + "\n",
+                              f"Machine: {where}.\n\nBuild: {build}. Run started {started}.\n\n"
+                              + text + "\n",
                               encoding="utf-8")
     return 0
 
