@@ -132,19 +132,13 @@ def test_refuses_to_overwrite_a_session(tmp_path):
         Recorder(tmp_path / "s", meta())
 
 
-class FullDisk:
-    """A file that accepts ``capacity`` bytes, then fails like a full disk."""
+class FakeFile:
+    """A real file whose ``write`` a test replaces (a full, hung or slow disk)."""
 
-    def __init__(self, path, mode, capacity):
+    def __init__(self, path, mode):
         self._f = open(path, mode)
-        self._left = capacity
 
     def write(self, b):
-        if len(b) > self._left:
-            self._f.write(b[: self._left])
-            self._left = 0
-            raise OSError(errno.ENOSPC, "No space left on device")
-        self._left -= len(b)
         return self._f.write(b)
 
     def flush(self):
@@ -155,6 +149,22 @@ class FullDisk:
 
     def close(self):
         self._f.close()
+
+
+class FullDisk(FakeFile):
+    """A file that accepts ``capacity`` bytes, then fails like a full disk."""
+
+    def __init__(self, path, mode, capacity):
+        super().__init__(path, mode)
+        self._left = capacity
+
+    def write(self, b):
+        if len(b) > self._left:
+            self._f.write(b[: self._left])
+            self._left = 0
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self._left -= len(b)
+        return self._f.write(b)
 
 
 def test_full_disk_is_reported_and_never_blocks_acquisition(tmp_path):
@@ -270,22 +280,10 @@ def test_a_stalled_disk_never_blocks_acquisition(tmp_path):
     from emg_monitor.session.recorder import FULL_WAIT_S, MAX_QUEUED
     release = threading.Event()
 
-    class Stalling:
-        def __init__(self, path, mode):
-            self._f = open(path, mode)
-
+    class Stalling(FakeFile):
         def write(self, b):
             release.wait(30)                  # a hung disk (NFS, dying USB stick)
             return self._f.write(b)
-
-        def flush(self):
-            self._f.flush()
-
-        def fileno(self):
-            return self._f.fileno()
-
-        def close(self):
-            self._f.close()
 
     rec = Recorder(tmp_path / "s", meta(), open_file=lambda p, m: Stalling(p, m)
                    if p.name == SAMPLES_FILE else open(p, m))
@@ -309,22 +307,10 @@ def test_a_source_faster_than_the_writer_loses_nothing(tmp_path):
     import time
     from emg_monitor.session import recorder as recorder_module
 
-    class Slow:
-        def __init__(self, path, mode):
-            self._f = open(path, mode)
-
+    class Slow(FakeFile):
         def write(self, b):
             time.sleep(0.0005)                # a slow but working disk
             return self._f.write(b)
-
-        def flush(self):
-            self._f.flush()
-
-        def fileno(self):
-            return self._f.fileno()
-
-        def close(self):
-            self._f.close()
 
     n_blocks = recorder_module.MAX_QUEUED * 2
     rec = Recorder(tmp_path / "s", meta(), open_file=lambda p, m: Slow(p, m)
