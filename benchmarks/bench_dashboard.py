@@ -39,6 +39,9 @@ def main() -> int:
     ap.add_argument("--rate", type=int, default=2000)
     ap.add_argument("--repeat", type=int, default=1, help="runs per mode; medians are printed")
     args = ap.parse_args()
+    if not (0 < args.seconds <= 3600) or args.repeat < 1 or args.rate not in (500, 1000, 2000):
+        ap.error("--seconds must lie in (0, 3600], --repeat must be at least 1 and --rate "
+                 "one of the board's 500, 1000, 2000 Hz")
 
     from PyQt6.QtCore import QEvent, QEventLoop, QObject, QTimer
     from PyQt6.QtWidgets import QApplication

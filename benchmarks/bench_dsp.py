@@ -10,6 +10,7 @@ chunk size is given; toolkits that are not installed print "not installed"
 from __future__ import annotations
 
 import argparse
+import math
 import time
 
 import numpy as np
@@ -152,6 +153,9 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args(argv)
+    if not (math.isfinite(args.seconds) and 2 <= args.seconds <= 3600) or args.repeats < 1:
+        ap.error("--seconds must lie in 2..3600 (the mains decision needs 1 s) and "
+                 "--repeats must be at least 1")
     info, data = make_data(args.seconds)
     s = FilterSettings()
     emg = info.emg_indices()

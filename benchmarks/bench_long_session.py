@@ -124,6 +124,10 @@ def main() -> int:
                     help="address-space limit of each measured command")
     ap.add_argument("--keep", type=Path, help="keep the sessions here (default: a temp dir)")
     args = ap.parse_args()
+    if args.minutes and not all(0 < m <= 24 * 60 for m in args.minutes):
+        ap.error("--minutes must be positive, at most 1440 (24 h)")
+    if args.limit_mb < 1:
+        ap.error("--limit-mb must be at least 1")
     minutes_list = args.minutes or (LONG_MINUTES if args.long else QUICK_MINUTES)
     base = args.keep or Path(tempfile.mkdtemp(prefix="emg-bench-"))
     rows = []

@@ -86,6 +86,12 @@ def main() -> int:
     ap.add_argument("--rate-hz", type=int, default=2000, help="sampling rate asked of the board")
     ap.add_argument("--keep", type=Path, help="keep the recorded session under this folder")
     args = ap.parse_args()
+    for name in ("hours", "mark_min", "rest_s"):
+        v = getattr(args, name)
+        if v is not None and not (0 < v <= 1e4 if name != "rest_s" else 0 <= v <= 1e4):
+            ap.error(f"--{name.replace('_', '-')} must be a positive number up to 10,000")
+    if args.reps < 1:
+        ap.error("--reps must be at least 1")
     hours = args.hours or (2.0 if args.long else 0.25)
     mark_min = args.mark_min or (15.0 if args.long else 5.0)
 
