@@ -394,10 +394,10 @@ def records_from_reps(reps: Iterable[RepResult], set_lines: Iterable[dict] = ())
             lines[int(d["set_index"])] = d
         except (KeyError, TypeError, ValueError):
             continue
-    numbered = bool(reps) and all(r.session_rep > 0 for r in reps) and (
-        len({r.session_rep for r in reps}) == len(reps))
-    if not numbered:
+    if not any(r.session_rep > 0 for r in reps):
         reps = _renumber_legacy(reps)
+    else:
+        reps = _number_the_unnumbered(reps)
     by_set: dict[int, list[RepResult]] = {}
     for r in reps:
         by_set.setdefault(r.set_index, []).append(r)
@@ -428,6 +428,22 @@ def _num(value, default):
     except (TypeError, ValueError):
         return default
     return x if math.isfinite(x) else default
+
+
+def _number_the_unnumbered(reps: list[RepResult]) -> list[RepResult]:
+    """A rep whose number was damaged (missing, or a duplicate) gets a new one after the
+    last; every other rep keeps its own, so one bad line never changes the rest."""
+    seen: set[int] = set()
+    last = max(r.session_rep for r in reps)
+    out = []
+    for r in reps:
+        if r.session_rep > 0 and r.session_rep not in seen:
+            seen.add(r.session_rep)
+        else:
+            last += 1
+            r = replace(r, session_rep=last)
+        out.append(r)
+    return out
 
 
 def _renumber_legacy(reps: list[RepResult]) -> list[RepResult]:

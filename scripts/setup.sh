@@ -12,6 +12,7 @@ APT_PACKAGES=(
   xvfb xauth libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1
   libxcb-xfixes0 libxcb-xkb1 libxcb-util1 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+  qpdf  # the tests: an independent check of the joined report PDF (qpdf --check)
 )
 
 # where the release has them: WeasyPrint subsets the report PDF's fonts with HarfBuzz's

@@ -7,7 +7,8 @@ bash scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/python -m mypy
 set +e
-QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest "$@"
+# -n auto: one worker per core (pytest-xdist); pass -n 0 to run in this process
+QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -n auto "$@"
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then

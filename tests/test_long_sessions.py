@@ -7,6 +7,7 @@ what the bounded code needs, so they neither flake nor pass by accident.
 """
 from __future__ import annotations
 
+import re
 import tracemalloc
 from dataclasses import asdict
 from pathlib import Path
@@ -214,6 +215,47 @@ def test_pdf_parts_cut_only_between_sections_and_panels(sections, part_bytes):
     longest = max(len(x) for x in pieces) + len("<h2>") + len(GRID_OPEN) + len("</div>")
     for b in bodies:
         assert len(b) <= max(part_bytes, longest) + len(GRID_OPEN) + len("</div>")
+
+
+def fake_tables(sections: list[tuple[str, int, int, str]]) -> tuple[str, list[str]]:
+    """A report-shaped document whose sections each hold one table (its header rows, then
+    its data rows), and each table's opening with its header."""
+    heads, body = [], ""
+    for k, (intro, n_head, n_rows, trailer) in enumerate(sections):
+        head = f'<table id="t{k}">' + "".join(f"<tr><th>h{k}.{i}</th></tr>" for i in range(n_head))
+        heads.append(head)
+        body += (f"<h2>{intro}</h2>{head}" + "".join(f"<tr><td>{k}.{i}</td></tr>" for i in range(n_rows))
+                 + f"</table>{trailer}")
+    return f"<html><head><style>x</style></head><body><p>top</p>{body}</body></html>", heads
+
+
+@settings(max_examples=150, deadline=None)
+@given(sections=st.lists(st.tuples(text, st.integers(0, 2), st.integers(0, 400), text),
+                         min_size=1, max_size=4),
+       part_bytes=st.integers(1, 600_000))
+def test_pdf_parts_cut_long_tables_between_rows_and_repeat_their_header(sections, part_bytes):
+    """WeasyPrint's memory grows with table rows, so a long table is cut between rows: each
+    part's tables are balanced and open with the table's own header; joined back (the
+    table closed and reopened at a cut removed) the parts are the body exactly; and no
+    part costs more than the budget unless one section's text and one block of rows do."""
+    from emg_monitor.session.report_pdf import ROW_BYTES, TABLE_ROWS, pdf_parts
+    html, heads = fake_tables(sections)
+    parts = pdf_parts(html, part_bytes)
+    head = html[:html.index("<body>")]
+    body = html[len(head) + 6:-len("</body></html>")]
+    bodies = [p[len(head) + 6:-len("</body></html>")] for p in parts]
+    for b in bodies:
+        assert b.count("<table") == b.count("</table>")
+        for m in re.finditer(r'<table id="t(\d+)">', b):
+            assert b.startswith(heads[int(m.group(1))], m.start())
+    rebuilt = "".join(bodies)
+    for h in heads:
+        rebuilt = rebuilt.replace("</table>" + h, "")
+    assert rebuilt == body
+    longest = max(len(intro) + len(trailer) for intro, _, _, trailer in sections) + 200
+    bound = max(part_bytes, longest + (TABLE_ROWS + 3) * (ROW_BYTES + 60))
+    for b in bodies:
+        assert len(b) + ROW_BYTES * b.count("<tr") <= bound + len(max(heads, key=len)) * 2
 
 
 def test_a_long_report_pdf_is_laid_out_in_parts_and_keeps_every_page(tmp_path, monkeypatch):
