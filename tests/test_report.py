@@ -165,3 +165,34 @@ def test_median_frequency_of_a_known_spectrum():
     slope, pct = fatigue_slope([100, 98, 96, 94])
     assert slope == pytest.approx(-2.0) and pct == pytest.approx(-6.0)
     assert np.isnan(fatigue_slope([100, 90])[0])
+
+
+@pytest.mark.parametrize("damage", [dict(t_end_s=1e6), dict(t_start_s=-1e6),
+                                    dict(t_start_s=float("nan")), dict(t_top_s=float("inf")),
+                                    dict(t_start_s=5.0, t_end_s=1.0)], ids=str)
+def test_a_rep_with_damaged_times_costs_only_its_own_features(damage):
+    """A hand-edited reps.jsonl rep spanning the whole recording (or with NaN times) once
+    held the whole recording in memory, or left the report with no per-rep features."""
+    import tracemalloc
+    from dataclasses import replace
+    from pathlib import Path as _P
+    from emg_monitor.session.reader import load_session
+    from emg_monitor.session.rep_signals import session_signals
+    s = load_session(_P(__file__).resolve().parents[1] / "seeds" / "demo")
+    tracemalloc.start()
+    clean = session_signals(s, s.reps, chunk_rows=4096)
+    clean_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.reset_peak()
+    complete = [k for k, r in enumerate(s.reps) if r.status.value == "complete"]
+    reps = list(s.reps)
+    reps[complete[1]] = replace(reps[complete[1]], **damage)
+    got = session_signals(s, reps, chunk_rows=4096)
+    damaged_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    bad = s.reps[complete[1]]
+    want = [r for r in clean.reps if (r.rep.set_index, r.rep.rep) != (bad.set_index, bad.rep)]
+    assert [(r.rep.set_index, r.rep.rep) for r in got.reps] == [
+        (r.rep.set_index, r.rep.rep) for r in want]
+    for a, b in zip(got.reps, want):
+        assert np.array_equal(a.curve, b.curve, equal_nan=True)
+    assert damaged_peak < 1.5 * clean_peak

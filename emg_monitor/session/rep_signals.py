@@ -67,6 +67,20 @@ def median_frequency_hz(x: np.ndarray, fs: float, band=MDF_BAND_HZ) -> float:
     return float(f[int(np.searchsorted(c, 0.5 * total))])
 
 
+#: longer than any rep the detector can cut (its look-back is 40 s): a rep spanning more
+#: came from a damaged or hand-edited reps.jsonl, and cutting it out would hold the
+#: whole recording in memory
+MAX_REP_S = 60.0
+
+
+def _usable(rep: RepResult) -> bool:
+    """A complete rep whose times can be cut out of the recording."""
+    t = (rep.t_start_s, rep.t_top_s, rep.t_end_s)
+    return (rep.status == RepStatus.COMPLETE and all(map(math.isfinite, t))
+            and rep.t_start_s <= rep.t_top_s <= rep.t_end_s
+            and rep.t_end_s - rep.t_start_s <= MAX_REP_S)
+
+
 def _span(rep: RepResult, fs: float) -> tuple[int, int]:
     """Samples [a, b) a rep needs: its own window and the panel around its top."""
     a = min(rep.t_start_s, rep.t_top_s - PANEL_HALF_S)
@@ -95,13 +109,13 @@ def _features(rep: RepResult, idx: np.ndarray, raw: np.ndarray, env: np.ndarray,
 
 def session_signals(session: Session, reps: list[RepResult], *, chunk_rows: int = CHUNK_ROWS,
                     overview_points: int = 1500) -> SessionSignals:
-    """One streaming pass: features of every complete rep and the recording's overview."""
+    """One streaming pass: features of every complete rep and the recording's overview (a
+    rep whose times are damaged gets none; the others are untouched)."""
     fs = float(session.sample_rate_hz)
     pipe, chunks = iter_envelopes(session, chunk_rows)
     names, unit = tuple(pipe.emg_names), pipe.envelope_unit
     emg_cols = [session.info.index(n) for n in names]
-    pending = sorted((r for r in reps if r.status == RepStatus.COMPLETE),
-                     key=lambda r: _span(r, fs)[0])
+    pending = sorted(filter(_usable, reps), key=lambda r: _span(r, fs)[0])
     spans = [_span(r, fs) for r in pending]
     first = session.first_index
     total = max(1, session.n_samples)

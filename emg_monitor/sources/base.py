@@ -22,6 +22,12 @@ from typing import TYPE_CHECKING, Protocol, Sequence, Union, runtime_checkable
 from ..fanout import ListenerFailure
 from ..model import DeviceInfo, EventKind, SampleBlock, SourceEvent, SourceStats
 
+#: the stretch of stream a live source hands on per read: 20 ms, ~50 blocks a second,
+#: each under a display frame. Every block costs the engine fixed work (quality, reps,
+#: sets, the display), so a source that handed on each USB packet (160 a second from
+#: a serial port) cost the dashboard three times as much for the same samples.
+BLOCK_S = 0.02
+
 if TYPE_CHECKING:  # typing only: a source module must not import the session layer
     from ..session.reader import Session
 

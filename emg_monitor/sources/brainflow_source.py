@@ -26,7 +26,7 @@ import numpy as np
 from ..channel_map import ChannelMap, StreamChannel, build_map
 from ..errors import UserError
 from ..model import EMG_PIN_ROLES, DeviceInfo, EventKind, SampleBlock
-from .base import Source, SourceError
+from .base import BLOCK_S, Source, SourceError
 from .registry import SourceContext, SourceSpec, register
 from .timeline import Timeline
 
@@ -39,7 +39,6 @@ STALL_S = 1.5
 #: BLE boards deliver bursts: jitter below this is not a gap
 GAP_TOLERANCE_S = 0.25
 RING_BUFFER_S = 60
-BLOCK_S = 0.02
 
 
 def _bf():

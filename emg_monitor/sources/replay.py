@@ -16,15 +16,13 @@ import numpy as np
 
 from ..errors import UserError
 from ..model import (Channel, DeviceInfo, EventKind, Kind, Muscle, SampleBlock, Side)
-from .base import Source, SourceError
+from .base import BLOCK_S, Source, SourceError
 
 from ..session.reader import SampleChunk
 
 if TYPE_CHECKING:
     from ..session.reader import Session
 
-#: block length: 20 ms, like a board's USB packets; small enough for smooth drawing.
-BLOCK_S = 0.02
 
 _UNIT_SUFFIXES = {"_uv": ("uV", Kind.RAW_EMG), "_mv": ("mV", Kind.ENVELOPE),
                   "_g": ("g", Kind.MOTION), "_deg": ("deg", Kind.MOTION)}

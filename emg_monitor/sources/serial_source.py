@@ -19,7 +19,7 @@ import serial
 from serial.tools import list_ports
 
 from ..model import DeviceConfig, DeviceInfo, EventKind, SampleBlock, SourceStats
-from .base import Source, SourceError
+from .base import BLOCK_S, Source, SourceError
 from ..device import info_from_hello
 from .board import BoardLink, copy_link_stats
 
@@ -101,6 +101,7 @@ class SerialSource(Source):
         self._next_try = 0.0
         self._stats_base = SourceStats()       # counters of the links before a reconnection
         self.connected_port: str | None = None
+        self._last_read = 0.0
 
     # --- connecting ------------------------------------------------------------
     def _connect(self, port: str, first_index: int) -> BoardLink:
@@ -155,6 +156,11 @@ class SerialSource(Source):
         if self._lost_at is not None:
             return self._try_reconnect()
         assert self._link is not None
+        # the port hands on each USB packet as it lands: wait for a block's worth (BLOCK_S)
+        wait_s = self._last_read + BLOCK_S - time.monotonic()
+        if wait_s > 0:
+            time.sleep(min(wait_s, timeout_s))
+        self._last_read = time.monotonic()
         try:
             blocks = self._link.read_blocks()
         except (serial.SerialException, OSError) as exc:

@@ -14,11 +14,10 @@ from dataclasses import replace
 from ..model import DeviceConfig, DeviceInfo, EventKind, Kind, SampleBlock
 from ..sim.athlete import Athlete, AthleteConfig
 from ..sim.device import DeviceEmulator, EmulatorPort
-from .base import Source
+from .base import BLOCK_S, Source
 from ..device import info_from_hello
 from .board import BoardLink, copy_link_stats
 
-BLOCK_S = 0.02
 #: most stream time produced per read: after a stall the stream catches up in
 #: blocks of at most this length instead of one huge block
 MAX_BLOCK_S = 0.25
