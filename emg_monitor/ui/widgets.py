@@ -778,7 +778,7 @@ class TracesView(pg.GraphicsLayoutWidget):
                 y = np.empty(x.size)
                 y[0::2] = peaks[:, 1 + i]
                 y[1::2] = peaks[:, 1 + n_ch + i]
-                self._set(curve, x, y)
+                curve.set_trace(x, y)
                 if rescale:
                     self._set_y(i, self.plots[i], y, symmetric=True)
                     self._mark_dead(i, y)
@@ -786,13 +786,13 @@ class TracesView(pg.GraphicsLayoutWidget):
             for i, curve in enumerate(self.curves):
                 if i + 1 < env.shape[1] - 1:
                     y = env[:, i + 1]
-                    self._set(curve, x_env, y)
+                    curve.set_trace(x_env, y)
                     if rescale:
                         self._set_y(i, self.plots[i], y, symmetric=False)
                         self._mark_dead(i, y)
         if self.angle_curve is not None:
             angle = env[:, -1]
-            self._set(self.angle_curve, x_env, angle)
+            self.angle_curve.set_trace(x_env, angle)
             if rescale:
                 self._set_y(-1, self.angle_plot, angle, symmetric=False, floor=(-5.0, 90.0))
 
@@ -807,10 +807,6 @@ class TracesView(pg.GraphicsLayoutWidget):
             mark.setPos(vb.width() / 2, vb.height() / 2)
         self.dead[i] = dead
 
-    @staticmethod
-    def _set(curve: pg.PlotCurveItem, x: np.ndarray, y: np.ndarray) -> None:
-        finite = bool(np.isfinite(y).all())
-        curve.setData(x, y, connect="all" if finite else "finite", skipFiniteCheck=finite)
 
     def _set_y(self, key: int, plot: pg.PlotItem, y: np.ndarray, symmetric: bool,
                floor: tuple[float, float] | None = None) -> None:
@@ -863,6 +859,24 @@ class TraceCurve(pg.PlotCurveItem):
     def boundingRect(self):  # noqa: N802 - Qt override
         vb = self.getViewBox()
         return vb.viewRect() if vb is not None else super().boundingRect()
+
+    def set_trace(self, x: np.ndarray, y: np.ndarray) -> None:
+        """The newest data, straight to the path that is drawn. ``setData`` re-validates the
+        arrays, resets caches and emits two signals nothing here listens to: half of each
+        curve's per-frame cost. NaN rows break the line (no line is drawn across a gap)."""
+        connect = "all" if bool(np.isfinite(y).all()) else "finite"
+        self.xData, self.yData = x, y
+        self.opts["connect"] = connect
+        self.path = pg.arrayToQPath(x, y, connect=connect)
+        self.update()
+
+    def paint(self, p, opt, widget):
+        """One cosmetic pen, no fill, no shadow, no antialiasing: the lines pyqtgraph's own
+        paint draws for these options, without checking for the options they do not use."""
+        if self.path is not None:
+            p.setRenderHint(p.RenderHint.Antialiasing, bool(self.opts["antialias"]))
+            p.setPen(self.opts["pen"])
+            p.drawPath(self.path)
 
 
 def _trace_curve(plot: pg.PlotItem, colour: str) -> TraceCurve:
