@@ -94,6 +94,7 @@ class DashboardWindow(QMainWindow):
         self.trend_points: list = []
         self.trend_loads = 0                  # how often history was read (tests: never per frame)
         self.replaying = False
+        self._pausable = False
         self.compact = False
         self.reps: list[RepResult] = []       # every rep once (by session_rep), as numbered
         self.records: dict[int, SetRecord] = {}   # the engine's set records, newest snapshot
@@ -328,6 +329,8 @@ class DashboardWindow(QMainWindow):
         b.listener_failed.connect(self.on_listener_failed)
         seekable = isinstance(session.source, Seekable)
         self.replaying = seekable
+        # asked once: a runtime-checkable Protocol's isinstance walks its members every call
+        self._pausable = isinstance(session.source, Pausable)
         for w in self._replay_widgets:
             w.setVisible(seekable)
         self.pause_button.setChecked(False)
@@ -746,7 +749,7 @@ class DashboardWindow(QMainWindow):
         """The live ratio only while it means something: muscles active, data fresh."""
         src = session.source
         fresh = time.monotonic() - self._rows_wall_s < STALE_AFTER_S
-        paused = isinstance(src, Pausable) and src.paused
+        paused = self._pausable and src.paused
         stale = bool(self.stale_reason) or not fresh or paused or not session.reader.running
         rows = env_buf.latest(int(session.display.display_rate_hz * 0.6) + 1) \
             if env_buf is not None else None
