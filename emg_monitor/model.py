@@ -47,6 +47,15 @@ class Channel:
         return self.kind in (Kind.RAW_EMG, Kind.ENVELOPE)
 
 
+#: how a unit is written for people (files keep the ASCII spelling: "uV", "pct_mvc")
+_UNIT_DISPLAY = {"uv": "µV", "mv": "mV", "pct_mvc": "%MVC", "%mvc": "%MVC"}
+
+
+def unit_label(unit: str) -> str:
+    """``unit`` as screens and reports show it: "uV" -> "µV", "pct_mvc" -> "%MVC"."""
+    return _UNIT_DISPLAY.get(unit.lower(), unit)
+
+
 #: Firmware pin order: A0..A3 are EMG, A4..A5 motion (see docs/protocol.md).
 EMG_PIN_ROLES: tuple[tuple[str, Muscle, Side], ...] = (
     ("left_glute", Muscle.GLUTE, Side.LEFT),

@@ -66,6 +66,10 @@ def test_reps_reach_counter_bars_and_summary_via_space_bar(qtbot, window_on, opt
     assert {(r.verdict.value, r.verdict_basis) for r in w.bars.reps} == {("unknown", "relative")}
     assert w.bars.reps[1].ratio_relative < 0.7 < w.bars.reps[2].ratio_relative
     assert w.frames > 0 and w.traces.curves             # the timer draws traces
+    from PyQt6.QtWidgets import QLabel
+    shown = [lab.text() for lab in w.findChildren(QLabel) if lab.isVisible()]
+    shown += [lab.text for lab in w.traces.labels]
+    assert any("µV" in t for t in shown) and not any("uV" in t for t in shown), shown
     x, y = w.traces.curves[0].getData()
     assert x is not None and len(x) > 10
     qtbot.keyClick(w, Qt.Key.Key_Space)

@@ -76,7 +76,8 @@ def test_traces_label_uncalibrated_unit(qtbot):
     qtbot.addWidget(view)
     view.configure(("left_glute", "left_erector"), "uV", calibrated=False)
     # name and unit in the row label beside the plot, never inside it over the trace
-    assert "uV" in view.titles[0] and "uncalibrated" in view.titles[0]
+    assert "µV" in view.titles[0] and "uncalibrated" in view.titles[0]
+    assert "uV" not in view.titles[0] and "uV" not in view.labels[0].text   # people read µV
     assert "uncalibrated" in view.labels[0].text and view.labels[0] not in view.plots[0].vb.childItems()
     t = np.arange(0, 12, 0.01)
     rows = np.column_stack([t, np.sin(t), np.cos(t), 10 * t])

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import DeviceInfo, Kind, Muscle
+from ..model import DeviceInfo, Kind, Muscle, unit_label
 from .calibration import rest_baseline, trial_quality
 from .pipeline import FilterSettings, Pipeline
 
@@ -115,7 +115,7 @@ def signal_check(raw: np.ndarray, info: DeviceInfo, filters: FilterSettings | No
                                     f"{ch.unit}, want < {limit:.0f}) — relax, or clean the skin "
                                     "and press the electrode on", noise, mains))
         else:
-            unit = "µV" if ch.unit == "uV" else ch.unit
+            unit = unit_label(ch.unit)
             out.append(ChannelCheck(ch.name, True, f"{label}: contact OK, noise {noise:.1f} "
                                     f"{unit}", noise, mains))
     return out

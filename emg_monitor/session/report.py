@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import __version__, palette
 from ..errors import UserError
-from ..model import RepResult, Verdict
+from ..model import RepResult, Verdict, unit_label
 from ..sets import SetRecord, summarize
 from ..placement_text import ELECTRODES, PLACEMENT_TEXT, SKIN_PREP
 from .export import rep_unit
@@ -39,7 +39,6 @@ VERDICT_STYLE = {
 }
 GLUTE_COLOR = palette.BLUE
 ERECTOR_COLOR = palette.VERMILLION
-UNIT_LABEL = {"pct_mvc": "%MVC", "uV": "µV", "uv": "µV", "mV": "mV", "mv": "mV"}
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#222;max-width:1100px;
@@ -138,7 +137,7 @@ def top_multiples(sig: SessionSignals) -> str:
     if not sig.reps:
         return '<p class="note">No reps to show.</p>'
     y_hi = max([float(np.nanmax(r.panel)) for r in sig.reps if r.panel.size] + [1e-9]) * 1.1
-    unit = UNIT_LABEL.get(sig.unit, sig.unit)
+    unit = unit_label(sig.unit)
     panels = []
     for rs in sig.reps:
         r = rs.rep
@@ -162,7 +161,7 @@ def side_traces(sig: SessionSignals) -> str:
     ~1/1500 of the recording, so no burst is lost to the drawing's resolution)."""
     if sig.overview.size == 0 or not np.isfinite(sig.overview).any():
         return '<p class="note">No signal to draw.</p>'
-    unit = UNIT_LABEL.get(sig.unit, sig.unit)
+    unit = unit_label(sig.unit)
     t = sig.overview_t_s
     out = []
     for muscle, title in (("glute", "Glutes, left and right"), ("erector", "Lumbar erectors, "
@@ -186,7 +185,7 @@ def average_curves(sig: SessionSignals) -> str:
     """Time-normalised envelope per side, mean ± SD over the complete reps of each set."""
     if not sig.reps:
         return '<p class="note">No complete reps to average.</p>'
-    unit = UNIT_LABEL.get(sig.unit, sig.unit)
+    unit = unit_label(sig.unit)
     u = np.linspace(0, 100, sig.reps[0].curve.shape[0])
     out = []
     for set_index in sorted({rs.rep.set_index for rs in sig.reps}):
@@ -213,7 +212,7 @@ def mvc_table(sig: SessionSignals) -> str:
     """Peak and mean envelope per muscle and side over each rep (start to end)."""
     if not sig.reps:
         return '<p class="note">No complete reps.</p>'
-    unit = UNIT_LABEL.get(sig.unit, sig.unit)
+    unit = unit_label(sig.unit)
     head = "".join(f'<th colspan="2">{escape(n.replace("_", " "))}</th>' for n in sig.names)
     sub = "".join("<th>peak</th><th>mean</th>" for _ in sig.names)
     rows = []
@@ -393,7 +392,7 @@ def calibration_block(session: Session) -> str:
     mvc = cal.get("mvc_rms") or {}
     rest = cal.get("rest_rms") or {}
     tasks = cal.get("tasks") or {}
-    unit = {"uV": "µV"}.get(cal.get("unit", ""), cal.get("unit", ""))
+    unit = unit_label(str(cal.get("unit", "")))
     rows = "".join(f'<tr><td class="l">{escape(str(ch).replace("_", " "))}</td>'
                    f'<td>{_fmt(v, ".1f")}</td>'
                    f'<td>{_fmt(rest.get(ch, float("nan")), ".1f")}</td>'
@@ -467,7 +466,7 @@ def render_report(session: Session, history_root: Path | str | None = None) -> s
     reps = sorted(session.reps, key=lambda r: (r.set_index, r.rep))
     target, target_note = session_target(m)
     unit = rep_unit(reps[0]) if reps else ("pct_mvc" if session.calibration else "uv")
-    unit_label = {"pct_mvc": "%MVC", "uv": "µV", "mv": "mV"}.get(unit, unit)
+    shown_unit = unit_label(unit)
     try:
         sig = session_signals(session, reps)
     except (UserError, ValueError):
@@ -534,7 +533,7 @@ verdict) are grey.</p>
 <p class="note">Positive: the glutes started firing before the erectors on the way up.</p>
 {onset_chart(reps) if reps else ''}
 <h2>Left / right symmetry (lockout amplitudes)</h2>
-{symmetry_table(reps, unit_label) if reps else '<p class="note">No reps.</p>'}
+{symmetry_table(reps, shown_unit) if reps else '<p class="note">No reps.</p>'}
 <h2>Electrodes, skin and filters</h2>
 {setup_block(session)}
 <h2>Signal quality and notes</h2>

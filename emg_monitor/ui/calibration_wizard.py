@@ -41,7 +41,7 @@ from ..dsp.calibration_checks import (ChannelCheck, hold_check, hold_level, rest
                                       short_name, signal_check)
 from ..dsp.pipeline import FilterSettings
 from ..hip.neutral import HIP_SQUEEZE, RELAXED_STAND, HipNeutral, measure_neutral, missing_imus
-from ..model import DeviceInfo, Muscle, SampleBlock
+from ..model import DeviceInfo, Muscle, SampleBlock, unit_label
 from ..ringbuffer import RingBuffer
 from ..sources.base import Listener, PerformsTasks
 from . import theme
@@ -49,7 +49,6 @@ from .placement import PLACEMENT_TEXT, SKIN_PREP, PlacementDiagram
 from .widgets import big_font
 
 COUNTDOWN_S = 3.0
-UNIT_LABEL = {"uV": "µV", "pct_mvc": "%MVC"}
 SIGNAL_CHECK_S = 2.0
 REST_LEAD_S = 2.0          # from "stand relaxed" to standing still (the bottom of a lift: ~1.5 s)
 
@@ -641,7 +640,7 @@ class ResultStep(WizardStep):
         self._computing = False
         self.calibration = cal
         self.result = StepResult(True, "computed")
-        unit = UNIT_LABEL.get(cal.unit, cal.unit)
+        unit = unit_label(cal.unit)
         self.summary.setText("<br>".join(
             f"<b>{short_name(name)}</b>: MVC {cal.mvc_rms[name]:.1f} {unit}, rest "
             f"{cal.rest_rms[name]:.1f} {unit} <span style='color:{theme.MUTED}'>"
@@ -867,7 +866,7 @@ class CalibrationWizard(QDialog):
 
     def display_unit(self) -> str:
         unit = self.display.envelope_unit if self.display is not None else ""
-        return UNIT_LABEL.get(unit, unit)
+        return unit_label(unit)
 
     def previous_hold(self, step: RecordStep) -> RecordStep | None:
         k = self.steps.index(step)

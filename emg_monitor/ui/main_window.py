@@ -21,7 +21,7 @@ from PyQt6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDialog, QGridL
                              QStackedWidget, QVBoxLayout, QWidget)
 
 from ..fanout import ListenerFailure
-from ..model import EventKind, Muscle, RepResult, RepStatus, SourceEvent, TopCue, Verdict
+from ..model import EventKind, Muscle, RepResult, RepStatus, SourceEvent, TopCue, Verdict, unit_label
 from ..sets import SetRecord, summarize
 from ..sources.base import Paced, Pausable, Recording, Seekable
 from . import theme
@@ -722,7 +722,7 @@ class DashboardWindow(QMainWindow):
                 self.traces.configure(d.emg_names, d.envelope_unit, self.calibrated,
                                       angle_title=angle_title)
                 self.status_calibration.setText("calibrated (%MVC)" if self.calibrated
-                                                else f"uncalibrated ({d.envelope_unit})")
+                                                else f"uncalibrated ({unit_label(d.envelope_unit)})")
                 self._drawn = None
             # nothing new (paused replay, a stalled source): leave the picture alone
             drawn = (env_buf, env_buf.total_written, self.traces.show_filtered)

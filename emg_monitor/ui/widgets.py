@@ -13,7 +13,7 @@ from PyQt6.QtGui import QFont, QFontMetrics
 from PyQt6.QtWidgets import (QFrame, QGraphicsItem, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout,
                              QWidget)
 
-from ..model import RepResult, RepStatus, TopCue, Verdict
+from ..model import RepResult, RepStatus, TopCue, Verdict, unit_label
 from . import theme
 from ..sets import SetSummary
 from .present import bar_value, cue_look, format_ratio, rep_look, shows_relative
@@ -610,7 +610,7 @@ class TracesView(pg.GraphicsLayoutWidget):
     MIN_SPAN = 5.0
     #: an envelope never falls below this with electrodes on skin (noise alone is ~1-10 µV)
     DEAD_BELOW = 0.2
-    #: the row-label column (full, compact): "uV uncalibrated" fits on one line
+    #: the row-label column (full, compact): "µV uncalibrated" fits on one line
     LABEL_W_PX = {False: 120, True: 98}
 
     def __init__(self, parent: QWidget | None = None, window_s: float = 10.0) -> None:
@@ -658,7 +658,8 @@ class TracesView(pg.GraphicsLayoutWidget):
         for i, name in enumerate(names):
             colour = theme.trace_colour(name, i)
             plot = self._row(i, short_channel_name(name),
-                             "%MVC" if calibrated else f"{unit}, uncalibrated", colour)
+                             "%MVC" if calibrated else f"{unit_label(unit)}, uncalibrated",
+                             colour)
             curve = _trace_curve(plot, colour)
             mark = pg.TextItem("", color=theme.ORANGE, anchor=(0.5, 0.5))
             mark.setFont(big_font(14))
