@@ -112,7 +112,7 @@ def signal_check(raw: np.ndarray, info: DeviceInfo, filters: FilterSettings | No
                                     "press it on, re-wet or replace it", noise, mains))
         elif noise > limit:
             out.append(ChannelCheck(ch.name, False, f"{label}: noisy at rest ({noise:.0f} "
-                                    f"{ch.unit}, want < {limit:.0f}) — relax, or clean the skin "
+                                    f"{unit_label(ch.unit)}, want < {limit:.0f}) — relax, or clean the skin "
                                     "and press the electrode on", noise, mains))
         else:
             unit = unit_label(ch.unit)
@@ -163,7 +163,7 @@ def rest_check(raw: np.ndarray, info: DeviceInfo, filters: FilterSettings | None
             return RestResult(False, f"{short_name(ch.name)} was active during the rest (a burst "
                               f"{np.max(e) / median:.0f}x the resting level): relax completely "
                               "and stand still, then retry", {})
-    text = ", ".join(f"{short_name(ch.name)} {levels[ch.name]:.1f} {ch.unit}" for ch in emg)
+    text = ", ".join(f"{short_name(ch.name)} {levels[ch.name]:.1f} {unit_label(ch.unit)}" for ch in emg)
     return RestResult(True, f"rest recorded: {text}", levels)
 
 

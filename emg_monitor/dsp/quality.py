@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
-from ..model import DeviceInfo, Kind, Muscle
+from ..model import DeviceInfo, Kind, Muscle, unit_label
 from .pipeline import FilterSettings
 
 
@@ -168,7 +168,8 @@ class QualityMonitor:
         limit = _FLAT_STD.get(ch.unit, 0.0)
         if std <= limit:
             return [QualityIssue(QualityFlag.ELECTRODE_OFF, ch.name,
-                                 f"flat line (SD {std:.3g} {ch.unit} over {len(x) / self.sample_rate_hz:.0f} s): "
+                                 f"flat line (SD {std:.3g} {unit_label(ch.unit)} over "
+                                 f"{len(x) / self.sample_rate_hz:.0f} s): "
                                  "check the electrode and its cable")]
         return []
 
@@ -181,7 +182,7 @@ class QualityMonitor:
             frac = float(np.count_nonzero((x <= lo + tol) | (x >= hi - tol))) / n
             if frac >= _CLIP_MIN_FRACTION:
                 return [QualityIssue(QualityFlag.CLIPPING, ch.name,
-                                     f"{frac:.1%} of samples at the ADC limits ({lo:g}/{hi:g} {ch.unit}): "
+                                     f"{frac:.1%} of samples at the ADC limits ({lo:g}/{hi:g} {unit_label(ch.unit)}): "
                                      "lower the gain or check the electrode")]
             return []
         for extreme, label in ((x.max(), "upper"), (x.min(), "lower")):
@@ -190,7 +191,7 @@ class QualityMonitor:
             if runs and float(np.count_nonzero(at)) / n >= _CLIP_MIN_FRACTION and \
                     len(np.unique(x)) >= _CLIP_MIN_LEVELS:
                 return [QualityIssue(QualityFlag.CLIPPING, ch.name,
-                                     f"signal stuck at its {label} extreme {extreme:g} {ch.unit} in "
+                                     f"signal stuck at its {label} extreme {extreme:g} {unit_label(ch.unit)} in "
                                      f"{np.count_nonzero(at)} samples: the amplifier is saturating")]
         return []
 
