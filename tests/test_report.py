@@ -196,3 +196,37 @@ def test_a_rep_with_damaged_times_costs_only_its_own_features(damage):
     for a, b in zip(got.reps, want):
         assert np.array_equal(a.curve, b.curve, equal_nan=True)
     assert damaged_peak < 1.5 * clean_peak
+
+
+def test_a_full_disk_during_the_pdf_says_so_and_keeps_the_html(tmp_path, monkeypatch):
+    """The PDF's parts fill the disk: one line naming the PDF (the HTML is there), and no
+    part file or half PDF is left behind."""
+    import errno
+    import shutil
+    from pathlib import Path as _P
+
+    import weasyprint
+
+    from emg_monitor.errors import UserError
+    from emg_monitor.session import report_pdf
+    from emg_monitor.session.report import write_report
+    folder = tmp_path / "demo"
+    shutil.copytree(_P(__file__).resolve().parents[1] / "seeds" / "demo", folder)
+    real, written = weasyprint.HTML, []
+
+    class Filling:
+        def __init__(self, *, string):
+            self.doc = real(string=string)
+
+        def write_pdf(self, target=None):
+            if written:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            written.append(target)
+            return self.doc.write_pdf(target)
+    monkeypatch.setattr(weasyprint, "HTML", Filling)
+    monkeypatch.setattr(report_pdf.write_pdf, "__defaults__", (40_000,))   # several parts
+    out = tmp_path / "out" / "r.html"
+    with pytest.raises(UserError) as err:
+        write_report(folder, out)
+    assert "r.pdf" in str(err.value) and "HTML report is written" in str(err.value)
+    assert out.exists() and sorted(p.name for p in out.parent.iterdir()) == ["r.html"]

@@ -225,6 +225,11 @@ def test_the_wizard_at_1024x600_scrolls_rather_than_cutting_its_text(qtbot, tmp_
                 record(qtbot, wizard)                 # the rest, before the first hold
             qtbot.waitUntil(lambda: wizard.next_button.isEnabled(), timeout=30000)
             wizard.next_button.click()
+        # the hold's Start button is in view without scrolling (the lifter stands back)
+        start = wizard.step.start_button
+        at = QRect(start.mapTo(wizard, start.rect().topLeft()), start.size())
+        assert start.isVisibleTo(wizard) and not _scrolls(start, wizard)
+        assert wizard.rect().contains(at), (at, wizard.rect())
         step = record(qtbot, wizard)                  # a hold: instructions, level bar, result
         qtbot.wait(50)
         seen.append((type(step).__name__, cut_off(wizard)))

@@ -567,9 +567,14 @@ def write_report(session_path: Path | str, out: Path | str | None = None,
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         out_path.write_text(html, encoding="utf-8")
-        if pdf:
-            write_pdf(html, out_path.with_suffix(".pdf"))
     except OSError as exc:
         raise UserError(f"cannot write {out_path}: {exc.strerror or exc}; "
                         "choose a writable path with --out") from exc
+    if pdf:
+        pdf_path = out_path.with_suffix(".pdf")
+        try:
+            write_pdf(html, pdf_path)
+        except OSError as exc:
+            raise UserError(f"cannot write {pdf_path}: {exc.strerror or exc} (the HTML report "
+                            f"is written: {out_path}); free some space or use --no-pdf") from exc
     return out_path

@@ -119,6 +119,10 @@ class WizardStep:
         self.layout = QVBoxLayout(self.page)
         self.layout.setContentsMargins(0, 0, 0, 0)
         self.layout.setSpacing(10)
+        #: below the page, never scrolled away: the step's own action (Start), which a
+        #: lifter standing back must see on a 1024x600 screen without scrolling
+        self.footer = QVBoxLayout()
+        self.footer.setContentsMargins(0, 0, 0, 0)
         self.build()
 
     def build(self) -> None: ...
@@ -338,7 +342,7 @@ class RecordStep(WizardStep):
         self.start_button.setMinimumHeight(52)
         self.start_button.setFont(big_font(20))
         self.start_button.clicked.connect(self.start)
-        self.layout.addWidget(self.start_button)
+        self.footer.addWidget(self.start_button)
 
     def _source_text(self) -> str:
         t = self.task
@@ -672,15 +676,22 @@ class ResultStep(WizardStep):
         self.result = None
 
 
-def _scrolling(page: QWidget) -> QScrollArea:
+def _step_frame(step: WizardStep) -> QWidget:
     """A step's page that scrolls when the dialog is shorter than the page (a 1024x600
-    screen) instead of squeezing its wrapped instructions into cut-off lines."""
+    screen) instead of squeezing its wrapped instructions into cut-off lines, with the
+    step's footer (its Start button) fixed below it."""
     area = QScrollArea()
-    area.setWidget(page)
+    area.setWidget(step.page)
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    return area
+    frame = QWidget()
+    column = QVBoxLayout(frame)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(10)
+    column.addWidget(area, 1)
+    column.addLayout(step.footer)
+    return frame
 
 
 def default_steps(wizard: "CalibrationWizard") -> list[WizardStep]:
@@ -737,7 +748,7 @@ class CalibrationWizard(QDialog):
         self._build()
         self.steps = (steps or default_steps)(self)
         for step in self.steps:
-            self.pages.addWidget(_scrolling(step.page))
+            self.pages.addWidget(_step_frame(step))
             self.step_list.addItem(QListWidgetItem(step.short))
         self.index = 0
         self._poll = QTimer(self)
