@@ -59,6 +59,12 @@ BENCHES = (
           ("--seconds", "5",), env=(("QT_QPA_PLATFORM", "offscreen"),),
           display=(("xvfb-run", "-a", "-s", "-screen 0 1600x1000x24"),
                    (("QT_QPA_PLATFORM", "xcb"),))),
+    # fed over a pseudo-terminal by a board in another process, as a real board feeds it
+    Bench("dashboard_serial", "dashboard", "bench_dashboard.py",
+          ("--serial", "--seconds", "10", "--repeat", "3"), ("--serial", "--seconds", "5"),
+          env=(("QT_QPA_PLATFORM", "offscreen"),),
+          display=(("xvfb-run", "-a", "-s", "-screen 0 1600x1000x24"),
+                   (("QT_QPA_PLATFORM", "xcb"),))),
     Bench("long_session", "long session", "bench_long_session.py", long=("--long",),
           timeout_s=3 * 3600.0),
     Bench("soak", "soak", "bench_soak.py", long=("--long",), timeout_s=3 * 3600.0,
