@@ -4,9 +4,12 @@ go through emg_monitor.protocol.FrameDecoder. Needs the AVR toolchain and
 simavr (scripts/setup.sh installs them); without them these tests FAIL."""
 from __future__ import annotations
 
+import fcntl
 import re
 import shutil
 import subprocess
+import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +39,12 @@ def firmware() -> dict[str, int]:
     missing = [t for t in ("make", "avr-gcc", "avr-nm", "cc") if shutil.which(t) is None]
     if missing:
         pytest.fail(f"missing {', '.join(missing)}: run scripts/setup.sh (AVR toolchain, simavr)")
-    res = subprocess.run(["make", "-C", str(ARDUINO)], capture_output=True, text=True)
+    # one build at a time: each pytest-xdist worker builds (a no-op once it is up to date),
+    # and two makes writing the same ELF in a fresh clone would race
+    lock_path = Path(tempfile.gettempdir()) / f"emg-firmware-{zlib.crc32(bytes(ARDUINO)):08x}.lock"
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        res = subprocess.run(["make", "-C", str(ARDUINO)], capture_output=True, text=True)
     if res.returncode != 0:
         pytest.fail("make -C arduino failed (AVR toolchain / simavr missing? run scripts/setup.sh):\n"
                     + res.stdout[-3000:] + res.stderr[-3000:])
