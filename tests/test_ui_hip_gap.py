@@ -76,3 +76,13 @@ def test_no_hip_card_without_imus(qtbot, tmp_path):
                    if lbl.isVisible())
     finally:
         w.close()
+
+
+@pytest.mark.parametrize("deg, shown", [(-0.3, "now 0°"), (0.4, "now 0°"), (-0.6, "now -1°"),
+                                        (2.5, "now 2°"), (7.6, "now 8°")])
+def test_the_live_hip_line_never_reads_minus_zero(qtbot, deg, shown):
+    from emg_monitor.ui.hip_gap import HipGapCard
+    card = HipGapCard()
+    qtbot.addWidget(card)
+    card.set_live(deg)
+    assert card.live.text().startswith(shown + " from neutral"), card.live.text()

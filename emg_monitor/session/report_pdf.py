@@ -42,10 +42,6 @@ class _Piece:
     close: str = ""
     reopen: str = ""
 
-    @property
-    def cost(self) -> int:
-        return _cost(self.text)
-
 
 def _cost(html: str) -> int:
     """What laying ``html`` out costs WeasyPrint, in bytes of the part budget."""
@@ -92,13 +88,13 @@ def pdf_parts(html: str, part_bytes: int = PART_BYTES) -> list[str]:
     size = 0
     for piece in pieces:
         text = piece.text
-        if size and size + piece.cost > part_bytes:
+        if size and size + _cost(text) > part_bytes:
             parts[-1].append(piece.close)
             text = piece.reopen + text
             parts.append([])
             size = _cost(piece.reopen)
         parts[-1].append(text)
-        size += piece.cost
+        size += _cost(piece.text)
     return [f"{head}<body>{''.join(p)}</body>{tail}" for p in parts]
 
 

@@ -85,7 +85,8 @@ class HipGapCard(QFrame):
             theme.fill_card(self, theme.VERDICT_COLOUR[Verdict.GLUTES_FINISHED], "black")
 
     def set_live(self, hip_deg: float) -> None:
-        text = (f"now {hip_deg:.0f}° from neutral" if math.isfinite(hip_deg)
+        # rounded first, then + 0.0: -0.3° reads "0°", never "-0°"
+        text = (f"now {round(hip_deg) + 0.0:.0f}° from neutral" if math.isfinite(hip_deg)
                 else (self.status or "hip angle: waiting"))
         if text != self._live_text:
             self._live_text = text
