@@ -124,7 +124,7 @@ def main() -> int:
         w.resize(1500, 950)
         w.show()
         counter = PaintCounter()
-        w.traces.viewport().installEventFilter(counter)
+        w.traces.installEventFilter(counter)
         w.filtered_check.setChecked(filtered)
         session.engine.start_set()
         run_loop(2.0)                                     # filters settle, buffers fill

@@ -65,12 +65,12 @@ def test_reps_reach_counter_bars_and_summary_via_space_bar(qtbot, window_on, opt
     # to the athlete's own reps (docs/reps-and-ratio.md)
     assert {(r.verdict.value, r.verdict_basis) for r in w.bars.reps} == {("unknown", "relative")}
     assert w.bars.reps[1].ratio_relative < 0.7 < w.bars.reps[2].ratio_relative
-    assert w.frames > 0 and w.traces.curves             # the timer draws traces
+    assert w.frames > 0 and w.traces.rows               # the timer draws traces
     from PyQt6.QtWidgets import QLabel
     shown = [lab.text() for lab in w.findChildren(QLabel) if lab.isVisible()]
-    shown += [lab.text for lab in w.traces.labels]
+    shown += w.traces.titles
     assert any("µV" in t for t in shown) and not any("uV" in t for t in shown), shown
-    x, y = w.traces.curves[0].getData()
+    x = w.traces.rows[0].x_s
     assert x is not None and len(x) > 10
     qtbot.keyClick(w, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: not w.set_active, timeout=5000)
@@ -185,3 +185,19 @@ def test_cli_reports_a_bad_port_as_one_line(capsys):
     from emg_monitor.cli import main
     assert main(["dashboard", "--exercise", "curls"]) == 2
     assert "unknown exercise" in capsys.readouterr().err
+
+
+def test_a_window_that_let_go_of_its_session_is_never_called_again(qtbot, window_on, opts):
+    """Closing the window leaves the source's thread to stop on its own (the GUI never
+    waits). Whatever happens to the window's bridge meanwhile (Qt deletes it at exit), the
+    stopping source must not call into it: that was a traceback on closing a replay."""
+    from PyQt6 import sip
+    session = make_session(SimulatedSource(AthleteConfig(sets=1, seed=3), realtime=False), opts,
+                           record=False)
+    w = window_on(session)
+    qtbot.waitUntil(lambda: w.frames > 3, timeout=10000)
+    bridge = session.bridge
+    w.detach()
+    sip.delete(bridge)                       # the C++ object goes while the thread stops
+    assert session.close(block=False).wait(10)
+    assert session.reader.failures == [] and session.engine.failures == []

@@ -34,7 +34,7 @@ def a_set_in_the_dashboard(qtbot, w, want_reps: int) -> None:
     qtbot.waitUntil(lambda: len(w.bars.reps) >= want_reps, timeout=60000)
     assert w.counter.reps == max(r.rep for r in w.bars.reps)
     assert w.counter.count.text() == str(w.counter.reps)
-    assert w.traces.curves and w.frames > 0
+    assert w.traces.rows and w.frames > 0
     qtbot.keyClick(w, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: not w.set_active, timeout=5000)
     assert w.pages.currentWidget() is w.summary

@@ -7,13 +7,14 @@ when it wraps), or when part of it lies outside the window.
 """
 import numpy as np
 import pytest
-from PyQt6.QtCore import QRect
+from PyQt6.QtCore import QRect, QRectF
 from PyQt6.QtWidgets import QAbstractButton, QLabel, QScrollArea, QWidget
 
 from emg_monitor.model import Verdict
 from emg_monitor.sets import SetEnd, SetRecord
 from emg_monitor.ui.app import DashboardOptions, build_window, make_session
 from emg_monitor.ui.main_window import DashboardWindow
+from emg_monitor.ui.traces import GAP_PX
 from emg_monitor.ui.widgets import ElidedLabel
 
 from ui_support import ScheduledSource, rep
@@ -68,7 +69,7 @@ def window(qtbot):
         w.resize(*size)
         w.show()
         qtbot.waitExposed(w)
-        qtbot.waitUntil(lambda: len(w.traces.plots) == 4, timeout=10000)
+        qtbot.waitUntil(lambda: len(w.traces.emg_rows) == 4, timeout=10000)
         made.append(w)
         return w
     yield make
@@ -95,19 +96,17 @@ def test_live_set_nothing_cut_off_and_every_trace_row_readable(qtbot, window, si
     # every row (four muscles, the trunk angle) is as tall as the others: the time axis has
     # its own row, and the angle row is not squashed under it
     t = w.traces
-    heights = [p.vb.height() for p in t.plots + [t.angle_plot]]
+    heights = [row.rect.height() for row in t.rows]
+    assert len(t.rows) == 5 and t.angle_row is not None
     assert min(heights) >= 0.95 * max(heights) and min(heights) >= 30, heights
-    axis = t.time_axis.mapRectToScene(t.time_axis.boundingRect())
-    assert t.sceneRect().contains(axis) or axis.bottom() <= t.height() + 1
+    assert QRectF(t.rect()).contains(t.time_axis_rect)
+    assert all(r.rect.bottom() <= t.time_axis_rect.top() for r in t.rows)
     # no two value labels of a row overlap, nor reach into the next row
-    for plot in t.plots + [t.angle_plot]:
-        ax = plot.getAxis("left")
-        lo, hi = plot.vb.viewRange()[1]
-        ticks = [v for _, values in ax.tickValues(lo, hi, plot.vb.height()) for v in values]
-        px = sorted(plot.vb.height() * (v - lo) / (hi - lo) for v in ticks)
+    for row in t.rows:
+        px = sorted(y for _, y in t.y_ticks(row))
         assert len(px) >= 2                           # 0 and a value: the scale is readable
-        assert all(b - a >= ax.GAP_PX - 1e-6 or len(px) == 2 for a, b in zip(px, px[1:]))
-        assert px[-1] <= plot.vb.height() - ax.GAP_PX / 2 + 1e-6
+        assert all(b - a >= GAP_PX - 1e-6 or len(px) == 2 for a, b in zip(px, px[1:]))
+        assert px[0] >= row.rect.top() + GAP_PX / 2 - 1e-6 and px[-1] <= row.rect.bottom() + 1e-6
 
 
 def test_with_the_hip_card_the_bars_and_the_cue_still_fit_1024x600(qtbot, window):

@@ -14,7 +14,7 @@ from emg_monitor.ui.app import DashboardOptions, make_session
 from emg_monitor.ui.main_window import DashboardWindow
 from emg_monitor.ui.present import LiveGate, rep_look
 
-from ui_support import ScheduledSource, rep
+from ui_support import ScheduledSource, pixels_of, rep
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("propagateSizeHints", "QFont::setPointSize")]
@@ -233,17 +233,20 @@ def test_window_fits_1024x600_and_badges_keep_their_size(qtbot, window):
 
 
 def test_dead_channel_is_drawn_dead_not_autoscaled(qtbot):
-    from emg_monitor.ui.widgets import TracesView
+    from emg_monitor.ui.traces import NO_SIGNAL, TracesView
     view = TracesView()
     qtbot.addWidget(view)
-    view.configure(("left_glute", "left_erector"), "uV", calibrated=False)
+    view.configure(("left_glute", "right_glute"), "uV", calibrated=False)   # neither orange
     t = np.arange(0, 12, 0.01)
     rows = np.column_stack([t, 1e-11 * np.sin(t), 20 + np.sin(t), 10 * t])
     view.draw(rows, None)
-    lo, hi = view.plots[0].viewRange()[1]
+    lo, hi = view.rows[0].y_range
     assert hi - lo >= view.MIN_SPAN                         # never a 1e-11 axis
-    assert view.dead[0] and not view.dead[1]
-    assert "NO SIGNAL" in view.dead_marks[0].toPlainText()
+    assert view.dead == {0: True, 1: False}
+    view.resize(900, 400)
+    # the words are painted in the dead row, and only there
+    assert "NO SIGNAL" in NO_SIGNAL and pixels_of(view, view.rows[0].rect, theme.ORANGE) > 200
+    assert pixels_of(view, view.rows[1].rect, theme.ORANGE) == 0
 
 
 def test_an_uncalibrated_rep_shows_its_relative_ratio_not_question_marks():

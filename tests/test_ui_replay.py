@@ -72,10 +72,10 @@ def test_pause_holds_the_position_and_seek_moves_it(qtbot, replay_window):
     held = src.position_s
     wait_still(qtbot, 0.4)
     assert src.position_s == held and held < 20.0
-    frames, drawn = w.frames, w.traces.curves[0].getData()[0]
+    frames, drawn = w.frames, w.traces.rows[0].x_s
     wait_still(qtbot, 0.2)
     assert w.frames > frames                             # the timer keeps ticking,
-    assert w.traces.curves[0].getData()[0] is drawn   # but nothing new: no redraw
+    assert w.traces.rows[0].x_s is drawn              # but nothing new: no redraw
     w.seek_slider.setValue(250)
     w._seek_released()
     assert src.position_s == pytest.approx(25.0, abs=0.01)

@@ -71,57 +71,57 @@ def test_live_ratio_uses_recent_glute_and_erector_columns():
 
 
 def test_traces_label_uncalibrated_unit(qtbot):
-    from emg_monitor.ui.widgets import TracesView
+    from emg_monitor.ui.traces import TracesView
     view = TracesView()
     qtbot.addWidget(view)
+    view.resize(900, 400)
     view.configure(("left_glute", "left_erector"), "uV", calibrated=False)
     # name and unit in the row label beside the plot, never inside it over the trace
     assert "µV" in view.titles[0] and "uncalibrated" in view.titles[0]
-    assert "uV" not in view.titles[0] and "uV" not in view.labels[0].text   # people read µV
-    assert "uncalibrated" in view.labels[0].text and view.labels[0] not in view.plots[0].vb.childItems()
+    assert "uV" not in view.titles[0]                  # people read µV
+    for row in view.rows:
+        assert not row.label_rect.intersects(row.rect) and row.label_rect.right() < row.rect.left()
     t = np.arange(0, 12, 0.01)
     rows = np.column_stack([t, np.sin(t), np.cos(t), 10 * t])
     view.draw(rows, None)
-    x, y = view.curves[1].getData()
+    x, y = view.rows[1].x_s, view.rows[1].y
     newest = t > t[-1] - view.window_s                 # the last 10 s, at t - t_newest
     assert np.allclose(y, np.cos(t[newest]))
     assert np.allclose(x, t[newest] - t[-1]) and x[-1] == 0.0
     view.configure(("left_glute",), "pct_mvc", calibrated=True)
-    assert "%MVC" in view.labels[0].text
+    assert "%MVC" in view.titles[0]
 
 
 def test_filtered_view_draws_min_max_pairs_on_a_fixed_time_axis(qtbot):
     """Peak rows (t, minima, maxima) become a min-max zigzag; the x range never scrolls."""
-    from emg_monitor.ui.widgets import TracesView
+    from emg_monitor.ui.traces import TracesView
     view = TracesView(window_s=10.0)
     qtbot.addWidget(view)
+    view.resize(900, 400)
     view.configure(("left_glute", "left_erector"), "uV", calibrated=False)
     view.set_show_filtered(True)
-    before = view.plots[0].viewRange()[0]
+    before = view.time_ticks()
     for end in (12.0, 12.5):
         t = np.arange(0.01, end + 1e-9, 0.01)
         env = np.column_stack([t, np.ones_like(t), 2 * np.ones_like(t), 30 + 0 * t])
         peaks = np.column_stack([t, -np.sin(t) - 1, -3 - 0 * t, np.sin(t) + 1, 3 + 0 * t])
         view.draw(env, peaks)
-    x, y = view.curves[0].getData()
+    x, y = view.rows[0].x_s, view.rows[0].y
     keep = t > t[-1] - 10.0
     assert np.allclose(x[0::2], t[keep] - t[-1]) and np.array_equal(x[0::2], x[1::2])
     assert np.allclose(y[0::2], -np.sin(t[keep]) - 1) and np.allclose(y[1::2], np.sin(t[keep]) + 1)
-    _, y1 = view.curves[1].getData()
-    assert set(np.unique(y1)) == {-3.0, 3.0}
-    assert view.plots[0].viewRange()[0] == before == [-10.0, 0.0]
-    lo, hi = view.plots[1].viewRange()[1]
+    assert set(np.unique(view.rows[1].y)) == {-3.0, 3.0}
+    assert view.time_ticks() == before and (before[0][0], before[-1][0]) == (-10.0, 0.0)
+    lo, hi = view.rows[1].y_range
     assert lo <= -3 and hi >= 3                        # symmetric range around the band
-    _, angle = view.angle_curve.getData()
-    assert np.allclose(angle, 30.0)                    # the angle still comes from the envelope rows
+    assert np.allclose(view.angle_row.y, 30.0)                    # the angle still comes from the envelope rows
     view.set_show_filtered(False)
     view.draw(env, peaks)
-    _, y = view.curves[1].getData()
-    assert np.allclose(y, 2.0)
+    assert np.allclose(view.rows[1].y, 2.0)
 
 
 def test_y_range_moves_only_when_the_data_leave_it_or_shrink_to_half(qtbot):
-    from emg_monitor.ui.widgets import TracesView
+    from emg_monitor.ui.traces import TracesView
     view = TracesView()
     qtbot.addWidget(view)
     view.configure(("left_glute",), "uV", calibrated=False, has_angle=False)
@@ -130,7 +130,7 @@ def test_y_range_moves_only_when_the_data_leave_it_or_shrink_to_half(qtbot):
 
     def draw(level):
         view.draw(np.column_stack([t, np.full_like(t, level), np.zeros_like(t)]), None)
-        return view.plots[0].viewRange()[1][1]
+        return view.rows[0].y_range[1]
 
     top = draw(100.0)
     assert top >= 100.0

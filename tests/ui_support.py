@@ -45,3 +45,20 @@ class ScheduledSource(Source):
         block = SampleBlock(self.i, data)
         self.i += 20
         return [block]
+
+
+def pixels_of(widget, rect, colour: str, tol: int = 40) -> int:
+    """How many pixels of ``widget`` as it is painted now, inside ``rect`` (widget
+    coordinates), have ``colour`` (#rrggbb) within ``tol`` per channel: what the user sees,
+    not what a widget's attributes say."""
+    image = widget.grab().toImage()
+    scale = image.width() / max(widget.width(), 1)
+    r = rect.toAlignedRect()
+    x0, y0 = int(r.left() * scale), int(r.top() * scale)
+    x1, y1 = int(r.right() * scale), int(r.bottom() * scale)
+    ptr = image.convertToFormat(image.Format.Format_RGB32).constBits()
+    ptr.setsize(image.sizeInBytes())
+    px = np.frombuffer(ptr, np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
+    region = px[max(y0, 0):y1, max(x0, 0):x1, :3].astype(int)      # B, G, R
+    want = np.array([int(colour[5:7], 16), int(colour[3:5], 16), int(colour[1:3], 16)])
+    return int(np.all(np.abs(region - want) <= tol, axis=-1).sum())

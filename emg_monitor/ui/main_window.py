@@ -33,7 +33,8 @@ from .hip_gap import HipGapCard
 from .lifter import LastRepCard, LivePanel
 from .present import STALE_AFTER_S, LiveGate
 from .widgets import (CueBanner, ElidedLabel, FitLabel, MessageBanner, QualityBadges, RepBarChart, RepCounter,
-                      SetSummaryPanel, TracesView, big_font, panel)
+                      SetSummaryPanel, big_font, panel)
+from .traces import TracesView
 
 log = logging.getLogger(__name__)
 
@@ -366,6 +367,10 @@ class DashboardWindow(QMainWindow):
                 sig.disconnect()
             except TypeError:
                 pass
+        # and the threads stop calling it: the source stops on a closer thread after the
+        # window has gone, when Qt may already have deleted the bridge (at exit)
+        self.session.reader.remove_listener(b)
+        self.session.engine.remove_listener(b)
         # the join and the recorder's fsync run on a closer thread: the GUI never waits
         self.closing = [e for e in self.closing if not e.is_set()]
         self.closing.append(self.session.close(block=False))

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QSize, Qt, QTimer
 from PyQt6.QtGui import QFont, QFontMetrics
-from PyQt6.QtWidgets import (QFrame, QGraphicsItem, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout,
+from PyQt6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout,
                              QWidget)
 
-from ..model import RepResult, RepStatus, TopCue, Verdict, unit_label
+from ..model import RepResult, RepStatus, TopCue, Verdict
 from . import theme
 from ..sets import SetSummary
 from .present import bar_value, cue_look, format_ratio, rep_look, shows_relative
+from .ticks import sparse_ticks
 
 
 def big_font(px: int, bold: bool = True) -> QFont:
@@ -589,309 +589,8 @@ class SetSummaryPanel(QFrame):
         self.trend.set_points(points)
 
 
-class TracesView(pg.GraphicsLayoutWidget):
-
-    """Scrolling traces: one plot per EMG channel and the trunk angle, on one time scale.
-
-    Everything arrives already reduced to ~100 rows per second by the display buffer
-    (acquisition thread): envelopes and angle picked, the filtered EMG as per-bucket
-    min/max, drawn as a min-max zigzag (a dense band, as a full-rate trace looks at one
-    bucket per pixel). So the GUI draws ~1,000-2,000 points per curve and pyqtgraph has
-    no downsampling to do.
-
-    Time is drawn relative to the newest sample (0 = now, -10 = ten seconds ago) on a
-    fixed x range: the axes never change while the traces scroll, so pyqtgraph neither
-    regenerates tick pictures nor propagates range changes between plots on every frame
-    (profiling showed that was most of the non-curve drawing time).
-    """
-
-    #: smallest y span of an EMG row (µV, mV or %MVC): resting sEMG is 2-10 of these units,
-    #: so a live channel fills it and a dead one lies flat at the bottom
-    MIN_SPAN = 5.0
-    #: an envelope never falls below this with electrodes on skin (noise alone is ~1-10 µV)
-    DEAD_BELOW = 0.2
-    #: the row-label column (full, compact): "µV uncalibrated" fits on one line
-    LABEL_W_PX = {False: 120, True: 98}
-
-    def __init__(self, parent: QWidget | None = None, window_s: float = 10.0) -> None:
-        super().__init__(parent)
-        self.setBackground(theme.PANEL)
-        # pyqtgraph caches the background as an image and blits it on every repaint; the
-        # background is one flat colour, which Qt fills faster than it copies a viewport
-        self.setCacheMode(self.CacheModeFlag.CacheNone)
-        # the view paints every pixel of its viewport (that flat background first), so Qt
-        # need not repaint the window, the stack and the panels behind it on every frame
-        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
-        self.window_s = window_s
-        self.plots: list[pg.PlotItem] = []
-        self.curves: list[TraceCurve] = []
-        self.angle_plot: pg.PlotItem | None = None
-        self.angle_curve: TraceCurve | None = None
-        self.names: tuple[str, ...] = ()
-        self.unit = ""
-        self.show_filtered = False
-        self.compact = False
-        self.titles: list[str] = []
-        self.labels: list = []
-        self.dead_marks: list = []
-        self._calibrated = False
-        self._frame = 0
-        self.y_every = 10                  # frames between y-range checks
-        self.dead: dict[int, bool] = {}     # channel row -> drawn as dead
-        self._y_ranges: dict[int, tuple[float, float]] = {}
-        self.angle_title = "trunk"
-        self.time_axis: pg.AxisItem | None = None
-
-    def configure(self, names: tuple[str, ...], unit: str, calibrated: bool,
-                  has_angle: bool = True, angle_title: str = "trunk") -> None:
-        """``angle_title``: what the angle row shows ("hip" once reps come from the IMUs)."""
-        self.clear()
-        self.angle_title = angle_title
-        self.plots, self.curves, self.titles, self.labels = [], [], [], []
-        self.dead_marks = []
-        self.dead = {}
-        self._y_ranges = {}
-        self._frame = 0
-        self.names = tuple(names)
-        self.unit = unit
-        self._calibrated = calibrated
-        for i, name in enumerate(names):
-            colour = theme.trace_colour(name, i)
-            plot = self._row(i, short_channel_name(name),
-                             "%MVC" if calibrated else f"{unit_label(unit)}, uncalibrated",
-                             colour)
-            curve = _trace_curve(plot, colour)
-            mark = pg.TextItem("", color=theme.ORANGE, anchor=(0.5, 0.5))
-            mark.setFont(big_font(14))
-            mark.setParentItem(plot.vb)
-            self.dead_marks.append(mark)
-            self.plots.append(plot)
-            self.curves.append(curve)
-        self._set_unit_labels()
-        if has_angle:
-            self.angle_plot = self._row(len(names), f"{angle_title} angle", "deg",
-                                        theme.ANGLE_COLOUR)
-            self.angle_curve = _trace_curve(self.angle_plot, theme.ANGLE_COLOUR)
-        else:
-            self.angle_plot, self.angle_curve = None, None
-        if self.plots or self.angle_plot is not None:
-            self._time_axis(row=len(names) + int(has_angle))
-        # the same fixed range in every plot instead of x-links: pyqtgraph links views in
-        # screen coordinates, and a plot laid out later would drag the others off -10..0
-        for plot in self.plots + ([self.angle_plot] if self.angle_plot else []):
-            plot.setXRange(-self.window_s, 0.0, padding=0)
-
-    def _time_axis(self, row: int) -> None:
-        """The time axis in a row of its own, under the last plot: inside that plot it took
-        the plot's height, and the last row was squashed. An empty plot of the same build
-        (same left-axis width, same fixed x range) keeps its ticks under the data."""
-        holder = self.addPlot(row=row, col=1)
-        self._style(holder)
-        holder.getAxis("left").setStyle(showValues=False)
-        holder.getAxis("left").setPen(pg.mkPen(None))
-        holder.setXRange(-self.window_s, 0.0, padding=0)
-        holder.showAxis("bottom")
-        axis = holder.getAxis("bottom")
-        axis.setLabel("time (s, 0 = now)")
-        holder.setFixedHeight(axis.height() + 12)
-        self.time_axis = axis
-
-    def set_compact(self, compact: bool) -> None:
-        """Short windows: smaller channel labels, fewer ticks."""
-        if compact == self.compact:
-            return
-        self.compact = compact
-        if self.names:
-            self.configure(self.names, self.unit, self._calibrated,
-                           has_angle=self.angle_plot is not None, angle_title=self.angle_title)
-
-    def _row(self, row: int, title: str, unit_text: str, colour: str) -> pg.PlotItem:
-        """One trace row: its name and unit in a column of their own left of the plot, so
-        a label can never sit on a trace peak, and no title row costs height. Two lines in
-        every row (name; unit), so no row needs more height than another."""
-        self.titles.append(f"{title}  ({unit_text})")
-        px = 12 if self.compact else 14
-        label = pg.LabelItem(f"<span style='color:{colour};font-size:{px}px;font-weight:600'>"
-                             f"{title}</span><br><span style='color:{theme.MUTED};"
-                             f"font-size:{px - 2}px'>{unit_text.replace(', ', ' ')}</span>",
-                             justify="left")
-        label.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.addItem(label, row=row, col=0)
-        self.ci.layout.setColumnFixedWidth(0, self.LABEL_W_PX[self.compact])
-        self.ci.layout.setColumnStretchFactor(1, 1)
-        self.ci.layout.setRowStretchFactor(row, 1)      # every row the same height
-        self.labels.append(label)
-        plot = self.addPlot(row=row, col=1, axisItems={"left": SparseAxis("left")})
-        self._style(plot)
-        return plot
-
-    def _style(self, plot: pg.PlotItem) -> None:
-        # the data come reduced to ~pixel width and cut to the window: pyqtgraph's own
-        # downsampling and clipping would only rescan them
-        plot.setDownsampling(auto=False)
-        plot.setClipToView(False)
-        # no grid, and a time axis only under the last plot: replaying the axis/grid
-        # pictures of every scrolling plot was most of the GUI thread's time
-        plot.hideAxis("bottom")
-        plot.setMenuEnabled(False)
-        plot.setMouseEnabled(x=False, y=False)
-        plot.hideButtons()
-        for name in ("left", "bottom"):
-            # SI-prefix bookkeeping re-renders the axis label (HTML) on every range change
-            plot.getAxis(name).enableAutoSIPrefix(False)
-        plot.getAxis("left").setWidth(44)
-        # the axes change a few times a minute but the viewport repaints 30 times a second:
-        # drawn once into a pixmap and blitted, instead of replaying their text every frame
-        for name in ("left", "bottom"):
-            plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        # y range set by draw() a few times a second: per-frame auto-range rescans every curve
-        plot.disableAutoRange()
-
-    def _set_unit_labels(self) -> None:
-        # the unit is in the row label; the filtered view says so on the axis
-        for plot in self.plots:
-            plot.setLabel("left", "filtered" if self.show_filtered else None)
-
-    def set_show_filtered(self, on: bool) -> None:
-        if on != self.show_filtered:
-            self._y_ranges = {}            # the other view's y scale means nothing here
-            self._frame = 0
-        self.show_filtered = on
-        self._set_unit_labels()
-
-    def draw(self, envelope_rows: np.ndarray | None, peak_rows: np.ndarray | None) -> None:
-        """envelope rows: t_s, envelope per channel, angle_deg (``DisplayBuffer.envelope``);
-        peak rows: t_s, filtered minima..., filtered maxima... (``DisplayBuffer.peak``).
-
-        Only the newest ``window_s`` seconds are drawn, at t - t_newest."""
-        rescale = self._frame % self.y_every == 0
-        self._frame += 1
-        if envelope_rows is None or len(envelope_rows) == 0:
-            return
-        t_now = float(envelope_rows[-1, 0])
-        env = _newest(envelope_rows, t_now - self.window_s)
-        x_env = env[:, 0] - t_now
-        if self.show_filtered and peak_rows is not None and len(peak_rows):
-            peaks = _newest(peak_rows, t_now - self.window_s)
-            n_ch = (peaks.shape[1] - 1) // 2
-            x = np.repeat(peaks[:, 0] - t_now, 2)
-            for i, curve in enumerate(self.curves[:n_ch]):
-                y = np.empty(x.size)
-                y[0::2] = peaks[:, 1 + i]
-                y[1::2] = peaks[:, 1 + n_ch + i]
-                curve.set_trace(x, y)
-                if rescale:
-                    self._set_y(i, self.plots[i], y, symmetric=True)
-                    self._mark_dead(i, y)
-        elif not self.show_filtered:
-            for i, curve in enumerate(self.curves):
-                if i + 1 < env.shape[1] - 1:
-                    y = env[:, i + 1]
-                    curve.set_trace(x_env, y)
-                    if rescale:
-                        self._set_y(i, self.plots[i], y, symmetric=False)
-                        self._mark_dead(i, y)
-        if self.angle_curve is not None:
-            angle = env[:, -1]
-            self.angle_curve.set_trace(x_env, angle)
-            if rescale:
-                self._set_y(-1, self.angle_plot, angle, symmetric=False, floor=(-5.0, 90.0))
-
-    def _mark_dead(self, i: int, y: np.ndarray) -> None:
-        finite = y[np.isfinite(y)]
-        dead = finite.size == 0 or float(np.max(np.abs(finite))) < self.DEAD_BELOW
-        mark = self.dead_marks[i]
-        text = "NO SIGNAL — electrode off or cable loose?" if dead else ""
-        if mark.toPlainText() != text:
-            mark.setText(text)
-            vb = self.plots[i].vb
-            mark.setPos(vb.width() / 2, vb.height() / 2)
-        self.dead[i] = dead
-
-
-    def _set_y(self, key: int, plot: pg.PlotItem, y: np.ndarray, symmetric: bool,
-               floor: tuple[float, float] | None = None) -> None:
-        """Fit the y range to the data shown, but only move it when the data leave it or
-        use less than half of it: a steady scale reads better, and every change makes
-        pyqtgraph regenerate the axis."""
-        finite = y[np.isfinite(y)]
-        if finite.size == 0:
-            return
-        lo, hi = float(finite.min()), float(finite.max())
-        if key >= 0:
-            # a dead channel must look dead: flat on a readable scale, never autoscaled
-            # to its 1e-11 residue (which looks like signal)
-            if symmetric:
-                hi = max(hi, self.MIN_SPAN / 2)
-                lo = min(lo, -self.MIN_SPAN / 2)
-            else:
-                hi = max(hi, self.MIN_SPAN)
-        if symmetric:
-            m = max(abs(lo), abs(hi), 1e-9)
-            lo, hi = -m, m
-        else:
-            lo = min(lo, 0.0)
-        if floor is not None:
-            lo, hi = min(lo, floor[0]), max(hi, floor[1])
-        if hi <= lo:
-            hi = lo + 1.0
-        hi = hi + 0.05 * (hi - lo)
-        old = self._y_ranges.get(key)
-        if old is not None:
-            old_lo, old_hi = old
-            inside = old_lo <= lo and hi <= old_hi
-            if inside and (hi - lo) >= 0.5 * (old_hi - old_lo):
-                return
-        self._y_ranges[key] = (lo, hi)
-        plot.setYRange(lo, hi, padding=0)
-
-
-class TraceCurve(pg.PlotCurveItem):
-    """A scrolling trace whose bounds are its plot's view, not its data.
-
-    pyqtgraph scans a curve's data for its bounding rectangle (NaN-aware min and max of
-    x and y) every time the data change: here on every frame, for every curve, about a
-    third of the GUI thread's Python time. The traces' axes are fixed (x -10..0, y set by
-    ``TracesView``), nothing ever auto-ranges on them, and the view clips what lies
-    outside, so the view's rectangle is the honest bound. pyqtgraph calls
-    ``viewTransformChanged`` (prepareGeometryChange) whenever that view changes.
-    """
-
-    def boundingRect(self):  # noqa: N802 - Qt override
-        vb = self.getViewBox()
-        return vb.viewRect() if vb is not None else super().boundingRect()
-
-    def set_trace(self, x: np.ndarray, y: np.ndarray) -> None:
-        """The newest data, straight to the path that is drawn. ``setData`` re-validates the
-        arrays, resets caches and emits two signals nothing here listens to: half of each
-        curve's per-frame cost. NaN rows break the line (no line is drawn across a gap)."""
-        connect = "all" if bool(np.isfinite(y).all()) else "finite"
-        self.xData, self.yData = x, y
-        self.opts["connect"] = connect
-        self.path = pg.arrayToQPath(x, y, connect=connect)
-        self.update()
-
-    def paint(self, p, opt, widget):
-        """One cosmetic pen, no fill, no shadow, no antialiasing: the lines pyqtgraph's own
-        paint draws for these options, without checking for the options they do not use."""
-        if self.path is not None:
-            p.setRenderHint(p.RenderHint.Antialiasing, bool(self.opts["antialias"]))
-            p.setPen(self.opts["pen"])
-            p.drawPath(self.path)
-
-
-def _trace_curve(plot: pg.PlotItem, colour: str) -> TraceCurve:
-    # width-1 (cosmetic) pens: wider pens are several times slower in Qt's raster engine
-    curve = TraceCurve(pen=pg.mkPen(colour, width=1))
-    plot.addItem(curve)
-    return curve
-
-
 class SparseAxis(pg.AxisItem):
-    """A value axis whose labels never overlap in a short row: 0 and one or more round
-    values, ``GAP_PX`` or more apart, none within half a label of the top edge (it would
-    reach into the row above). A 35-pixel row reads "0 ... 40" where pyqtgraph's own
-    choice stacked six labels on each other."""
+    """A chart's value axis whose labels never overlap (``ticks.sparse_ticks``)."""
 
     GAP_PX = 18
 
@@ -899,42 +598,18 @@ class SparseAxis(pg.AxisItem):
         super().__init__(orientation, **kw)
         self.GAP_PX = gap_px
 
-    def _usable(self, span: float, size: float) -> float:
-        return span * (1.0 - 0.5 * self.GAP_PX / max(size, 1.0))
-
     def tickSpacing(self, minVal: float, maxVal: float, size: float):  # noqa: N802,N803
-        span = abs(maxVal - minVal)
-        if not (math.isfinite(span) and span > 0 and size > 0):
-            return []
-        gap = span * self.GAP_PX / size           # the smallest step that keeps labels apart
-        step = _nice_up(gap)
-        usable = self._usable(span, size)
-        if step > usable:                         # no second label: a multiple of a finer step
-            fine = _nice_up(usable / 10.0)
-            step = max(fine, math.floor(usable / fine) * fine)
-        return [(step, 0.0)]
+        step, _ = sparse_ticks(*sorted((minVal, maxVal)), size, self.GAP_PX)
+        return [(step, 0.0)] if step else []
 
     def tickValues(self, minVal: float, maxVal: float, size: float):  # noqa: N802,N803
-        lo, hi = sorted((minVal, maxVal))
-        keep_below = lo + self._usable(hi - lo, size) + 1e-9 * (hi - lo)
-        return [(step, [v for v in values if v <= keep_below])
-                for step, values in super().tickValues(minVal, maxVal, size)]
-
-
-def _nice_up(x: float) -> float:
-    """The smallest 1, 2 or 5 x 10^k not below ``x``."""
-    decade = 10.0 ** math.floor(math.log10(x))
-    return next(m * decade for m in (1, 2, 5, 10) if m * decade >= x * (1 - 1e-12))
+        step, values = sparse_ticks(*sorted((minVal, maxVal)), size, self.GAP_PX)
+        return [(step, values)] if values else []
 
 
 def _height(rep: RepResult) -> float:
     value = bar_value(rep)
     return value if math.isfinite(value) else 0.0
-
-
-def _newest(rows: np.ndarray, t_from: float) -> np.ndarray:
-    """The rows with t_s (column 0, ascending) after ``t_from``."""
-    return rows[np.searchsorted(rows[:, 0], t_from, side="right"):]
 
 
 def hbox(*widgets, stretch: tuple[int, ...] = ()) -> QHBoxLayout:
