@@ -140,14 +140,22 @@ def _number(cell: str, path: Path, line_no: int, column: str) -> float:
     return v
 
 
-def _delimiter(header: str) -> str:
-    """Comma, tab or semicolon, whichever the header uses most outside quoted names."""
+def _cells(line: str, delim: str) -> int:
+    return len(next(csv.reader([line], delimiter=delim), []))
+
+
+def _delimiter(header: str, first_row: str) -> str:
+    """Comma, tab or semicolon: the one that cuts the header and the first data row into
+    the same number (2 or more) of cells, so a name holding another of them (";,0") does
+    not decide; else whichever the header uses most outside quoted names."""
+    candidates = (",", "\t", ";")
+    fits = [d for d in candidates if _cells(header, d) == _cells(first_row, d) >= 2]
     bare = re.sub(r'"[^"]*"', "", header)
-    return max((",", "\t", ";"), key=bare.count)
+    return max(fits or candidates, key=bare.count)
 
 
 def _load_delimited(path: Path, header: str, body: str, sample_rate_hz: float | None) -> Table:
-    delim = _delimiter(header)
+    delim = _delimiter(header, next((line for line in body.splitlines() if line.strip()), ""))
     # the csv module reads the header, so a quoted name may hold the delimiter ("glute, left")
     names = [c.strip() for c in next(csv.reader([header], delimiter=delim))]
     if not names or any(not n for n in names):

@@ -124,3 +124,24 @@ def test_cli_simulate_pty_prints_the_device(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "/dev/" in out and str(link) in out
     assert not link.exists()
+
+
+@pytest.mark.parametrize("drop_every", [0, 37])
+def test_paced_blocks_are_the_same_stream_as_unpaced_in_small_slices(drop_every):
+    """The paced source makes its signal 0.1 s at a time and hands it out in block-sized
+    slices at wall-clock pace: the stream (indices, losses, values) is the one the unpaced
+    source makes, the slices are as small as before, and each is stamped when handed out."""
+    fast = _run(SimulatedSource(CFG, realtime=False, duration_s=3.0, drop_every=drop_every))
+    paced = _run(SimulatedSource(CFG, realtime=True, speed=2.0, duration_s=3.0,
+                                 drop_every=drop_every))
+    index = [np.arange(b.first_index, b.first_index + b.n) for b in paced.blocks]
+    assert np.array_equal(np.concatenate(index),
+                          np.concatenate([np.arange(b.first_index, b.first_index + b.n)
+                                          for b in fast.blocks]))
+    assert np.array_equal(np.vstack([b.data for b in paced.blocks]),
+                          np.vstack([b.data for b in fast.blocks]))
+    assert sum(b.lost_before for b in paced.blocks) == sum(b.lost_before for b in fast.blocks)
+    assert [e.sample_index for e in paced.events] == [e.sample_index for e in fast.events]
+    assert np.median([b.n for b in paced.blocks]) <= 0.03 * 1000 * 2  # ~20 ms of wall time
+    stamps = [b.host_time_s for b in paced.blocks]
+    assert stamps == sorted(stamps) and stamps[-1] - stamps[0] >= 0.5   # paced, not at once

@@ -7,7 +7,7 @@ import io
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from emg_monitor.errors import UserError
 from emg_monitor.tables import load_table
@@ -35,6 +35,10 @@ def test_a_quoted_header_holding_the_delimiter_loads(tmp_path):
 
 
 @settings(max_examples=60, deadline=None)
+# found by hypothesis: a name holding the other delimiters once decided the delimiter
+@example(names=[",0"], n=2, delimiter=";", quote_all=False, seed=0)
+@example(names=[","], n=2, delimiter=";", quote_all=False, seed=0)
+@example(names=["a;b", "c\td"], n=3, delimiter=",", quote_all=False, seed=1)
 @given(names=st.lists(NAME, min_size=1, max_size=5, unique=True),
        n=st.integers(2, 40), delimiter=st.sampled_from([",", ";", "\t"]),
        quote_all=st.booleans(), seed=st.integers(0, 2 ** 16))

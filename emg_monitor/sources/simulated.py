@@ -21,6 +21,12 @@ from .board import BoardLink, copy_link_stats
 #: most stream time produced per read: after a stall the stream catches up in
 #: blocks of at most this length instead of one huge block
 MAX_BLOCK_S = 0.25
+#: stream time rendered, encoded and decoded at once when paced: the athlete's filters,
+#: the frame encoder and the decoder cost about as much per call as per 100 ms of signal,
+#: so the batch is made once and handed out in BLOCK_S slices at wall-clock pace, as
+#: before. A task is always asked for seconds ahead (the wizard's countdowns), never
+#: inside a batch already made.
+AHEAD_S = 0.1
 
 
 class SimulatedSource(Source):
@@ -47,7 +53,10 @@ class SimulatedSource(Source):
                                        drop_every=drop_every, corrupt_every=corrupt_every)
         self._port: EmulatorPort | None = None
         self._link: BoardLink | None = None
-        self._produced = 0
+        self._produced = 0                   # samples through the board and the decoder
+        self._delivered = 0                  # stream index handed out up to (paced)
+        self._ready: list[SampleBlock] = []
+        self._events: list = []              # the board's IMU messages, not said yet
         self._total: int | None = 0
         self._t0 = 0.0
 
@@ -76,7 +85,8 @@ class SimulatedSource(Source):
         rate = float(hello.sample_rate_hz)
         self._total = (int(round(self.duration_s * rate)) if self.duration_s is not None
                        else None)
-        self._produced = 0
+        self._produced = self._delivered = 0
+        self._ready, self._events = [], []
         self._t0 = time.monotonic()
         ex = self.athlete.config.exercise
         return info_from_hello(hello, self.device_config,
@@ -85,30 +95,67 @@ class SimulatedSource(Source):
     def _read(self, timeout_s: float) -> list[SampleBlock]:
         assert self._port is not None and self._link is not None
         rate = float(self.emulator.sample_rate_hz)
-        if self._total is not None and self._produced >= self._total:
+        if self._total is not None and self._produced >= self._total and not self._ready:
             raise StopIteration
-        if self.realtime:
-            due = int((time.monotonic() - self._t0) * rate * self.speed) - self._produced
-            if due < int(rate * BLOCK_S):
-                time.sleep(min(BLOCK_S, max(0.0, (int(rate * BLOCK_S) - due) / (rate * self.speed))))
-                due = int((time.monotonic() - self._t0) * rate * self.speed) - self._produced
-            due = min(due, int(rate * MAX_BLOCK_S))
-        else:
-            due = max(1, int(rate * 0.1))
+        if not self.realtime:
+            return self._produce(max(1, int(rate * 0.1)))
+
+        def due() -> int:
+            return int((time.monotonic() - self._t0) * rate * self.speed) - self._delivered
+        if due() < int(rate * BLOCK_S):
+            time.sleep(min(BLOCK_S, max(0.0, (int(rate * BLOCK_S) - due()) / (rate * self.speed))))
+        n = min(due(), int(rate * MAX_BLOCK_S))
         if self._total is not None:
-            due = min(due, self._total - self._produced)
-        if due <= 0:
+            n = min(n, self._total - self._delivered)
+        if n <= 0:
             return []
-        self._port.pump(due)
-        self._produced += due
+        until = self._delivered + n
+        if self._produced < until:
+            self._ready += self._produce(max(until - self._produced, int(rate * AHEAD_S)))
+        return self._hand_out(until)
+
+    def _produce(self, n: int) -> list[SampleBlock]:
+        """n more samples through the emulated board and the decoder."""
+        assert self._port is not None and self._link is not None
+        if self._total is not None:
+            n = min(n, self._total - self._produced)
+        if n <= 0:
+            return []
+        self._port.pump(n)
+        self._produced += n
         blocks = self._link.read_blocks(final=self._total is not None and
                                         self._produced >= self._total)
         copy_link_stats(self.stats, self._link)
-        for ev in self._link.take_imu_events():
-            self._event(EventKind.INFO, ev.sample_index, ev.message)
+        self._events += self._link.take_imu_events()
+        if not self.realtime:
+            self._say_events(self._produced)
         return blocks
 
+    def _say_events(self, until: int) -> None:
+        """The board's IMU messages, once the samples before them are out (stream order)."""
+        while self._events and self._events[0].sample_index < until:
+            ev = self._events.pop(0)
+            self._event(EventKind.INFO, ev.sample_index, ev.message)
+
+    def _hand_out(self, until: int) -> list[SampleBlock]:
+        """The decoded samples before stream index ``until``, received now (a block is cut
+        where ``until`` falls)."""
+        now = time.monotonic()
+        out: list[SampleBlock] = []
+        while self._ready and self._ready[0].first_index < until:
+            block = self._ready.pop(0)
+            k = until - block.first_index
+            if block.n > k:
+                self._ready.insert(0, SampleBlock(until, block.data[k:]))
+                block = replace(block, data=block.data[:k])
+            out.append(replace(block, host_time_s=now))
+        self._delivered = until
+        self._say_events(until)
+        return out
+
     def _end_index(self) -> int:
+        if self._ready:                      # decoded ahead, never delivered
+            return self._ready[0].first_index
         return self._link.next_index if self._link is not None else 0
 
     def _close(self) -> None:

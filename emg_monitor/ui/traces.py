@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, QRectF, QSize, Qt
-from PyQt6.QtGui import QColor, QFontMetricsF, QPainter, QPaintEvent, QPen, QPixmap
+from PyQt6.QtGui import QColor, QFontMetricsF, QPainter, QPaintEvent, QPen, QPixmap, QPolygonF
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from ..model import unit_label
@@ -135,6 +135,7 @@ class TracesView(QWidget):
         self._frame = 0
         self._static: QPixmap | None = None
         self._pens: list[QPen] = []
+        self._polygons: list[_Polygons] = []
 
     # --- what is shown -------------------------------------------------------------------
     def configure(self, names: tuple[str, ...], unit: str, calibrated: bool,
@@ -291,12 +292,14 @@ class TracesView(QWidget):
             self._static = self._paint_static()
         p = QPainter(self)
         p.drawPixmap(0, 0, self._static)
-        for row, pen in zip(self.rows, self._pens):
+        if len(self._polygons) != len(self.rows):
+            self._polygons = [_Polygons() for _ in self.rows]
+        for row, pen, polygons in zip(self.rows, self._pens, self._polygons):
             if row.x_s.size < 2:
                 continue
             p.setClipRect(row.rect)
             p.setPen(pen)
-            for polyline in _polylines(row, self.window_s):
+            for polyline in polygons.of(row, self.window_s):
                 p.drawPolyline(polyline)
         p.end()
 
@@ -373,19 +376,39 @@ def _is_dead(y: np.ndarray, below: float) -> bool:
     return finite.size == 0 or float(np.max(np.abs(finite))) < below
 
 
-def _polylines(row: TraceRow, window_s: float):
-    """The row's data in widget pixels, one polygon per run of finite values. Values far
-    outside the row are pinned a little outside it, where the clip hides them: Qt's
-    raster engine overflows on coordinates near 1e9."""
-    r = row.rect
-    lo, hi = row.y_range or (0.0, 1.0)
-    px = r.left() + (row.x_s + window_s) * (r.width() / window_s)
-    py = r.bottom() - (row.y - lo) * (r.height() / (hi - lo))
-    np.clip(py, r.top() - r.height(), r.bottom() + r.height(), out=py)
-    for a, b in finite_runs(py):
-        if b - a >= 2:
-            poly = pg.functions.create_qpolygonf(b - a)
-            pts = pg.functions.ndarray_from_qpolygonf(poly)
-            pts[:, 0] = px[a:b]
-            pts[:, 1] = py[a:b]
+class _Polygons:
+    """A row's data in widget pixels, one QPolygonF per run of finite values (a gap, NaN,
+    breaks the line). The polygon of a whole row is kept between frames and refilled in
+    place through a NumPy view of its points: a new one per row per frame was a third of
+    the painting's Python time."""
+
+    def __init__(self) -> None:
+        self._poly: QPolygonF | None = None
+        self._pts: np.ndarray = np.empty((0, 2))
+
+    def _buffer(self, n: int) -> tuple[QPolygonF, np.ndarray]:
+        if self._poly is None or self._pts.shape[0] != n:
+            self._poly = pg.functions.create_qpolygonf(n)
+            self._pts = pg.functions.ndarray_from_qpolygonf(self._poly)
+        return self._poly, self._pts
+
+    def of(self, row: TraceRow, window_s: float):
+        """Values far outside the row are pinned a little outside it, where the clip hides
+        them: Qt's raster engine overflows on coordinates near 1e9."""
+        r = row.rect
+        lo, hi = row.y_range or (0.0, 1.0)
+        px = r.left() + (row.x_s + window_s) * (r.width() / window_s)
+        py = r.bottom() - (row.y - lo) * (r.height() / (hi - lo))
+        np.clip(py, r.top() - r.height(), r.bottom() + r.height(), out=py)
+        runs = finite_runs(py)
+        if runs == [(0, py.size)]:                     # the usual case: one line, no gap
+            poly, pts = self._buffer(py.size)
+            pts[:, 0], pts[:, 1] = px, py
             yield poly
+            return
+        for a, b in runs:
+            if b - a >= 2:
+                poly = pg.functions.create_qpolygonf(b - a)
+                pts = pg.functions.ndarray_from_qpolygonf(poly)
+                pts[:, 0], pts[:, 1] = px[a:b], py[a:b]
+                yield poly
