@@ -16,6 +16,7 @@ in time against each other.
 from __future__ import annotations
 
 import csv
+import itertools
 import io
 import math
 import re
@@ -144,18 +145,22 @@ def _cells(line: str, delim: str) -> int:
     return len(next(csv.reader([line], delimiter=delim), []))
 
 
-def _delimiter(header: str, first_row: str) -> str:
-    """Comma, tab or semicolon: the one that cuts the header and the first data row into
-    the same number (2 or more) of cells, so a name holding another of them (";,0") does
-    not decide; else whichever the header uses most outside quoted names."""
-    candidates = (",", "\t", ";")
-    fits = [d for d in candidates if _cells(header, d) == _cells(first_row, d) >= 2]
+def _delimiter(header: str, rows: list[str]) -> str:
+    """Comma, tab or semicolon: the one that cuts the header and most of the first data
+    rows into the same number (2 or more) of cells, so a name holding another of them
+    (";,0") or one damaged row does not decide; ties go to whichever the header uses most
+    outside quoted names."""
     bare = re.sub(r'"[^"]*"', "", header)
-    return max(fits or candidates, key=bare.count)
+
+    def fit(d: str) -> tuple[int, int]:
+        n = _cells(header, d)
+        return (sum(_cells(r, d) == n for r in rows) if n >= 2 else 0), bare.count(d)
+    return max((",", "\t", ";"), key=fit)
 
 
 def _load_delimited(path: Path, header: str, body: str, sample_rate_hz: float | None) -> Table:
-    delim = _delimiter(header, next((line for line in body.splitlines() if line.strip()), ""))
+    delim = _delimiter(header, list(itertools.islice(
+        (line for line in io.StringIO(body) if line.strip()), 5)))
     # the csv module reads the header, so a quoted name may hold the delimiter ("glute, left")
     names = [c.strip() for c in next(csv.reader([header], delimiter=delim))]
     if not names or any(not n for n in names):

@@ -66,6 +66,15 @@ def test_damage_is_one_line_with_row_and_column(tmp_path, body, message):
         load_table(p)
 
 
+def test_a_damaged_first_row_is_named_not_taken_for_the_delimiter(tmp_path):
+    """';' file, a name holding a comma, and a first row written with a decimal comma: the
+    rows after it decide the delimiter, and the damage is the one line it always was."""
+    p = tmp_path / "r.csv"
+    p.write_text("t_s;a,1;b\n0;1,5\n0.002;2;3\n0.004;4;5\n")
+    with pytest.raises(UserError, match="row 2 has 2 cells, the header has 3"):
+        load_table(p)
+
+
 def test_lines_of_spaces_and_crlf_are_tolerated(tmp_path):
     p = tmp_path / "r.csv"
     p.write_bytes(b"t_s,a\r\n0,1\r\n   \r\n0.002,2\r\n0.004,3\r\n")

@@ -192,10 +192,10 @@ def test_a_window_that_let_go_of_its_session_is_never_called_again(qtbot, window
     waits). Whatever happens to the window's bridge meanwhile (Qt deletes it at exit), the
     stopping source must not call into it: that was a traceback on closing a replay."""
     from PyQt6 import sip
-    session = make_session(SimulatedSource(AthleteConfig(sets=1, seed=3), realtime=False), opts,
-                           record=False)
+    session = make_session(SimulatedSource(AthleteConfig(sets=1, seed=3)), opts, record=False)
     w = window_on(session)
     qtbot.waitUntil(lambda: w.frames > 3, timeout=10000)
+    assert session.reader.running                # the thread is still reading when we let go
     bridge = session.bridge
     w.detach()
     sip.delete(bridge)                       # the C++ object goes while the thread stops

@@ -8,7 +8,7 @@ from hypothesis import assume, given, settings, strategies as st
 
 from emg_monitor.ui import theme
 from emg_monitor.ui.ticks import sparse_ticks
-from emg_monitor.ui.traces import GAP_PX, TracesView, finite_runs, next_y_range
+from emg_monitor.ui.traces import AXIS_W_PX, GAP_PX, TracesView, finite_runs, next_y_range
 
 from ui_support import pixels_of
 
@@ -114,8 +114,32 @@ def test_a_level_is_painted_at_its_height_and_a_gap_is_left_empty(qtbot):
     assert pixels_of(view, gap, colour) == 0                        # no line across the gap
 
 
+def test_the_axes_and_marks_follow_the_data_on_screen(qtbot):
+    """The cached layer (labels, axes, marks) is repainted when what it shows changes: a
+    scale that grows relabels the axis, a channel that comes back loses its mark."""
+    view = _view(qtbot)
+    view.y_every = 1
+    t = np.arange(0, 12, 0.01)
+    row = view.rows[0]
+
+    def show(level):
+        view.draw(np.column_stack([t, np.full_like(t, level), np.zeros_like(t)]), None)
+        axis = row.rect.adjusted(-AXIS_W_PX, 0, 0, 0)
+        axis.setRight(row.rect.left() - 6)
+        return view.grab().copy(axis.toAlignedRect()).toImage()
+
+    small, large = show(30.0), show(300.0)
+    assert small != large                          # other numbers on the value axis
+    assert show(300.0) == large                    # and the same ones while nothing changes
+    show(0.0)
+    assert view.dead[0] and pixels_of(view, row.rect, theme.ORANGE) > 200
+    show(30.0)
+    assert not view.dead[0] and pixels_of(view, row.rect, theme.ORANGE) == 0
+
+
 def test_hostile_values_paint_without_error(qtbot):
     view = _view(qtbot, ("left_glute", "right_glute"))
+    view.y_every = 1                               # every draw fits its scale
     t = np.arange(0, 3, 0.01)
     wild = np.where(np.arange(t.size) % 7 == 0, 1e300, -1e300)
     wild[::11] = np.inf

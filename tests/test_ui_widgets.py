@@ -100,7 +100,6 @@ def test_filtered_view_draws_min_max_pairs_on_a_fixed_time_axis(qtbot):
     view.resize(900, 400)
     view.configure(("left_glute", "left_erector"), "uV", calibrated=False)
     view.set_show_filtered(True)
-    before = view.time_ticks()
     for end in (12.0, 12.5):
         t = np.arange(0.01, end + 1e-9, 0.01)
         env = np.column_stack([t, np.ones_like(t), 2 * np.ones_like(t), 30 + 0 * t])
@@ -111,7 +110,8 @@ def test_filtered_view_draws_min_max_pairs_on_a_fixed_time_axis(qtbot):
     assert np.allclose(x[0::2], t[keep] - t[-1]) and np.array_equal(x[0::2], x[1::2])
     assert np.allclose(y[0::2], -np.sin(t[keep]) - 1) and np.allclose(y[1::2], np.sin(t[keep]) + 1)
     assert set(np.unique(view.rows[1].y)) == {-3.0, 3.0}
-    assert view.time_ticks() == before and (before[0][0], before[-1][0]) == (-10.0, 0.0)
+    ticks = [v for v, _ in view.time_ticks()]
+    assert (ticks[0], ticks[-1]) == (-10.0, 0.0)          # the axis reads the last 10 s
     lo, hi = view.rows[1].y_range
     assert lo <= -3 and hi >= 3                        # symmetric range around the band
     assert np.allclose(view.angle_row.y, 30.0)                    # the angle still comes from the envelope rows

@@ -132,7 +132,9 @@ class SimulatedSource(Source):
         return blocks
 
     def _say_events(self, until: int) -> None:
-        """The board's IMU messages, once the samples before them are out (stream order)."""
+        """The board's IMU messages before ``until`` (the end of what this read hands out),
+        said with that read, before its blocks: after the samples before them, before the
+        samples at their index, not a batch ahead."""
         while self._events and self._events[0].sample_index < until:
             ev = self._events.pop(0)
             self._event(EventKind.INFO, ev.sample_index, ev.message)
@@ -146,16 +148,16 @@ class SimulatedSource(Source):
             block = self._ready.pop(0)
             k = until - block.first_index
             if block.n > k:
-                self._ready.insert(0, SampleBlock(until, block.data[k:]))
+                self._ready.insert(0, replace(block, first_index=until, data=block.data[k:],
+                                              lost_before=0))
                 block = replace(block, data=block.data[:k])
             out.append(replace(block, host_time_s=now))
         self._delivered = until
-        self._say_events(until)
+        if out:
+            self._say_events(out[-1].first_index + out[-1].n)
         return out
 
     def _end_index(self) -> int:
-        if self._ready:                      # decoded ahead, never delivered
-            return self._ready[0].first_index
         return self._link.next_index if self._link is not None else 0
 
     def _close(self) -> None:

@@ -131,7 +131,6 @@ class TracesView(QWidget):
         self.compact = False
         self.y_every = 10                  # frames between y-range checks
         self.time_axis_rect = QRectF()
-        self._calibrated = False
         self._frame = 0
         self._static: QPixmap | None = None
         self._pens: list[QPen] = []
@@ -141,7 +140,7 @@ class TracesView(QWidget):
     def configure(self, names: tuple[str, ...], unit: str, calibrated: bool,
                   has_angle: bool = True, angle_title: str = "trunk") -> None:
         """``angle_title``: what the angle row shows ("hip" once reps come from the IMUs)."""
-        self.names, self.unit, self._calibrated = tuple(names), unit, calibrated
+        self.names, self.unit = tuple(names), unit
         self.angle_title = angle_title
         unit_text = "%MVC" if calibrated else f"{unit_label(unit)}, uncalibrated"
         self.rows = [TraceRow(short_channel_name(n), unit_text, theme.trace_colour(n, i), True)
@@ -399,8 +398,8 @@ class _Polygons:
         lo, hi = row.y_range or (0.0, 1.0)
         px = r.left() + (row.x_s + window_s) * (r.width() / window_s)
         py = r.bottom() - (row.y - lo) * (r.height() / (hi - lo))
+        runs = finite_runs(py)                         # before the clip: inf is a gap too
         np.clip(py, r.top() - r.height(), r.bottom() + r.height(), out=py)
-        runs = finite_runs(py)
         if runs == [(0, py.size)]:                     # the usual case: one line, no gap
             poly, pts = self._buffer(py.size)
             pts[:, 0], pts[:, 1] = px, py

@@ -598,10 +598,6 @@ class SparseAxis(pg.AxisItem):
         super().__init__(orientation, **kw)
         self.GAP_PX = gap_px
 
-    def tickSpacing(self, minVal: float, maxVal: float, size: float):  # noqa: N802,N803
-        step, _ = sparse_ticks(*sorted((minVal, maxVal)), size, self.GAP_PX)
-        return [(step, 0.0)] if step else []
-
     def tickValues(self, minVal: float, maxVal: float, size: float):  # noqa: N802,N803
         step, values = sparse_ticks(*sorted((minVal, maxVal)), size, self.GAP_PX)
         return [(step, values)] if values else []
