@@ -25,11 +25,8 @@ from .model import Channel, DeviceInfo, EventKind, Kind, Muscle, RepResult, Samp
 from .model import SourceEvent
 from .session.actions import Action, recorded_actions
 from .sets import SetRecord, SetRules
+from .sources.base import BLOCK_S
 from .tables import Table, load_table
-
-#: offline blocks: what a board delivers live (20 ms), so quality flags and set decisions
-#: are taken at the same moments as on the dashboard
-BLOCK_S = 0.02
 
 
 @dataclass(frozen=True)
@@ -105,6 +102,8 @@ def analyze_chunks(chunks: Iterable[tuple[np.ndarray, np.ndarray]], info: Device
     engine.on_info(info)
     todo = sorted([*actions, *(Action(int(i), "set_start") for i in set_starts)],
                   key=lambda m: m.sample_index)
+    # blocks as a board delivers them live: quality flags and set decisions are taken at
+    # the same moments as on the dashboard
     step = max(1, int(round(BLOCK_S * info.sample_rate_hz)))
     k_mark = 0
     n_rows, last = 0, None
