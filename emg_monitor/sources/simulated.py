@@ -16,7 +16,7 @@ from ..sim.athlete import Athlete, AthleteConfig
 from ..sim.device import DeviceEmulator, EmulatorPort
 from .base import BLOCK_S, Source
 from ..device import info_from_hello
-from .board import BoardLink, copy_link_stats
+from .board import BoardLink, ImuEvent, copy_link_stats
 
 #: most stream time produced per read: after a stall the stream catches up in
 #: blocks of at most this length instead of one huge block
@@ -56,7 +56,7 @@ class SimulatedSource(Source):
         self._produced = 0                   # samples through the board and the decoder
         self._delivered = 0                  # stream index handed out up to (paced)
         self._ready: list[SampleBlock] = []
-        self._events: list = []              # the board's IMU messages, not said yet
+        self._events: list[ImuEvent] = []    # the board's IMU messages, not said yet
         self._total: int | None = 0
         self._t0 = 0.0
 
@@ -98,7 +98,9 @@ class SimulatedSource(Source):
         if self._total is not None and self._produced >= self._total and not self._ready:
             raise StopIteration
         if not self.realtime:
-            return self._produce(max(1, int(rate * 0.1)))
+            blocks = self._produce(max(1, int(rate * 0.1)))
+            self._say_events(self._produced)
+            return blocks
 
         def due() -> int:
             return int((time.monotonic() - self._t0) * rate * self.speed) - self._delivered
@@ -127,8 +129,6 @@ class SimulatedSource(Source):
                                         self._produced >= self._total)
         copy_link_stats(self.stats, self._link)
         self._events += self._link.take_imu_events()
-        if not self.realtime:
-            self._say_events(self._produced)
         return blocks
 
     def _say_events(self, until: int) -> None:
